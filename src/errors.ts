@@ -1,0 +1,25 @@
+/**
+ * Every error simdnet throws on bad input is a SimdnetError subclass, so callers can tell a
+ * rejected input (which they can fix) from a bug (which they should report).
+ */
+export class SimdnetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An array has the wrong length or a dimension does not match the network. */
+export class ShapeError extends SimdnetError {}
+
+/** A value is out of its domain: NaN/Infinity in inputs, a label >= outputSize, a bad option. */
+export class ValueError extends SimdnetError {}
+
+/** A data file is not a well-formed IDX file (bad magic, type, dimensions, truncated payload). */
+export class IdxFormatError extends SimdnetError {}
+
+/** A saved-parameters file is missing, truncated, or does not match the network. */
+export class ModelFormatError extends SimdnetError {}
+
+/** A dataset file or directory is missing or unreadable. */
+export class DatasetError extends SimdnetError {}
