@@ -1,0 +1,150 @@
+// A multilayer perceptron stepped entirely inside wasm, so one training iteration is one call
+// across the JS boundary. The host lays every tensor out in linear memory and describes the
+// network in a "plan": a header followed by one record per dense layer, all i32 words. The
+// word offsets are exported so the host reads them from here instead of keeping a copy.
+//
+// Layer l computes OUTPUT_l = act_l(input_l · W_l + b_l) with W_l stored [in×out] as in the
+// references; the last layer's activation is the identity and its OUTPUT holds the logits, then
+// the softmax probabilities. DELTA_l holds ∂loss/∂(pre-activation of layer l).
+import { gemmNN, gemmNT, gemmTN } from './gemm';
+import { addBiasRows, columnSums } from './bias';
+import { activationBackward, activationForward } from './activation';
+import { countCorrect, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax';
+import { sgdUpdate } from './optim';
+
+export const PLAN_LAYER_COUNT: i32 = 0;
+export const PLAN_MAX_ROWS: i32 = 1; // rows every OUTPUT/DELTA/INPUT buffer holds
+export const PLAN_PARAMS: i32 = 2; // all weights and biases, back to back
+export const PLAN_GRADS: i32 = 3; // same layout as PLAN_PARAMS
+export const PLAN_PARAM_COUNT: i32 = 4;
+export const PLAN_INPUT: i32 = 5; // MAX_ROWS × in floats, the gathered batch
+export const PLAN_LABELS: i32 = 6; // MAX_ROWS i32 class indices
+export const PLAN_PACK: i32 = 7; // scratch for Wᵀ in gemmNT: max in·out of layers 2..L
+export const PLAN_HEADER_WORDS: i32 = 8;
+
+export const LAYER_IN: i32 = 0;
+export const LAYER_OUT: i32 = 1;
+export const LAYER_ACTIVATION: i32 = 2;
+export const LAYER_WEIGHTS: i32 = 3;
+export const LAYER_BIAS: i32 = 4;
+export const LAYER_WEIGHT_GRAD: i32 = 5;
+export const LAYER_BIAS_GRAD: i32 = 6;
+export const LAYER_OUTPUT: i32 = 7;
+export const LAYER_DELTA: i32 = 8;
+export const LAYER_WORDS: i32 = 9;
+
+// evaluate() writes its result as { f64 lossSum; i32 correct } at `result`.
+export const EVAL_LOSS_SUM_OFFSET: i32 = 0;
+export const EVAL_CORRECT_OFFSET: i32 = 8;
+
+// @ts-ignore: decorator
+@inline
+function header(plan: usize, word: i32): usize {
+  return <usize>load<u32>(plan + (<usize>word << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function layerField(plan: usize, layer: i32, word: i32): i32 {
+  return load<i32>(plan + (<usize>(PLAN_HEADER_WORDS + layer * LAYER_WORDS + word) << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function layerPointer(plan: usize, layer: i32, word: i32): usize {
+  return <usize>layerField(plan, layer, word);
+}
+
+/** Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. */
+export function forward(plan: usize, x: usize, rows: i32): usize {
+  const layers = <i32>header(plan, PLAN_LAYER_COUNT);
+  let input = x;
+  for (let l = 0; l < layers; l++) {
+    const inSize = layerField(plan, l, LAYER_IN);
+    const outSize = layerField(plan, l, LAYER_OUT);
+    const output = layerPointer(plan, l, LAYER_OUTPUT);
+    gemmNN(output, input, layerPointer(plan, l, LAYER_WEIGHTS), rows, outSize, inSize, false);
+    addBiasRows(output, layerPointer(plan, l, LAYER_BIAS), rows, outSize);
+    activationForward(layerField(plan, l, LAYER_ACTIVATION), output, rows * outSize);
+    input = output;
+  }
+  return input;
+}
+
+/**
+ * Forward, softmax cross-entropy and backward on one batch; writes every gradient into the
+ * gradient block (overwriting it) and returns the mean loss. The first layer's input gradient
+ * is never computed: nothing consumes it.
+ */
+export function lossAndGradients(plan: usize, x: usize, labels: usize, rows: i32): f64 {
+  const layers = <i32>header(plan, PLAN_LAYER_COUNT);
+  const last = layers - 1;
+  const classes = layerField(plan, last, LAYER_OUT);
+  const probs = forward(plan, x, rows);
+  const lossSum = softmaxCrossEntropyForward(probs, labels, rows, classes);
+  softmaxCrossEntropyBackward(layerPointer(plan, last, LAYER_DELTA), probs, labels, rows, classes, <f32>rows);
+
+  for (let l = last; l >= 0; l--) {
+    const inSize = layerField(plan, l, LAYER_IN);
+    const outSize = layerField(plan, l, LAYER_OUT);
+    const delta = layerPointer(plan, l, LAYER_DELTA);
+    const input = l == 0 ? x : layerPointer(plan, l - 1, LAYER_OUTPUT);
+    gemmTN(layerPointer(plan, l, LAYER_WEIGHT_GRAD), input, delta, inSize, outSize, rows, false);
+    columnSums(layerPointer(plan, l, LAYER_BIAS_GRAD), delta, rows, outSize, false);
+    if (l > 0) {
+      const previousDelta = layerPointer(plan, l - 1, LAYER_DELTA);
+      gemmNT(previousDelta, delta, layerPointer(plan, l, LAYER_WEIGHTS), rows, inSize, outSize, false,
+        header(plan, PLAN_PACK));
+      activationBackward(layerField(plan, l - 1, LAYER_ACTIVATION), previousDelta, input, rows * inSize);
+    }
+  }
+  return lossSum / <f64>rows;
+}
+
+/** One SGD iteration on x[rows×in]: gradients, then params −= lr·grads. Returns the loss before the update. */
+export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f32): f64 {
+  const loss = lossAndGradients(plan, x, labels, rows);
+  sgdUpdate(header(plan, PLAN_PARAMS), header(plan, PLAN_GRADS), <i32>header(plan, PLAN_PARAM_COUNT), lr);
+  return loss;
+}
+
+/**
+ * trainStep on the rows `indices[0..rows)` of a dataset already in linear memory
+ * (images [count×in] f32, labels [count] i32): gathers them into the plan's INPUT and LABELS
+ * buffers first, so sampling a batch costs no JS-side copy.
+ */
+export function trainStepGathered(
+  plan: usize, images: usize, labels: usize, indices: usize, rows: i32, lr: f32,
+): f64 {
+  const input = header(plan, PLAN_INPUT);
+  const batchLabels = header(plan, PLAN_LABELS);
+  const rowBytes = <usize>layerField(plan, 0, LAYER_IN) << 2;
+  for (let r = 0; r < rows; r++) {
+    const index = <usize>load<i32>(indices + (<usize>r << 2));
+    memory.copy(input + <usize>r * rowBytes, images + index * rowBytes, rowBytes);
+    store<i32>(batchLabels + (<usize>r << 2), load<i32>(labels + (index << 2)));
+  }
+  return trainStep(plan, input, batchLabels, rows, lr);
+}
+
+/**
+ * Loss sum and correct count over x[rows×in], in blocks of MAX_ROWS rows so a whole dataset
+ * is one call. The loss pass overwrites the logits, so the argmax is taken first.
+ */
+export function evaluate(plan: usize, x: usize, labels: usize, rows: i32, result: usize): void {
+  const layers = <i32>header(plan, PLAN_LAYER_COUNT);
+  const inSize = layerField(plan, 0, LAYER_IN);
+  const classes = layerField(plan, layers - 1, LAYER_OUT);
+  const blockRows = <i32>header(plan, PLAN_MAX_ROWS);
+  let lossSum: f64 = 0;
+  let correct = 0;
+  for (let start = 0; start < rows; start += blockRows) {
+    const count = min(blockRows, rows - start);
+    const blockLabels = labels + (<usize>start << 2);
+    const logits = forward(plan, x + (<usize>start * <usize>inSize << 2), count);
+    correct += countCorrect(logits, blockLabels, count, classes);
+    lossSum += softmaxCrossEntropyForward(logits, blockLabels, count, classes);
+  }
+  store<f64>(result + EVAL_LOSS_SUM_OFFSET, lossSum);
+  store<i32>(result + EVAL_CORRECT_OFFSET, correct);
+}

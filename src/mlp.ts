@@ -1,0 +1,438 @@
+// A multilayer perceptron: dense layers with an activation between them and softmax
+// cross-entropy at the end, the references' Affine → Sigmoid/Relu → … → SoftmaxWithLoss.
+//
+// Every tensor is a view into the runtime's linear memory, carved out of three arena blocks:
+//   parameters  W1 b1 W2 b2 …   one block, so an optimizer updates all of them in one call
+//   gradients   dW1 db1 …       the same layout, so "update" is params −= lr·grads over a block
+//   workspace   per layer OUTPUT and DELTA [maxRows×out], the INPUT batch, LABELS, the Wᵀ scratch
+// and a "plan" that tells the wasm passes where each layer's tensors are.
+import { f32View, i32View, type LiveView } from './arena.js';
+import { ShapeError, SimdnetError, ValueError } from './errors.js';
+import { checkInputs, labelsToIndices, type Targets } from './inputs.js';
+import { Random } from './random.js';
+import { sharedRuntime, type Runtime } from './runtime.js';
+import type { KernelBuildChoice } from './wasm.js';
+
+export type Activation = 'sigmoid' | 'relu';
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu'];
+
+export interface MlpOptions {
+  /** Layer widths from input to output, e.g. [784, 100, 10]. */
+  sizes: number[];
+  /** Activation of every hidden layer, or one per hidden layer. Default 'relu'. */
+  activation?: Activation | Activation[];
+  /** Weights are weightInitStd · N(0, 1), biases 0, as in the references. Default 0.01. */
+  weightInitStd?: number;
+  /** Seed of the weight initialization. Default 0. */
+  seed?: number;
+  /** Rows the batch buffers hold at first; larger batches grow them. Default 1024. */
+  maxRows?: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  correct: number;
+  count: number;
+}
+
+export type Gradients = Record<string, Float32Array>;
+
+interface ParamTensor {
+  name: string;
+  shape: number[];
+  offset: number; // byte offset inside the parameter (and gradient) block
+  length: number;
+}
+
+const DEFAULT_MAX_ROWS = 1024;
+
+export class MLP {
+  readonly sizes: readonly number[];
+  readonly activations: readonly Activation[];
+  readonly runtime: Runtime;
+  /** Every weight and bias as a live Float32Array view; assigning copies values in. */
+  readonly params: Record<string, Float32Array>;
+
+  private readonly tensors: ParamTensor[];
+  private readonly paramFloats: number;
+  private readonly planOffset: number;
+  private readonly paramsOffset: number;
+  private readonly gradsOffset: number;
+  private workspaceOffset = -1;
+  private maxRows = 0;
+  private readonly plan: LiveView<Int32Array>;
+  private readonly paramViews = new Map<string, LiveView<Float32Array>>();
+  private disposed = false;
+
+  static async create(options: MlpOptions & { build?: KernelBuildChoice }): Promise<MLP> {
+    return new MLP(await sharedRuntime(options.build), options);
+  }
+
+  constructor(runtime: Runtime, options: MlpOptions) {
+    const sizes = options.sizes;
+    if (!Array.isArray(sizes) || sizes.length < 2) {
+      throw new ValueError('sizes must list at least an input and an output width, e.g. [784, 100, 10]');
+    }
+    sizes.forEach((size, i) => {
+      if (!Number.isInteger(size) || size < 1) {
+        throw new ValueError(`layer size ${i} is ${size}: every size must be a positive integer`);
+      }
+    });
+    if (sizes[sizes.length - 1] < 2) throw new ValueError('the output layer needs at least 2 classes');
+    const hidden = sizes.length - 2;
+    const activation = options.activation ?? 'relu';
+    const activations = Array.isArray(activation) ? activation : new Array<Activation>(hidden).fill(activation);
+    if (activations.length !== hidden) {
+      throw new ValueError(`${activations.length} activations given for ${hidden} hidden layers`);
+    }
+    for (const a of activations) {
+      if (!ACTIVATIONS.includes(a)) {
+        throw new ValueError(`unknown activation '${a}': expected one of ${ACTIVATIONS.join(', ')}`);
+      }
+    }
+    const std = options.weightInitStd ?? 0.01;
+    if (!Number.isFinite(std) || std < 0) throw new ValueError(`weightInitStd is ${std}: must be finite and >= 0`);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed)) throw new ValueError(`seed is ${seed}: must be an integer`);
+
+    this.runtime = runtime;
+    this.sizes = [...sizes];
+    this.activations = [...activations];
+
+    // Each tensor starts on a 16-byte boundary so the kernels' vector loads stay aligned.
+    this.tensors = [];
+    let floats = 0;
+    for (let l = 0; l < sizes.length - 1; l++) {
+      for (const [name, shape] of [[`W${l + 1}`, [sizes[l], sizes[l + 1]]], [`b${l + 1}`, [sizes[l + 1]]]] as const) {
+        const length = shape.reduce((a, b) => a * b, 1);
+        this.tensors.push({ name, shape: [...shape], offset: floats * 4, length });
+        floats += Math.ceil(length / 4) * 4;
+      }
+    }
+    this.paramFloats = floats;
+
+    const { arena, kernels } = runtime;
+    const layout = kernels.layout;
+    const layers = sizes.length - 1;
+    this.planOffset = arena.alloc((layout.PLAN_HEADER_WORDS + layers * layout.LAYER_WORDS) * 4);
+    this.paramsOffset = arena.alloc(floats * 4);
+    this.gradsOffset = arena.alloc(floats * 4);
+    this.plan = i32View(arena.memory, this.planOffset, layout.PLAN_HEADER_WORDS + layers * layout.LAYER_WORDS);
+
+    const params = {} as Record<string, Float32Array>;
+    for (const t of this.tensors) {
+      const view = f32View(arena.memory, this.paramsOffset + t.offset, t.length);
+      this.paramViews.set(t.name, view);
+      Object.defineProperty(params, t.name, {
+        enumerable: true,
+        get: () => view.array,
+        set: (values: ArrayLike<number>) => this.setParam(t, values),
+      });
+    }
+    this.params = Object.freeze(params);
+    this.writePlanHeader();
+    this.ensureRows(options.maxRows ?? DEFAULT_MAX_ROWS);
+
+    const random = new Random(seed);
+    for (const t of this.tensors) {
+      if (!t.name.startsWith('W')) continue;
+      const w = this.params[t.name];
+      for (let i = 0; i < w.length; i++) w[i] = std * random.normal();
+    }
+  }
+
+  get inputSize(): number {
+    return this.sizes[0];
+  }
+
+  get outputSize(): number {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  /** Parameter names in layout order: W1, b1, W2, b2, … */
+  get paramNames(): string[] {
+    return this.tensors.map((t) => t.name);
+  }
+
+  paramShape(name: string): number[] {
+    return [...this.tensor(name).shape];
+  }
+
+  get parameterCount(): number {
+    return this.tensors.reduce((sum, t) => sum + t.length, 0);
+  }
+
+  /** Softmax probabilities [rows×classes] for x [rows×inputSize]. */
+  predict(x: Float32Array): Float32Array {
+    const rows = checkInputs(x, this.inputSize);
+    const classes = this.outputSize;
+    const out = new Float32Array(rows * classes);
+    const { exports } = this.runtime.kernels;
+    const block = this.maxRows;
+    for (let start = 0; start < rows; start += block) {
+      const count = Math.min(block, rows - start);
+      const input = this.stage(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      const logits = exports.forward(this.planOffset, input, count);
+      softmaxRows(new Float32Array(this.memory.buffer, logits, count * classes), classes, out, start * classes);
+    }
+    return out;
+  }
+
+  /** Mean softmax cross-entropy loss over the batch. */
+  loss(x: Float32Array, t: Targets): number {
+    return this.evaluate(x, t).loss;
+  }
+
+  /** Fraction of rows whose most probable class is the target. */
+  accuracy(x: Float32Array, t: Targets): number {
+    return this.evaluate(x, t).accuracy;
+  }
+
+  /** Loss and accuracy in one forward pass, in blocks inside wasm. */
+  evaluate(x: Float32Array, t: Targets): Evaluation {
+    return this.withResident(x, t, (images, labels, rows) => this.evaluateResident(images, labels, rows));
+  }
+
+  /**
+   * Evaluates rows already in linear memory (images f32 [rows×inputSize], labels i32 [rows]):
+   * the path the trainer uses for the full train and test sets.
+   */
+  evaluateResident(images: number, labels: number, rows: number): Evaluation {
+    const { exports, layout } = this.runtime.kernels;
+    const result = this.workspace.result;
+    exports.evaluate(this.planOffset, images, labels, rows, result);
+    const view = new DataView(this.memory.buffer);
+    const lossSum = view.getFloat64(result + layout.EVAL_LOSS_SUM_OFFSET, true);
+    const correct = view.getInt32(result + layout.EVAL_CORRECT_OFFSET, true);
+    return { loss: lossSum / rows, accuracy: correct / rows, correct, count: rows };
+  }
+
+  /** Backprop gradients of the mean loss, as fresh arrays named like params. */
+  gradient(x: Float32Array, t: Targets): Gradients {
+    const rows = this.stageBatch(x, t);
+    this.runtime.kernels.exports.lossAndGradients(this.planOffset, this.workspace.input, this.workspace.labels, rows);
+    return this.copyGradients();
+  }
+
+  /**
+   * Central differences (L(θ+h) − L(θ−h)) / 2h for every parameter, each L a real forward pass
+   * through the wasm kernels: the slow, obviously correct reference that backprop is checked
+   * against. In f32 the loss is exact to ~1e-7, so h must be far larger than float64's 1e-4 for
+   * the difference to rise above rounding; 1e-2 is the default.
+   */
+  numericalGradient(x: Float32Array, t: Targets, h = 1e-2): Gradients {
+    if (!(h > 0) || !Number.isFinite(h)) throw new ValueError(`h is ${h}: must be a positive finite step`);
+    const rows = this.stageBatch(x, t);
+    const { input, labels } = this.workspace;
+    const grads: Gradients = {};
+    for (const tensor of this.tensors) {
+      const p = this.params[tensor.name];
+      const g = new Float32Array(tensor.length);
+      for (let i = 0; i < tensor.length; i++) {
+        const saved = p[i];
+        p[i] = saved + h;
+        const plus = this.evaluateResident(input, labels, rows).loss;
+        p[i] = saved - h;
+        const minus = this.evaluateResident(input, labels, rows).loss;
+        p[i] = saved;
+        // Divide by the step actually taken: saved ± h is rounded to f32.
+        g[i] = (plus - minus) / (Math.fround(saved + h) - Math.fround(saved - h));
+      }
+      grads[tensor.name] = g;
+    }
+    return grads;
+  }
+
+  /** One SGD step on the batch (forward, loss, backward, update, all in one wasm call); returns the loss before the update. */
+  trainStep(x: Float32Array, t: Targets, learningRate: number): number {
+    checkLearningRate(learningRate);
+    const rows = this.stageBatch(x, t);
+    return this.runtime.kernels.exports.trainStep(
+      this.planOffset, this.workspace.input, this.workspace.labels, rows, learningRate,
+    );
+  }
+
+  /**
+   * One SGD step on the rows `indices` of a dataset already in linear memory. The indices live
+   * in the network's index buffer (see batchIndices), so the step allocates nothing.
+   */
+  trainStepResident(images: number, labels: number, rows: number, learningRate: number): number {
+    if (rows < 1 || rows > this.maxRows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
+    return this.runtime.kernels.exports.trainStepGathered(
+      this.planOffset, images, labels, this.workspace.indices, rows, learningRate,
+    );
+  }
+
+  /** The i32 buffer trainStepResident reads batch row indices from (maxRows long). */
+  batchIndices(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.workspace.indices, this.maxRows);
+  }
+
+  /** Makes the batch buffers hold at least `rows` rows. */
+  ensureRows(rows: number): void {
+    if (rows <= this.maxRows) return;
+    const { arena } = this.runtime;
+    const layout = this.runtime.kernels.layout;
+    if (this.workspaceOffset >= 0) arena.release(this.workspaceOffset);
+    const layers = this.sizes.length - 1;
+    // Byte sizes, each rounded up to 16 so every buffer starts aligned.
+    const pad = (bytes: number) => Math.ceil(bytes / 16) * 16;
+    let bytes = 0;
+    const place = (size: number) => {
+      const at = bytes;
+      bytes += pad(size);
+      return at;
+    };
+    const outputs: number[] = [];
+    const deltas: number[] = [];
+    for (let l = 0; l < layers; l++) {
+      outputs.push(place(rows * this.sizes[l + 1] * 4));
+      deltas.push(place(rows * this.sizes[l + 1] * 4));
+    }
+    const input = place(rows * this.inputSize * 4);
+    const labels = place(rows * 4);
+    const indices = place(rows * 4);
+    let packFloats = 0;
+    for (let l = 1; l < layers; l++) packFloats = Math.max(packFloats, this.sizes[l] * this.sizes[l + 1]);
+    const pack = place(Math.max(packFloats, 1) * 4);
+    const result = place(16);
+    const base = arena.alloc(bytes);
+    this.workspaceOffset = base;
+    this.maxRows = rows;
+    this.workspace = {
+      input: base + input, labels: base + labels, indices: base + indices, result: base + result,
+    };
+
+    const plan = this.plan.array;
+    plan[layout.PLAN_MAX_ROWS] = rows;
+    plan[layout.PLAN_INPUT] = base + input;
+    plan[layout.PLAN_LABELS] = base + labels;
+    plan[layout.PLAN_PACK] = base + pack;
+    for (let l = 0; l < layers; l++) {
+      const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
+      plan[record + layout.LAYER_OUTPUT] = base + outputs[l];
+      plan[record + layout.LAYER_DELTA] = base + deltas[l];
+    }
+  }
+
+  /** Returns the network's memory to the arena; the network is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const { arena } = this.runtime;
+    arena.release(this.workspaceOffset);
+    arena.release(this.gradsOffset);
+    arena.release(this.paramsOffset);
+    arena.release(this.planOffset);
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private workspace = { input: 0, labels: 0, indices: 0, result: 0 };
+
+  private get memory(): WebAssembly.Memory {
+    if (this.disposed) throw new SimdnetError('this network was disposed');
+    return this.runtime.arena.memory;
+  }
+
+  private tensor(name: string): ParamTensor {
+    const t = this.tensors.find((candidate) => candidate.name === name);
+    if (!t) throw new ValueError(`no parameter '${name}': this network has ${this.paramNames.join(', ')}`);
+    return t;
+  }
+
+  private setParam(t: ParamTensor, values: ArrayLike<number>): void {
+    if (values.length !== t.length) {
+      throw new ShapeError(`${t.name} has shape [${t.shape}] (${t.length} values), got ${values.length} values`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new ValueError(`${t.name}[${i}] is ${values[i]}: parameters must be finite`);
+    }
+    this.paramViews.get(t.name)!.array.set(values);
+  }
+
+  private writePlanHeader(): void {
+    const layout = this.runtime.kernels.layout;
+    const plan = this.plan.array;
+    const layers = this.sizes.length - 1;
+    plan[layout.PLAN_LAYER_COUNT] = layers;
+    plan[layout.PLAN_PARAMS] = this.paramsOffset;
+    plan[layout.PLAN_GRADS] = this.gradsOffset;
+    plan[layout.PLAN_PARAM_COUNT] = this.paramFloats;
+    const codes: Record<Activation | 'identity', number> = {
+      identity: layout.ACTIVATION_IDENTITY, sigmoid: layout.ACTIVATION_SIGMOID, relu: layout.ACTIVATION_RELU,
+    };
+    for (let l = 0; l < layers; l++) {
+      const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
+      const weights = this.tensors[2 * l];
+      const bias = this.tensors[2 * l + 1];
+      plan[record + layout.LAYER_IN] = this.sizes[l];
+      plan[record + layout.LAYER_OUT] = this.sizes[l + 1];
+      plan[record + layout.LAYER_ACTIVATION] = codes[l < layers - 1 ? this.activations[l] : 'identity'];
+      plan[record + layout.LAYER_WEIGHTS] = this.paramsOffset + weights.offset;
+      plan[record + layout.LAYER_BIAS] = this.paramsOffset + bias.offset;
+      plan[record + layout.LAYER_WEIGHT_GRAD] = this.gradsOffset + weights.offset;
+      plan[record + layout.LAYER_BIAS_GRAD] = this.gradsOffset + bias.offset;
+    }
+  }
+
+  /** Validates a batch and copies it into the INPUT and LABELS buffers; returns its rows. */
+  private stageBatch(x: Float32Array, t: Targets): number {
+    const rows = checkInputs(x, this.inputSize);
+    this.ensureRows(rows);
+    const { input, labels } = this.workspace;
+    labelsToIndices(t, rows, this.outputSize, new Int32Array(this.memory.buffer, labels, rows));
+    new Float32Array(this.memory.buffer, input, x.length).set(x);
+    return rows;
+  }
+
+  /** Copies at most maxRows rows into INPUT (already validated); returns the address. */
+  private stage(x: Float32Array): number {
+    if (x.buffer === this.memory.buffer) return x.byteOffset;
+    new Float32Array(this.memory.buffer, this.workspace.input, x.length).set(x);
+    return this.workspace.input;
+  }
+
+  /** Runs `fn` on x and t placed in linear memory for the duration of the call. */
+  private withResident<T>(x: Float32Array, t: Targets, fn: (images: number, labels: number, rows: number) => T): T {
+    const rows = checkInputs(x, this.inputSize);
+    const { arena } = this.runtime;
+    // x may itself be a view of linear memory: use it in place. Decide before allocating,
+    // since growing the memory would detach it.
+    const residentAt = x.buffer === this.memory.buffer ? x.byteOffset : -1;
+    const images = residentAt >= 0 ? -1 : arena.alloc(x.length * 4);
+    if (images >= 0) new Float32Array(this.memory.buffer, images, x.length).set(x);
+    const labels = arena.alloc(rows * 4);
+    try {
+      labelsToIndices(t, rows, this.outputSize, new Int32Array(this.memory.buffer, labels, rows));
+      return fn(images >= 0 ? images : residentAt, labels, rows);
+    } finally {
+      arena.release(labels);
+      if (images >= 0) arena.release(images);
+    }
+  }
+
+  private copyGradients(): Gradients {
+    const grads: Gradients = {};
+    for (const t of this.tensors) {
+      grads[t.name] = new Float32Array(this.memory.buffer, this.gradsOffset + t.offset, t.length).slice();
+    }
+    return grads;
+  }
+}
+
+function checkLearningRate(lr: number): void {
+  if (!Number.isFinite(lr) || lr <= 0) throw new ValueError(`learning rate is ${lr}: must be a positive finite number`);
+}
+
+/** Row-wise softmax of logits into out[offset…] (the predict path; training fuses it in wasm). */
+function softmaxRows(logits: Float32Array, classes: number, out: Float32Array, offset: number): void {
+  for (let r = 0; r < logits.length / classes; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c] - max);
+    for (let c = 0; c < classes; c++) out[offset + r * classes + c] = Math.exp(logits[r * classes + c] - max) / sum;
+  }
+}

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../src/runtime.js';
+import { matmul, randomArray } from './support/reference.js';
+import { getF32, put, testRuntime } from './support/runtime.js';
+
+// Shapes that are not multiples of the vector width (4) or of the tile (4 rows × 8 columns),
+// the network's own shapes, and degenerate ones.
+const DIMS = [1, 3, 5, 17, 100];
+const SHAPES: [number, number, number][] = [];
+for (const m of DIMS) for (const n of DIMS) for (const k of [1, 3, 17, 100]) SHAPES.push([m, n, k]);
+SHAPES.push([100, 100, 784], [784, 100, 100], [100, 10, 100], [100, 784, 10], [7, 9, 784], [4, 8, 1], [8, 16, 33]);
+
+const UNIT_ROUNDOFF = 2 ** -24;
+
+// Forward error bound of a k-term f32 dot product: |ĉ − c| ≤ γ_k Σ|a||b|, γ_k ≈ k·u. The check
+// uses 2·k·u (+ one rounding of an accumulated C) so it holds for any summation order and for
+// fused or unfused multiply-add, yet a wrong index or a dropped term is far outside it.
+function expectWithinGemmBound(
+  got: Float32Array, want: Float64Array, absBound: Float64Array, k: number, what: string,
+) {
+  for (let i = 0; i < want.length; i++) {
+    const tolerance = (2 * k + 2) * UNIT_ROUNDOFF * absBound[i] + 1e-30;
+    if (!(Math.abs(got[i] - want[i]) <= tolerance)) {
+      expect.fail(`${what}: element ${i} is ${got[i]}, reference ${want[i]} (tolerance ${tolerance})`);
+    }
+  }
+}
+
+function abs(values: Float32Array): Float32Array {
+  return values.map(Math.abs);
+}
+
+describe.each(['NN', 'TN', 'NT'] as const)('gemm%s', (layout) => {
+  let runtime: Runtime;
+  beforeAll(async () => {
+    runtime = await testRuntime();
+  });
+
+  it.each(SHAPES)(`M=%i N=%i K=%i, overwrite and accumulate`, (m, n, k) => {
+    const { exports } = runtime.kernels;
+    const a = randomArray(m * k, m * 7919 + k);
+    const b = randomArray(k * n, n * 104729 + k + 1);
+    const c0 = randomArray(m * n, m + n + k);
+    const want = matmul(a, b, m, n, k, layout);
+    const bound = matmul(abs(a), abs(b), m, n, k, layout);
+
+    const aAt = put(runtime, a);
+    const bAt = put(runtime, b);
+    const cAt = put(runtime, c0); // garbage that overwrite must ignore
+    const packAt = runtime.arena.alloc(n * k * 4 + 16);
+    const call = (accumulate: boolean) => {
+      if (layout === 'NN') exports.gemmNN(cAt, aAt, bAt, m, n, k, accumulate);
+      else if (layout === 'TN') exports.gemmTN(cAt, aAt, bAt, m, n, k, accumulate);
+      else exports.gemmNT(cAt, aAt, bAt, m, n, k, accumulate, packAt);
+    };
+
+    call(false);
+    expectWithinGemmBound(getF32(runtime, cAt, m * n), want, bound, k, 'overwrite');
+
+    new Float32Array(runtime.arena.memory.buffer, cAt, m * n).set(c0);
+    call(true);
+    const wantAcc = want.map((v, i) => v + c0[i]);
+    const boundAcc = bound.map((v, i) => v + Math.abs(c0[i]));
+    expectWithinGemmBound(getF32(runtime, cAt, m * n), wantAcc, boundAcc, k, 'accumulate');
+
+    // Nothing past the end of C is touched.
+    const guard = new Float32Array(runtime.arena.memory.buffer, cAt + m * n * 4, 4);
+    expect(Array.from(guard)).toEqual([0, 0, 0, 0]);
+    for (const at of [aAt, bAt, cAt, packAt]) runtime.arena.release(at);
+  });
+});
+
+describe('transpose', () => {
+  it.each([[1, 1], [3, 5], [17, 4], [100, 10], [784, 3]])('%i×%i', async (rows, cols) => {
+    const runtime = await testRuntime();
+    const src = randomArray(rows * cols, rows * cols);
+    const srcAt = put(runtime, src);
+    const dstAt = runtime.arena.alloc(rows * cols * 4);
+    runtime.kernels.exports.transpose(dstAt, srcAt, rows, cols);
+    const dst = getF32(runtime, dstAt, rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dst[c * rows + r]).toBe(src[r * cols + c]);
+  });
+});
