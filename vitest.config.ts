@@ -1,11 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// The whole suite runs once per kernel build. Node 20 compiles relaxed SIMD only behind a V8
+// flag, which the relaxed project's workers get.
+const shared = {
+  include: ['test/**/*.test.ts'],
+  // Real-MNIST training and the gradient checks are CPU-bound: give them room, but no test
+  // asserts on wall-clock time.
+  testTimeout: 300_000,
+  hookTimeout: 300_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Real-MNIST tests and the gradient checks are CPU-bound; give them room but never a
-    // wall-clock assertion.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      { test: { ...shared, name: 'simd', env: { SIMDNET_BUILD: 'simd' } } },
+      {
+        test: {
+          ...shared,
+          name: 'relaxed-simd',
+          env: { SIMDNET_BUILD: 'relaxed-simd' },
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+        },
+      },
+    ],
   },
 });

@@ -65,10 +65,6 @@ export class MLP {
   private readonly paramViews = new Map<string, LiveView<Float32Array>>();
   private disposed = false;
 
-  static async create(options: MlpOptions & { build?: KernelBuildChoice }): Promise<MLP> {
-    return new MLP(await sharedRuntime(options.build), options);
-  }
-
   constructor(runtime: Runtime, options: MlpOptions) {
     const sizes = options.sizes;
     if (!Array.isArray(sizes) || sizes.length < 2) {
@@ -420,6 +416,11 @@ export class MLP {
     }
     return grads;
   }
+}
+
+/** An MLP on the process-wide runtime of the chosen kernel build (default: the fastest supported). */
+export async function createMLP(options: MlpOptions & { build?: KernelBuildChoice }): Promise<MLP> {
+  return new MLP(await sharedRuntime(options.build), options);
 }
 
 function checkLearningRate(lr: number): void {

@@ -63,3 +63,74 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>, flo
   }
   return worst;
 }
+
+/**
+ * The network in float64, written like reference 001's gradient_BP: forward, loss, and every
+ * gradient. Returns the hidden pre-activations too, so tests can see how close ReLU kinks are.
+ */
+export function referenceNetwork(
+  params: Record<string, ArrayLike<number>>, sizes: number[], activations: string[],
+  x: Float32Array, labels: Int32Array,
+) {
+  const rows = labels.length;
+  const layers = sizes.length - 1;
+  const inputs: Float64Array[] = [Float64Array.from(x)];
+  const outputs: Float64Array[] = [];
+  const pre: Float64Array[] = [];
+  for (let l = 0; l < layers; l++) {
+    const [n, m] = [sizes[l], sizes[l + 1]];
+    const W = params[`W${l + 1}`];
+    const b = params[`b${l + 1}`];
+    const z = new Float64Array(rows * m);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) {
+      let s = b[j];
+      for (let i = 0; i < n; i++) s += inputs[l][r * n + i] * W[i * m + j];
+      z[r * m + j] = s;
+    }
+    pre.push(z);
+    const h = l < layers - 1
+      ? z.map((v) => (activations[l] === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : Math.max(0, v)))
+      : z;
+    outputs.push(h);
+    inputs.push(h);
+  }
+  const classes = sizes[layers];
+  const logits = outputs[layers - 1];
+  const probs = new Float64Array(rows * classes);
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c] - max);
+    for (let c = 0; c < classes; c++) probs[r * classes + c] = Math.exp(logits[r * classes + c] - max) / sum;
+    loss += (Math.log(sum) - (logits[r * classes + labels[r]] - max)) / rows;
+  }
+  // Backward: delta = (y − t)/N, then dW = inputᵀ·delta, db = Σ delta, delta ← delta·Wᵀ ⊙ act'.
+  const grads: Record<string, Float64Array> = {};
+  let delta = probs.map((p, i) => (p - (labels[Math.floor(i / classes)] === i % classes ? 1 : 0)) / rows);
+  for (let l = layers - 1; l >= 0; l--) {
+    const [n, m] = [sizes[l], sizes[l + 1]];
+    const W = params[`W${l + 1}`];
+    const dW = new Float64Array(n * m);
+    const db = new Float64Array(m);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) {
+      db[j] += delta[r * m + j];
+      for (let i = 0; i < n; i++) dW[i * m + j] += inputs[l][r * n + i] * delta[r * m + j];
+    }
+    grads[`W${l + 1}`] = dW;
+    grads[`b${l + 1}`] = db;
+    if (l > 0) {
+      const previous = new Float64Array(rows * n);
+      const h = outputs[l - 1];
+      for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) s += delta[r * m + j] * W[i * m + j];
+        const v = h[r * n + i];
+        previous[r * n + i] = s * (activations[l - 1] === 'sigmoid' ? v * (1 - v) : v > 0 ? 1 : 0);
+      }
+      delta = previous;
+    }
+  }
+  return { loss, probs, grads, preActivations: pre.slice(0, layers - 1) };
+}

@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../src/runtime.js';
+import { maxRelativeError, randomArray, randomLabels, sigmoid, softmaxCrossEntropy } from './support/reference.js';
+import { buildUnderTest, getF32, put, testRuntime } from './support/runtime.js';
+
+const COUNTS = [1, 3, 4, 5, 17, 100, 784, 1000];
+const MATRICES: [number, number][] = [[1, 1], [1, 3], [3, 5], [17, 4], [5, 17], [100, 10], [100, 100], [7, 784]];
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await testRuntime();
+});
+
+describe('kernel build', () => {
+  it('is the one requested', () => {
+    if (buildUnderTest !== 'auto') expect(runtime.kernels.build).toBe(buildUnderTest);
+    expect(runtime.kernels.exports.kernelBuild()).toBe(runtime.kernels.build === 'relaxed-simd' ? 1 : 0);
+  });
+});
+
+describe('addBiasRows', () => {
+  it.each(MATRICES)('%i×%i', (rows, cols) => {
+    const x = randomArray(rows * cols, rows + cols);
+    const bias = randomArray(cols, cols * 3);
+    const xAt = put(runtime, x);
+    runtime.kernels.exports.addBiasRows(xAt, put(runtime, bias), rows, cols);
+    const got = getF32(runtime, xAt, rows * cols);
+    // One f32 addition per element: the result must equal JS's rounded sum exactly.
+    for (let i = 0; i < x.length; i++) expect(got[i]).toBe(Math.fround(x[i] + bias[i % cols]));
+  });
+});
+
+describe('columnSums', () => {
+  it.each(MATRICES)('%i×%i, overwrite and accumulate', (rows, cols) => {
+    const x = randomArray(rows * cols, rows * cols + 1);
+    const start = randomArray(cols, 99);
+    const outAt = put(runtime, start);
+    const xAt = put(runtime, x);
+    const want = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c] += x[r * cols + c];
+    runtime.kernels.exports.columnSums(outAt, xAt, rows, cols, false);
+    expect(maxRelativeError(getF32(runtime, outAt, cols), want, 1)).toBeLessThan(rows * 2 ** -23);
+    runtime.kernels.exports.columnSums(outAt, xAt, rows, cols, true);
+    expect(maxRelativeError(getF32(runtime, outAt, cols), want.map((v) => 2 * v), 1)).toBeLessThan(rows * 2 ** -22);
+  });
+});
+
+describe('sigmoid', () => {
+  it.each(COUNTS)('forward, %i values including extremes', (count) => {
+    const x = randomArray(count, count, 12);
+    if (count > 4) x.set([0, -100, 100, 1e-8]);
+    const xAt = put(runtime, x);
+    runtime.kernels.exports.sigmoidForward(xAt, count);
+    const got = getF32(runtime, xAt, count);
+    for (let i = 0; i < count; i++) {
+      const want = sigmoid(x[i]);
+      // exp4's polynomial is within a few f32 ulps; 1e-6 relative is ~8 ulps.
+      expect(Math.abs(got[i] - want)).toBeLessThanOrEqual(1e-6 * want + 1e-30);
+    }
+  });
+
+  it.each(COUNTS)('backward, %i values: grad · h(1 − h)', (count) => {
+    const h = randomArray(count, count + 5).map((v) => (v + 1) / 2);
+    const g = randomArray(count, count + 6);
+    const gAt = put(runtime, g);
+    runtime.kernels.exports.sigmoidBackward(gAt, put(runtime, h), count);
+    const got = getF32(runtime, gAt, count);
+    for (let i = 0; i < count; i++) expect(got[i]).toBe(Math.fround(g[i] * Math.fround(Math.fround(1 - h[i]) * h[i])));
+  });
+});
+
+describe('relu', () => {
+  it.each(COUNTS)('forward and backward, %i values', (count) => {
+    const x = randomArray(count, count + 11);
+    const xAt = put(runtime, x);
+    runtime.kernels.exports.reluForward(xAt, count);
+    const h = getF32(runtime, xAt, count);
+    for (let i = 0; i < count; i++) expect(h[i]).toBe(Math.max(0, x[i]));
+    const g = randomArray(count, count + 12);
+    const gAt = put(runtime, g);
+    runtime.kernels.exports.reluBackward(gAt, xAt, count);
+    const got = getF32(runtime, gAt, count);
+    for (let i = 0; i < count; i++) expect(got[i]).toBe(x[i] > 0 ? g[i] : 0);
+  });
+});
+
+describe('softmax cross-entropy', () => {
+  it.each(MATRICES.filter(([, c]) => c > 1))('%i×%i forward, backward, argmax', (rows, classes) => {
+    const logits = randomArray(rows * classes, rows * 31 + classes, 8);
+    if (rows > 2) logits.fill(1e4, 0, classes); // a row that overflows exp without the max shift
+    const labels = randomLabels(rows, classes, rows + 2);
+    const ref = softmaxCrossEntropy(logits, labels, classes);
+    const { exports } = runtime.kernels;
+
+    const logitsAt = put(runtime, logits);
+    const labelsAt = put(runtime, labels);
+    const correct = exports.countCorrect(logitsAt, labelsAt, rows, classes);
+    let wantCorrect = 0;
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (logits[r * classes + c] > logits[r * classes + best]) best = c;
+      if (best === labels[r]) wantCorrect++;
+    }
+    expect(correct).toBe(wantCorrect);
+
+    const lossSum = exports.softmaxCrossEntropyForward(logitsAt, labelsAt, rows, classes);
+    expect(Math.abs(lossSum - ref.lossSum)).toBeLessThan(1e-5 * rows * (1 + ref.lossSum / rows));
+    const probs = getF32(runtime, logitsAt, rows * classes);
+    expect(maxRelativeError(probs, ref.probs, 1e-3)).toBeLessThan(1e-5);
+
+    const gradAt = runtime.arena.alloc(rows * classes * 4);
+    exports.softmaxCrossEntropyBackward(gradAt, logitsAt, labelsAt, rows, classes, rows);
+    const grad = getF32(runtime, gradAt, rows * classes);
+    for (let i = 0; i < grad.length; i++) {
+      const onehot = labels[Math.floor(i / classes)] === i % classes ? 1 : 0;
+      expect(grad[i]).toBe(Math.fround(Math.fround(probs[i] - onehot) / rows));
+    }
+  });
+});
+
+describe('sgdUpdate', () => {
+  it.each(COUNTS)('%i parameters', (count) => {
+    const p = randomArray(count, count + 1);
+    const g = randomArray(count, count + 2);
+    const pAt = put(runtime, p);
+    runtime.kernels.exports.sgdUpdate(pAt, put(runtime, g), count, 0.1);
+    const got = getF32(runtime, pAt, count);
+    for (let i = 0; i < count; i++) expect(got[i]).toBe(Math.fround(p[i] - Math.fround(Math.fround(0.1) * g[i])));
+  });
+});
