@@ -1,0 +1,180 @@
+// The references' training loop. Each iteration takes a batch, runs one fused SGD step in wasm
+// and records the loss; every `evaluateEvery` iterations (one "epoch": ceil(train/batch)) it
+// measures loss and accuracy on the full train and test sets.
+//
+// Two ways to draw batches:
+//   'with-replacement'  batchSize indices drawn uniformly, as np.random.choice(train_size,
+//                       batch_size) in the references; runs `iterations` steps.
+//   'shuffled-epochs'   each epoch a fresh permutation cut into batches, as a shuffled
+//                       DataLoader; runs `epochs` epochs and evaluates after each.
+import { ValueError } from './errors.js';
+import { ResidentDataset, type LabelledImages } from './dataset.js';
+import type { Evaluation, MLP } from './mlp.js';
+import { Random } from './random.js';
+
+export type Sampling = 'with-replacement' | 'shuffled-epochs';
+
+export interface TrainOptions {
+  learningRate?: number;
+  batchSize?: number;
+  sampling?: Sampling;
+  /** With-replacement sampling: how many steps. Default 10000. */
+  iterations?: number;
+  /** Shuffled epochs: how many epochs. Default 1. */
+  epochs?: number;
+  /** Shuffled epochs: drop the last partial batch instead of training on it. */
+  dropLast?: boolean;
+  /** With-replacement sampling: evaluate after every this many steps. Default ceil(train/batch). */
+  evaluateEvery?: number;
+  /** Seed of the batch sampling. Default 0. */
+  seed?: number;
+  /** Called after each step with its loss (cheap: no allocation). */
+  onStep?: (iteration: number, loss: number) => void;
+  /** Called after each evaluation; returning false stops training early. */
+  onEvaluation?: (record: EvaluationRecord) => boolean | void;
+}
+
+export interface EvaluationRecord {
+  /** Evaluation number, 0-based (the x axis of the accuracy chart). */
+  epoch: number;
+  /** Steps done when it was taken. */
+  iterations: number;
+  train: Evaluation;
+  test?: Evaluation;
+  /** Seconds since training started. */
+  elapsed: number;
+}
+
+export interface TrainHistory {
+  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation'>>;
+  /** Loss of every step, before its update. */
+  loss: Float64Array;
+  evaluations: EvaluationRecord[];
+  /** Evaluation of the final parameters. */
+  final: EvaluationRecord;
+  iterations: number;
+  /** Wall time of the whole run, evaluations included. */
+  seconds: number;
+  /** Time in training steps only, per step. */
+  msPerIteration: number;
+}
+
+export interface TrainData {
+  train: LabelledImages;
+  test?: LabelledImages;
+}
+
+export function train(net: MLP, data: TrainData, options: TrainOptions = {}): TrainHistory {
+  const runtime = net.runtime;
+  const trainSet = new ResidentDataset(runtime, data.train, net.inputSize, net.outputSize, 'training set');
+  const testSet = data.test
+    ? new ResidentDataset(runtime, data.test, net.inputSize, net.outputSize, 'test set')
+    : undefined;
+  try {
+    return trainResident(net, trainSet, testSet, options);
+  } finally {
+    trainSet.dispose();
+    testSet?.dispose();
+  }
+}
+
+export function trainResident(
+  net: MLP, trainSet: ResidentDataset, testSet: ResidentDataset | undefined, options: TrainOptions = {},
+): TrainHistory {
+  const resolved = resolveOptions(options, trainSet.count);
+  const { learningRate, batchSize, sampling } = resolved;
+  const random = new Random(resolved.seed);
+  net.ensureRows(batchSize);
+  const indices = net.batchIndices();
+
+  const started = performance.now();
+  let stepMs = 0;
+  const stepsPerEpoch = resolved.dropLast ? Math.floor(trainSet.count / batchSize) : Math.ceil(trainSet.count / batchSize);
+  const plannedSteps = sampling === 'with-replacement' ? resolved.iterations : resolved.epochs * stepsPerEpoch;
+  const loss = new Float64Array(plannedSteps); // filled in place: the step loop allocates nothing
+  const evaluations: EvaluationRecord[] = [];
+  let iterations = 0;
+  let stopped = false;
+
+  const evaluate = (): EvaluationRecord => ({
+    epoch: evaluations.length,
+    iterations,
+    train: net.evaluateResident(trainSet.images, trainSet.labels, trainSet.count),
+    test: testSet && net.evaluateResident(testSet.images, testSet.labels, testSet.count),
+    elapsed: (performance.now() - started) / 1000,
+  });
+  const record = () => {
+    const entry = evaluate();
+    evaluations.push(entry);
+    if (options.onEvaluation?.(entry) === false) stopped = true;
+  };
+  const step = (rows: number) => {
+    const t0 = performance.now();
+    const value = net.trainStepResident(trainSet.images, trainSet.labels, rows, learningRate);
+    stepMs += performance.now() - t0;
+    loss[iterations++] = value;
+    options.onStep?.(iterations, value);
+  };
+
+  if (sampling === 'with-replacement') {
+    for (let i = 0; i < resolved.iterations && !stopped; i++) {
+      for (let r = 0; r < batchSize; r++) indices[r] = random.int(trainSet.count);
+      step(batchSize);
+      // As the references: evaluate after the update of iterations 0, E, 2E, …
+      if (i % resolved.evaluateEvery === 0) record();
+    }
+  } else {
+    const order = Int32Array.from({ length: trainSet.count }, (_, i) => i);
+    for (let epoch = 0; epoch < resolved.epochs && !stopped; epoch++) {
+      random.shuffle(order);
+      for (let start = 0; start < trainSet.count; start += batchSize) {
+        const rows = Math.min(batchSize, trainSet.count - start);
+        if (rows < batchSize && resolved.dropLast) break;
+        indices.set(order.subarray(start, start + rows));
+        step(rows);
+      }
+      record();
+    }
+  }
+
+  const last = evaluations[evaluations.length - 1];
+  const final = last && last.iterations === iterations ? last : evaluate();
+  return {
+    options: resolved,
+    loss: loss.subarray(0, iterations),
+    evaluations,
+    final,
+    iterations,
+    seconds: (performance.now() - started) / 1000,
+    msPerIteration: iterations ? stepMs / iterations : 0,
+  };
+}
+
+function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory['options'] {
+  const batchSize = options.batchSize ?? 100;
+  const resolved = {
+    learningRate: options.learningRate ?? 0.1,
+    batchSize,
+    sampling: options.sampling ?? 'with-replacement',
+    iterations: options.iterations ?? 10000,
+    epochs: options.epochs ?? 1,
+    dropLast: options.dropLast ?? false,
+    evaluateEvery: options.evaluateEvery ?? Math.max(1, Math.ceil(trainCount / batchSize)),
+    seed: options.seed ?? 0,
+  };
+  const positiveInteger = (name: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) throw new ValueError(`${name} is ${value}: must be a positive integer`);
+  };
+  positiveInteger('batchSize', resolved.batchSize);
+  positiveInteger('iterations', resolved.iterations);
+  positiveInteger('epochs', resolved.epochs);
+  positiveInteger('evaluateEvery', resolved.evaluateEvery);
+  if (!Number.isInteger(resolved.seed)) throw new ValueError(`seed is ${resolved.seed}: must be an integer`);
+  if (!(Number.isFinite(resolved.learningRate) && resolved.learningRate > 0)) {
+    throw new ValueError(`learning rate is ${resolved.learningRate}: must be a positive finite number`);
+  }
+  if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
+    throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);
+  }
+  return resolved;
+}
