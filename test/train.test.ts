@@ -1,0 +1,123 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ShapeError, ValueError } from '../src/errors.js';
+import { MLP } from '../src/mlp.js';
+import type { Runtime } from '../src/runtime.js';
+import { train } from '../src/train.js';
+import { randomArray, randomLabels } from './support/reference.js';
+import { testRuntime } from './support/runtime.js';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await testRuntime();
+});
+
+// A small separable problem: the label is the index of the largest of the first 4 features.
+function toyData(count: number, seed: number) {
+  const images = randomArray(count * 8, seed);
+  const labels = new Uint8Array(count);
+  for (let r = 0; r < count; r++) {
+    let best = 0;
+    for (let c = 1; c < 4; c++) if (images[r * 8 + c] > images[r * 8 + best]) best = c;
+    labels[r] = best;
+  }
+  return { images, labels };
+}
+
+const newNet = (seed = 1) => new MLP(runtime, { sizes: [8, 16, 4], activation: 'relu', weightInitStd: 0.3, seed });
+
+describe('train, batches drawn with replacement', () => {
+  it('evaluates after the update of iterations 0, E, 2E, … as the references, and learns', () => {
+    const net = newNet();
+    const data = { train: toyData(250, 1), test: toyData(100, 2) };
+    const history = train(net, data, { iterations: 301, batchSize: 25, learningRate: 0.5 });
+    expect(history.iterations).toBe(301);
+    expect(history.loss.length).toBe(301);
+    expect(history.options.evaluateEvery).toBe(10); // ceil(250 / 25)
+    expect(history.evaluations.map((e) => e.iterations)).toEqual(Array.from({ length: 31 }, (_, i) => 1 + 10 * i));
+    expect(history.final.iterations).toBe(301);
+    expect(history.final.train.count).toBe(250);
+    expect(history.final.test!.accuracy).toBeGreaterThan(0.85);
+    expect(history.evaluations[0].test!.accuracy).toBeLessThan(history.final.test!.accuracy);
+    net.dispose();
+  });
+
+  it('the same seeds give the same history and weights; another sampling seed does not', () => {
+    const run = (samplingSeed: number) => {
+      const net = newNet();
+      const history = train(net, { train: toyData(100, 3) }, { iterations: 50, batchSize: 10, seed: samplingSeed });
+      const w = net.params.W1.slice();
+      net.dispose();
+      return { loss: Array.from(history.loss), w };
+    };
+    expect(run(7)).toEqual(run(7));
+    expect(run(7).w).not.toEqual(run(8).w);
+  });
+
+  it('stops when onEvaluation returns false', () => {
+    const net = newNet();
+    const history = train(net, { train: toyData(100, 4) }, {
+      iterations: 1000, batchSize: 10, onEvaluation: (record) => record.epoch < 2,
+    });
+    expect(history.evaluations.length).toBe(3);
+    expect(history.iterations).toBe(21);
+    net.dispose();
+  });
+});
+
+describe('train, shuffled epochs', () => {
+  it('each epoch covers every example once, the last partial batch kept', () => {
+    const net = newNet();
+    const steps: number[] = [];
+    const history = train(net, { train: toyData(103, 5), test: toyData(50, 6) }, {
+      sampling: 'shuffled-epochs', epochs: 3, batchSize: 10, onStep: (i) => steps.push(i),
+    });
+    expect(history.iterations).toBe(33); // 3 × ceil(103/10)
+    expect(history.evaluations.map((e) => e.iterations)).toEqual([11, 22, 33]);
+    expect(steps.length).toBe(33);
+    net.dispose();
+  });
+
+  it('drops the last partial batch when asked', () => {
+    const net = newNet();
+    const history = train(net, { train: toyData(103, 5) }, {
+      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, dropLast: true,
+    });
+    expect(history.iterations).toBe(20);
+    net.dispose();
+  });
+});
+
+describe('train rejects bad configurations', () => {
+  it.each([
+    [{ batchSize: 0 }, /batchSize is 0/],
+    [{ iterations: 1.5 }, /iterations is 1.5/],
+    [{ learningRate: NaN }, /learning rate is NaN/],
+    [{ sampling: 'bogus' as never }, /unknown sampling 'bogus'/],
+  ])('%o', (options, message) => {
+    const net = newNet();
+    expect(() => train(net, { train: toyData(20, 1) }, options)).toThrow(message);
+    net.dispose();
+  });
+
+  it('rejects data of the wrong width or with bad labels', () => {
+    const net = newNet();
+    expect(() => train(net, { train: { images: randomArray(20 * 7, 1), labels: new Uint8Array(20) } })).toThrow(ShapeError);
+    const data = toyData(20, 1);
+    data.labels[5] = 4;
+    expect(() => train(net, { train: data })).toThrow(ValueError);
+    expect(() => train(net, { train: { images: data.images, labels: randomLabels(19, 4, 1) } })).toThrow(/20 images but 19 labels/);
+    net.dispose();
+  });
+
+  it('frees the resident datasets after training, also after an error', () => {
+    const net = newNet();
+    const before = runtime.arena.allocatedBytes;
+    train(net, { train: toyData(50, 1) }, { iterations: 5, batchSize: 10 });
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    const data = toyData(20, 1);
+    data.labels[19] = 9;
+    expect(() => train(net, { train: data })).toThrow();
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    net.dispose();
+  });
+});
