@@ -53,7 +53,10 @@ function gemmStrided(
     for (; i + 4 <= m; i += 4) {
       const cTile = c + <usize>i * ldc + (<usize>j << 2);
       const aRows = a + <usize>i * aRow;
-      if (width == 8) tile4x8(cTile, aRows, bPanel, k, aRow, aK, ldb, ldc, accumulate);
+      if (width == 8) {
+        if (aRow == 4) tile4x8AdjacentRows(cTile, aRows, bPanel, k, aK, ldb, ldc, accumulate);
+        else tile4x8(cTile, aRows, bPanel, k, aRow, aK, ldb, ldc, accumulate);
+      }
       else if (width == 4) tile4x4(cTile, aRows, bPanel, k, aRow, aK, ldb, ldc, accumulate);
       else for (let r = 0; r < 4; r++) {
         tile1x1(cTile + <usize>r * ldc, aRows + <usize>r * aRow, bPanel, k, aK, ldb, accumulate);
@@ -99,6 +102,45 @@ function tile4x8(
     s = v128.load32_splat(a3);
     acc30 = madd(s, b0, acc30); acc31 = madd(s, b1, acc31);
     a0 += aK; a1 += aK; a2 += aK; a3 += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc00); v128.store(c, acc01, 16);
+  v128.store(c1, acc10); v128.store(c1, acc11, 16);
+  v128.store(c2, acc20); v128.store(c2, acc21, 16);
+  v128.store(c3, acc30); v128.store(c3, acc31, 16);
+}
+
+// The TN case: the 4 rows of Aᵀ are 4 adjacent floats of one row of A, so a single pointer with
+// constant offsets replaces four pointer bumps per k (measured: +8% plain, +20% relaxed SIMD on
+// 784×100×100).
+// @ts-ignore: decorator
+@inline
+function tile4x8AdjacentRows(
+  c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
+  let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
+  let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
+  let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+  if (accumulate) {
+    acc00 = v128.load(c); acc01 = v128.load(c, 16);
+    acc10 = v128.load(c1); acc11 = v128.load(c1, 16);
+    acc20 = v128.load(c2); acc21 = v128.load(c2, 16);
+    acc30 = v128.load(c3); acc31 = v128.load(c3, 16);
+  }
+  let ap = a, bp = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(ap);
+    acc00 = madd(s, b0, acc00); acc01 = madd(s, b1, acc01);
+    s = v128.load32_splat(ap, 4);
+    acc10 = madd(s, b0, acc10); acc11 = madd(s, b1, acc11);
+    s = v128.load32_splat(ap, 8);
+    acc20 = madd(s, b0, acc20); acc21 = madd(s, b1, acc21);
+    s = v128.load32_splat(ap, 12);
+    acc30 = madd(s, b0, acc30); acc31 = madd(s, b1, acc31);
+    ap += aK;
     bp += ldb;
   }
   v128.store(c, acc00); v128.store(c, acc01, 16);
