@@ -80,7 +80,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       },
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+    throw new UsageError(`${(error as Error).message.split('. ')[0]} (see --help)`);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';

