@@ -93,7 +93,8 @@ export function assignSavetxtFiles(net: MLP, files: Record<string, string>, sour
   const tensors = net.paramNames.map((name) => {
     const text = files[`${name}.txt`];
     if (text === undefined) throw new ModelFormatError(`${source}: missing ${name}.txt`);
-    return parseLoadtxt(text, name, net.paramShape(name));
+    const tensor = parseLoadtxt(text, `${source}/${name}.txt`, net.paramShape(name));
+    return { ...tensor, name };
   });
   assignTensors(net, tensors, source);
 }
