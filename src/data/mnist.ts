@@ -1,0 +1,60 @@
+// MNIST from its four parsed IDX files: images as row-major Float32Array [count×784] (scaled to
+// [0,1] unless asked for raw 0..255, as reference 000 trains on), labels as class indices.
+import { IdxFormatError, ValueError } from '../errors.js';
+import type { IdxTensor } from './idx.js';
+
+export interface MnistSplit {
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+export interface Mnist {
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+export interface MnistOptions {
+  /** Scale pixels to [0,1] (default true); false keeps 0..255. */
+  normalize?: boolean;
+}
+
+export interface MnistFiles {
+  trainImages: IdxTensor;
+  trainLabels: IdxTensor;
+  testImages: IdxTensor;
+  testLabels: IdxTensor;
+}
+
+export const MNIST_CLASSES = 10;
+
+export function mnistFromIdx(files: MnistFiles, options: MnistOptions = {}): Mnist {
+  return {
+    train: split(files.trainImages, files.trainLabels, 'train', options),
+    test: split(files.testImages, files.testLabels, 'test', options),
+  };
+}
+
+function split(images: IdxTensor, labels: IdxTensor, name: string, options: MnistOptions): MnistSplit {
+  if (images.dtype !== 'uint8' || images.dims.length !== 3) {
+    throw new IdxFormatError(`${name} images: expected uint8 with 3 dimensions, got ${images.dtype} [${images.dims}]`);
+  }
+  if (labels.dtype !== 'uint8' || labels.dims.length !== 1) {
+    throw new IdxFormatError(`${name} labels: expected uint8 with 1 dimension, got ${labels.dtype} [${labels.dims}]`);
+  }
+  const [count, rows, cols] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new IdxFormatError(`${name}: ${count} images but ${labels.dims[0]} labels`);
+  }
+  const labelData = labels.data as Uint8Array;
+  for (let i = 0; i < count; i++) {
+    if (labelData[i] >= MNIST_CLASSES) throw new ValueError(`${name} label ${i} is ${labelData[i]}: MNIST labels are 0..9`);
+  }
+  const scale = options.normalize === false ? 1 : 1 / 255;
+  const pixels = images.data as Uint8Array;
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] * scale;
+  return { images: out, labels: Uint8Array.from(labelData), count, rows, cols };
+}
