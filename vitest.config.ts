@@ -12,6 +12,7 @@ const shared = {
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { test: { ...shared, name: 'simd', env: { SIMDNET_BUILD: 'simd' } } },
       {
