@@ -6,7 +6,7 @@ export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports } from './w
 export { createRuntime, sharedRuntime } from './runtime.js';
 export type { Runtime } from './runtime.js';
 export { MLP, createMLP, ACTIVATIONS } from './mlp.js';
-export type { Activation, MlpOptions, Evaluation, Gradients } from './mlp.js';
+export type { Activation, MlpOptions, Evaluation, Gradients, Layer } from './mlp.js';
 export { TwoLayerNet } from './two-layer-net.js';
 export type { TwoLayerNetOptions } from './two-layer-net.js';
 export type { Targets } from './inputs.js';

@@ -38,6 +38,12 @@ export interface Evaluation {
 
 export type Gradients = Record<string, Float32Array>;
 
+/** One entry of the layer sequence, named as the references' OrderedDict names them. */
+export type Layer =
+  | { kind: 'affine'; name: string; inputSize: number; outputSize: number; weights: string; bias: string }
+  | { kind: Activation; name: string }
+  | { kind: 'softmax-with-loss'; name: 'SoftmaxWithLoss' };
+
 interface ParamTensor {
   name: string;
   shape: number[];
@@ -144,6 +150,21 @@ export class MLP {
 
   get outputSize(): number {
     return this.sizes[this.sizes.length - 1];
+  }
+
+  /** Affine1, Sigmoid1, Affine2, …, SoftmaxWithLoss: what the wasm passes run, in order. */
+  get layers(): Layer[] {
+    const layers: Layer[] = [];
+    for (let l = 0; l < this.sizes.length - 1; l++) {
+      layers.push({
+        kind: 'affine', name: `Affine${l + 1}`, inputSize: this.sizes[l], outputSize: this.sizes[l + 1],
+        weights: `W${l + 1}`, bias: `b${l + 1}`,
+      });
+      const activation = this.activations[l];
+      if (activation) layers.push({ kind: activation, name: `${activation[0].toUpperCase()}${activation.slice(1)}${l + 1}` });
+    }
+    layers.push({ kind: 'softmax-with-loss', name: 'SoftmaxWithLoss' });
+    return layers;
   }
 
   /** Parameter names in layout order: W1, b1, W2, b2, … */

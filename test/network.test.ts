@@ -163,6 +163,7 @@ describe('initialization', () => {
     expect(net.params.b1.every((v) => v === 0)).toBe(true);
     expect(net.paramShape('W1')).toEqual([784, 100]);
     expect(net.parameterCount).toBe(79510);
+    expect(net.layers.map((layer) => layer.name)).toEqual(['Affine1', 'Sigmoid1', 'Affine2', 'SoftmaxWithLoss']);
     net.dispose();
   });
 });
