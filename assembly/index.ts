@@ -9,4 +9,10 @@ export {
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './softmax';
 export { sgdUpdate } from './optim';
 export { kernelBuild, heapBase } from './simd';
+export {
+  PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PARAMS, PLAN_GRADS, PLAN_PARAM_COUNT, PLAN_INPUT, PLAN_LABELS,
+  PLAN_PACK, PLAN_HEADER_WORDS, LAYER_IN, LAYER_OUT, LAYER_ACTIVATION, LAYER_WEIGHTS, LAYER_BIAS,
+  LAYER_WEIGHT_GRAD, LAYER_BIAS_GRAD, LAYER_OUTPUT, LAYER_DELTA, LAYER_WORDS, EVAL_LOSS_SUM_OFFSET,
+  EVAL_CORRECT_OFFSET,
+} from './plan';
 export * from './network';

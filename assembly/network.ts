@@ -11,49 +11,12 @@ import { addBiasRows, columnSums } from './bias';
 import { activationBackward, activationForward } from './activation';
 import { countCorrect, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax';
 import { sgdUpdate } from './optim';
-
-export const PLAN_LAYER_COUNT: i32 = 0;
-export const PLAN_MAX_ROWS: i32 = 1; // rows every OUTPUT/DELTA/INPUT buffer holds
-export const PLAN_PARAMS: i32 = 2; // all weights and biases, back to back
-export const PLAN_GRADS: i32 = 3; // same layout as PLAN_PARAMS
-export const PLAN_PARAM_COUNT: i32 = 4;
-export const PLAN_INPUT: i32 = 5; // MAX_ROWS × in floats, the gathered batch
-export const PLAN_LABELS: i32 = 6; // MAX_ROWS i32 class indices
-export const PLAN_PACK: i32 = 7; // scratch for Wᵀ in gemmNT: max in·out of layers 2..L
-export const PLAN_HEADER_WORDS: i32 = 8;
-
-export const LAYER_IN: i32 = 0;
-export const LAYER_OUT: i32 = 1;
-export const LAYER_ACTIVATION: i32 = 2;
-export const LAYER_WEIGHTS: i32 = 3;
-export const LAYER_BIAS: i32 = 4;
-export const LAYER_WEIGHT_GRAD: i32 = 5;
-export const LAYER_BIAS_GRAD: i32 = 6;
-export const LAYER_OUTPUT: i32 = 7;
-export const LAYER_DELTA: i32 = 8;
-export const LAYER_WORDS: i32 = 9;
-
-// evaluate() writes its result as { f64 lossSum; i32 correct } at `result`.
-export const EVAL_LOSS_SUM_OFFSET: i32 = 0;
-export const EVAL_CORRECT_OFFSET: i32 = 8;
-
-// @ts-ignore: decorator
-@inline
-function header(plan: usize, word: i32): usize {
-  return <usize>load<u32>(plan + (<usize>word << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function layerField(plan: usize, layer: i32, word: i32): i32 {
-  return load<i32>(plan + (<usize>(PLAN_HEADER_WORDS + layer * LAYER_WORDS + word) << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function layerPointer(plan: usize, layer: i32, word: i32): usize {
-  return <usize>layerField(plan, layer, word);
-}
+import {
+  EVAL_CORRECT_OFFSET, EVAL_LOSS_SUM_OFFSET, header, LAYER_ACTIVATION, LAYER_BIAS, LAYER_BIAS_GRAD,
+  LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, layerField,
+  layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_LABELS, PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PACK,
+  PLAN_PARAM_COUNT, PLAN_PARAMS,
+} from './plan';
 
 /** Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. */
 export function forward(plan: usize, x: usize, rows: i32): usize {
