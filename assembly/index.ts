@@ -8,6 +8,7 @@ export {
 } from './activation';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './softmax';
 export { sgdUpdate } from './optim';
+export { numericalGradientLastLayers } from './numerical-gradient';
 export { kernelBuild, heapBase } from './simd';
 export {
   PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PARAMS, PLAN_GRADS, PLAN_PARAM_COUNT, PLAN_INPUT, PLAN_LABELS,

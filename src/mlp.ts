@@ -233,17 +233,23 @@ export class MLP {
   }
 
   /**
-   * Central differences (L(θ+h) − L(θ−h)) / 2h for every parameter, each L a real forward pass
-   * through the wasm kernels: the slow, obviously correct reference that backprop is checked
-   * against. In f32 the loss is exact to ~1e-7, so h must be far larger than float64's 1e-4 for
-   * the difference to rise above rounding; 1e-2 is the default.
+   * Central differences (L(θ+h) − L(θ−h)) / 2h for every parameter: the slow, obviously correct
+   * reference that backprop is checked against.
+   *
+   * The last two layers take the fast path in wasm (numerical-gradient.ts): one base forward,
+   * then for each parameter only what depends on it is recomputed, in f64, with a step of
+   * exactly ±h. Earlier layers of deeper networks perturb the f32 weight and run the whole
+   * wasm forward pass per evaluation; there the loss is exact only to ~1e-7, so h must be far
+   * larger than float64's customary 1e-4 for the difference to rise above rounding. 1e-2 is the
+   * default for both.
    */
   numericalGradient(x: Float32Array, t: Targets, h = 1e-2): Gradients {
     if (!(h > 0) || !Number.isFinite(h)) throw new ValueError(`h is ${h}: must be a positive finite step`);
     const rows = this.stageBatch(x, t);
     const { input, labels } = this.workspace;
     const grads: Gradients = {};
-    for (const tensor of this.tensors) {
+    const fastFrom = Math.max(0, this.sizes.length - 3); // first layer of the fast path
+    for (const tensor of this.tensors.slice(0, 2 * fastFrom)) {
       const p = this.params[tensor.name];
       const g = new Float32Array(tensor.length);
       for (let i = 0; i < tensor.length; i++) {
@@ -258,6 +264,14 @@ export class MLP {
       }
       grads[tensor.name] = g;
     }
+    const scratch = this.runtime.arena.alloc(this.outputSize * 8);
+    try {
+      this.runtime.kernels.exports.numericalGradientLastLayers(this.planOffset, input, labels, rows, h, scratch);
+    } finally {
+      this.runtime.arena.release(scratch);
+    }
+    const fast = this.copyGradients();
+    for (const tensor of this.tensors.slice(2 * fastFrom)) grads[tensor.name] = fast[tensor.name];
     return grads;
   }
 

@@ -28,6 +28,7 @@ export interface KernelExports {
   softmaxCrossEntropyBackward(grad: Ptr, probs: Ptr, labels: Ptr, rows: number, classes: number, batch: number): void;
   countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
   sgdUpdate(params: Ptr, grads: Ptr, count: number, lr: number): void;
+  numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): void;
   kernelBuild(): number;
   heapBase(): Ptr;
   forward(plan: Ptr, x: Ptr, rows: number): Ptr;
