@@ -10,6 +10,7 @@ export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect }
 export { sgdUpdate } from './optim';
 export { numericalGradientLastLayers } from './numerical-gradient';
 export { kernelBuild, heapBase } from './simd';
+export { simdPeakChained, simdPeakAccumulate } from './peak';
 export {
   PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PARAMS, PLAN_GRADS, PLAN_PARAM_COUNT, PLAN_INPUT, PLAN_LABELS,
   PLAN_PACK, PLAN_HEADER_WORDS, LAYER_IN, LAYER_OUT, LAYER_ACTIVATION, LAYER_WEIGHTS, LAYER_BIAS,

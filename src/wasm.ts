@@ -30,6 +30,8 @@ export interface KernelExports {
   sgdUpdate(params: Ptr, grads: Ptr, count: number, lr: number): void;
   numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): void;
   kernelBuild(): number;
+  simdPeakChained(iterations: number): number;
+  simdPeakAccumulate(iterations: number): number;
   heapBase(): Ptr;
   forward(plan: Ptr, x: Ptr, rows: number): Ptr;
   lossAndGradients(plan: Ptr, x: Ptr, labels: Ptr, rows: number): number;

@@ -1,0 +1,56 @@
+// The machine's ceiling for this build, from register-only loops of madd (mul+add in the plain
+// build, FMA in the relaxed one) with no memory traffic. Two shapes, because each engine/CPU
+// pair favours one: FMA peaks on chains a = a·m + c, while unfused mul+add peaks when, as in a
+// GEMM, only the adds form chains (acc += s·b). The benchmark takes the better of the two as
+// the peak and reports every kernel as a fraction of it.
+import { madd } from './simd';
+
+/** `iterations` (a multiple of 4) × 12 chained madds: 96 flops per iteration. Returns a checksum. */
+export function simdPeakChained(iterations: i32): f32 {
+  const m = f32x4.splat(0.999999);
+  const c = f32x4.splat(1e-7);
+  let a0 = f32x4.splat(0.1), a1 = f32x4.splat(0.2), a2 = f32x4.splat(0.3), a3 = f32x4.splat(0.4);
+  let a4 = f32x4.splat(0.5), a5 = f32x4.splat(0.6), a6 = f32x4.splat(0.7), a7 = f32x4.splat(0.8);
+  let a8 = f32x4.splat(0.9), a9 = f32x4.splat(1.0), a10 = f32x4.splat(1.1), a11 = f32x4.splat(1.2);
+  for (let i = 0; i < iterations; i += 4) {
+    // 4 rounds per trip so the loop's own overhead (counter, branch, V8's interrupt check) is noise.
+    for (let round = 0; round < 4; round++) {
+      a0 = madd(a0, m, c); a1 = madd(a1, m, c); a2 = madd(a2, m, c); a3 = madd(a3, m, c);
+      a4 = madd(a4, m, c); a5 = madd(a5, m, c); a6 = madd(a6, m, c); a7 = madd(a7, m, c);
+      a8 = madd(a8, m, c); a9 = madd(a9, m, c); a10 = madd(a10, m, c); a11 = madd(a11, m, c);
+    }
+  }
+  return laneSum(f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)),
+  ));
+}
+
+/** `iterations` (a multiple of 4) × 10 accumulating madds: 80 flops per iteration. */
+export function simdPeakAccumulate(iterations: i32): f32 {
+  const b0 = f32x4.splat(1e-3), b1 = f32x4.splat(2e-3);
+  const step = f32x4.splat(1e-9);
+  // The multiplier moves every round so the compiler cannot hoist s·b out of the loop.
+  let s = f32x4.splat(1.0);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  let a8 = f32x4.splat(0), a9 = f32x4.splat(0);
+  for (let i = 0; i < iterations; i += 4) {
+    for (let round = 0; round < 4; round++) {
+      a0 = madd(s, b0, a0); a1 = madd(s, b1, a1); a2 = madd(s, b0, a2); a3 = madd(s, b1, a3);
+      a4 = madd(s, b0, a4); a5 = madd(s, b1, a5); a6 = madd(s, b0, a6); a7 = madd(s, b1, a7);
+      a8 = madd(s, b0, a8); a9 = madd(s, b1, a9);
+      s = f32x4.sub(s, step);
+    }
+  }
+  return laneSum(f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(a8, a9),
+  ));
+}
+
+// @ts-ignore: decorator
+@inline
+function laneSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
