@@ -14,6 +14,8 @@ export interface ChartOptions {
   yLabel?: string;
   yMin?: number;
   yMax?: number;
+  /** Tick labels for the x positions 0, 1, …; default the indices. */
+  xLabels?: string[];
   width?: number;
   height?: number;
 }
@@ -48,7 +50,7 @@ export function accuracyChartSvg(series: Series[], options: ChartOptions = {}): 
   const xStep = Math.max(1, Math.ceil(xMax / 10));
   for (let i = 0; i <= xMax; i += xStep) {
     parts.push(`<line x1="${f(x(i))}" x2="${f(x(i))}" y1="${margin.top}" y2="${margin.top + plotH}" stroke="#eee"/>`);
-    parts.push(`<text x="${f(x(i))}" y="${margin.top + plotH + 16}" text-anchor="middle">${i}</text>`);
+    parts.push(`<text x="${f(x(i))}" y="${margin.top + plotH + 16}" text-anchor="middle">${escapeXml(options.xLabels?.[i] ?? String(i))}</text>`);
   }
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   if (options.xLabel) parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);

@@ -1,0 +1,60 @@
+// The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
+
+export interface Results {
+  machine: { cpu: string; cores: number; arch: string; node: string; v8: string; peers: string };
+  command: string;
+  date: string;
+  peaks: Record<string, { chained: number; accumulate: number; peak: number }>;
+  gemm: {
+    shape: string; layout: string; m: number; n: number; k: number;
+    ms: Record<string, number>; gflops: Record<string, number>; percentOfPeak: Record<string, number>;
+  }[];
+  trainStep: { network: string; batch: number; ms: Record<string, number>; gflops: Record<string, number> }[];
+  scaling: { batch: number; hidden: number; ms: number; gflops: number }[];
+  numericalGradient: { parameters: number; batch: number; seconds: number };
+  heap: { steps: number; gcExposed: boolean; heapGrowthBytes: number; heapGrowthBeforeGcBytes: number; wasmMemoryGrowthBytes: number };
+  protocol: {
+    build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
+    trainAccuracy: number; testAccuracy: number;
+  }[];
+}
+
+const f1 = (v: number) => v.toFixed(1);
+const f3 = (v: number) => v.toFixed(3);
+
+export function renderMarkdown(r: Results): string {
+  const lines: string[] = [];
+  lines.push('# simdnet benchmark results', '');
+  lines.push(`Command: \`${r.command}\` (${r.date}). One core of ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.arch}), Node ${r.machine.node}, V8 ${r.machine.v8}. Peer: ${r.machine.peers}. Medians of tinybench samples, all measured side by side in one process.`, '');
+
+  lines.push('## Peak (register-only wasm loops)', '');
+  lines.push('| build | chained madd | accumulating madd | peak used below |', '| --- | --- | --- | --- |');
+  for (const [build, p] of Object.entries(r.peaks)) lines.push(`| ${build} | ${f1(p.chained)} GFLOP/s | ${f1(p.accumulate)} GFLOP/s | ${f1(p.peak)} GFLOP/s |`);
+
+  lines.push('', '## GEMM (GFLOP/s; % of the build\'s peak)', '');
+  lines.push('| product | layout | simdnet relaxed SIMD | simdnet SIMD | tfjs wasm | naive TS | relaxed vs tfjs |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const g of r.gemm) {
+    lines.push(`| ${g.shape} | ${g.layout} | ${f1(g.gflops['relaxed-simd'])} (${g.percentOfPeak['relaxed-simd'].toFixed(0)}%) | ${f1(g.gflops.simd)} (${g.percentOfPeak.simd.toFixed(0)}%) | ${f1(g.gflops.tfjs)} | ${f1(g.gflops.naive)} | ${(g.gflops['relaxed-simd'] / g.gflops.tfjs).toFixed(1)}× |`);
+  }
+
+  lines.push('', '## Training step, batch 100 (ms/iteration)', '');
+  lines.push('| network | simdnet relaxed SIMD | simdnet SIMD | tfjs wasm (variables + minimize) | speed-up vs tfjs |', '| --- | --- | --- | --- | --- |');
+  for (const t of r.trainStep) {
+    lines.push(`| ${t.network} | ${f3(t.ms['relaxed-simd'])} (${f1(t.gflops['relaxed-simd'])} GFLOP/s) | ${f3(t.ms.simd)} | ${f3(t.ms.tfjs)} | ${(t.ms.tfjs / t.ms['relaxed-simd']).toFixed(1)}× |`);
+  }
+
+  lines.push('', '## Scaling (784-H-10 sigmoid, relaxed SIMD)', '', '![scaling](scaling.svg)', '');
+  lines.push('| batch | hidden | ms/iteration | GFLOP/s |', '| --- | --- | --- | --- |');
+  for (const s of r.scaling) lines.push(`| ${s.batch} | ${s.hidden} | ${f3(s.ms)} | ${f1(s.gflops)} |`);
+
+  lines.push('', '## Reference 001\'s protocol end to end (784-100-10 sigmoid, lr 0.1, batch 100)', '');
+  lines.push('| build | iterations | evaluations | seconds | ms/iteration (steps) | train acc | test acc |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const p of r.protocol) {
+    lines.push(`| ${p.build} | ${p.iterations} | ${p.evaluations} | ${p.seconds.toFixed(2)} | ${f3(p.msPerIteration)} | ${(100 * p.trainAccuracy).toFixed(2)}% | ${(100 * p.testAccuracy).toFixed(2)}% |`);
+  }
+
+  lines.push('', '## Other', '');
+  lines.push(`- Full numerical gradient of 784-100-10 (${r.numericalGradient.parameters} entries, batch ${r.numericalGradient.batch}): ${f3(r.numericalGradient.seconds)} s.`);
+  lines.push(`- Heap over ${r.heap.steps} training steps: ${r.heap.heapGrowthBeforeGcBytes} bytes of JS heap growth before GC, ${r.heap.heapGrowthBytes} after a full GC${r.heap.gcExposed ? '' : ' (gc not exposed)'}; wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
+  return lines.join('\n') + '\n';
+}
