@@ -37,39 +37,123 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
   }
 }
 
-// A(i, p) lives at a + i·aRow + p·aK (bytes). C is walked in column panels of 8, 4, then 1;
-// inside a panel, blocks of 4 rows, then single rows. The panel of B (K×8 floats) is reused by
-// every row block while it is hot in L1.
+// Blocking, as in GotoBLAS: K is cut into chunks of KC and M into chunks of MC. For each chunk
+// and each 8-column panel of C, the KC×8 slice of B is copied into PANEL, a static contiguous
+// buffer, so the microkernels stream it with constant offsets and no cache-set conflicts (a B
+// row stride of 4 KB, e.g. 1024 columns, otherwise maps every panel row to the same L1 set).
+// The A chunk (MC×KC floats, 512 KB) stays in L2 while the panels sweep over it; later K chunks
+// accumulate into C. KC = 256 and MC = 512 measured best of KC ∈ {128, 256, 512} and
+// MC ∈ {64, 128, 256, 512, 1024} on the network shapes. Past the last multiple of 8, four
+// columns use a 4-wide kernel on B directly and the last 1–3 a zero-padded panel.
+// A(i, p) lives at a + i·aRow + p·aK (bytes).
+const KC = 256;
+const MC = 512;
+const PANEL_BYTES: usize = <usize>KC * 8 * 4;
+const PANEL = memory.data(<i32>PANEL_BYTES, 16);
+
 function gemmStrided(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, accumulate: bool,
 ): void {
   const ldb = <usize>n << 2;
   const ldc = ldb;
-  let j = 0;
-  while (j < n) {
-    const width = n - j >= 8 ? 8 : n - j >= 4 ? 4 : 1;
-    const bPanel = b + (<usize>j << 2);
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const cTile = c + <usize>i * ldc + (<usize>j << 2);
-      const aRows = a + <usize>i * aRow;
-      if (width == 8) {
-        if (aRow == 4) tile4x8AdjacentRows(cTile, aRows, bPanel, k, aK, ldb, ldc, accumulate);
-        else tile4x8(cTile, aRows, bPanel, k, aRow, aK, ldb, ldc, accumulate);
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const into = accumulate || p0 > 0;
+    const bChunk = b + <usize>p0 * ldb;
+    const aChunk = a + <usize>p0 * aK;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min(MC, m - i0);
+      let j = 0;
+      for (; j + 8 <= n; j += 8) {
+        packPanel8(bChunk + (<usize>j << 2), kc, ldb);
+        rowsAgainstPanel8(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, mc, kc, aRow, aK, ldc, into);
       }
-      else if (width == 4) tile4x4(cTile, aRows, bPanel, k, aRow, aK, ldb, ldc, accumulate);
-      else for (let r = 0; r < 4; r++) {
-        tile1x1(cTile + <usize>r * ldc, aRows + <usize>r * aRow, bPanel, k, aK, ldb, accumulate);
+      if (n - j >= 4) {
+        rowsAgainstColumns4(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, bChunk + (<usize>j << 2), mc, kc, aRow, aK, ldb, ldc, into);
+        j += 4;
+      }
+      if (j < n) {
+        packPartialPanel(bChunk + (<usize>j << 2), kc, ldb, n - j);
+        rowsAgainstPartialPanel(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, mc, kc, n - j, aRow, aK, ldc, into);
       }
     }
-    for (; i < m; i++) {
-      const cTile = c + <usize>i * ldc + (<usize>j << 2);
-      const aRowPtr = a + <usize>i * aRow;
-      if (width == 8) tile1x8(cTile, aRowPtr, bPanel, k, aK, ldb, accumulate);
-      else if (width == 4) tile1x4(cTile, aRowPtr, bPanel, k, aK, ldb, accumulate);
-      else tile1x1(cTile, aRowPtr, bPanel, k, aK, ldb, accumulate);
+  }
+}
+
+/** PANEL[p][0..8) = B[p][0..8) for p < kc. */
+// @ts-ignore: decorator
+@inline
+function packPanel8(b: usize, kc: i32, ldb: usize): void {
+  let src = b, dst = PANEL;
+  for (let p = 0; p < kc; p++) {
+    v128.store(dst, v128.load(src));
+    v128.store(dst, v128.load(src, 16), 16);
+    src += ldb;
+    dst += 32;
+  }
+}
+
+function rowsAgainstPanel8(c: usize, a: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const cTile = c + <usize>i * ldc;
+    const aRows = a + <usize>i * aRow;
+    if (aRow == 4) tile4x8AdjacentRows(cTile, aRows, PANEL, k, aK, 32, ldc, accumulate);
+    else tile4x8(cTile, aRows, PANEL, k, aRow, aK, 32, ldc, accumulate);
+  }
+  for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, PANEL, k, aK, 32, accumulate);
+}
+
+// Four more columns when at least four remain, straight from B.
+function rowsAgainstColumns4(
+  c: usize, a: usize, b: usize, m: i32, k: i32, aRow: usize, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) tile4x4(c + <usize>i * ldc, a + <usize>i * aRow, b, k, aRow, aK, ldb, ldc, accumulate);
+  for (; i < m; i++) tile1x4(c + <usize>i * ldc, a + <usize>i * aRow, b, k, aK, ldb, accumulate);
+}
+
+// The last 1–3 columns: B is packed zero-padded to 8 columns and each tile of C is staged in
+// CTILE, so the 8-wide kernels run on them (wasting lanes, still far faster than scalar code).
+// Copies are plain loops: a bulk memory.copy call costs more than these few floats.
+const CTILE = memory.data(4 * 8 * 4, 16);
+
+/** PANEL[p] = B[p][0..width) followed by zeros, for p < kc. */
+function packPartialPanel(b: usize, kc: i32, ldb: usize, width: i32): void {
+  for (let p = 0; p < kc; p++) {
+    const src = b + <usize>p * ldb;
+    const dst = PANEL + (<usize>p << 5);
+    v128.store(dst, f32x4.splat(0));
+    v128.store(dst, f32x4.splat(0), 16);
+    for (let col = 0; col < width; col++) store<f32>(dst + (<usize>col << 2), load<f32>(src + (<usize>col << 2)));
+  }
+}
+
+function rowsAgainstPartialPanel(
+  c: usize, a: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
+): void {
+  for (let i = 0; i < m; i += 4) {
+    const rows = min(4, m - i);
+    const cTile = c + <usize>i * ldc;
+    const aRows = a + <usize>i * aRow;
+    if (accumulate) copyColumns(CTILE, 32, cTile, ldc, rows, width);
+    if (rows == 4) {
+      if (aRow == 4) tile4x8AdjacentRows(CTILE, aRows, PANEL, k, aK, 32, 32, accumulate);
+      else tile4x8(CTILE, aRows, PANEL, k, aRow, aK, 32, 32, accumulate);
+    } else {
+      for (let r = 0; r < rows; r++) tile1x8(CTILE + (<usize>r << 5), aRows + <usize>r * aRow, PANEL, k, aK, 32, accumulate);
     }
-    j += width;
+    copyColumns(cTile, ldc, CTILE, 32, rows, width);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function copyColumns(dst: usize, ldDst: usize, src: usize, ldSrc: usize, rows: i32, width: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let col = 0; col < width; col++) {
+      store<f32>(dst + <usize>r * ldDst + (<usize>col << 2), load<f32>(src + <usize>r * ldSrc + (<usize>col << 2)));
+    }
   }
 }
 
@@ -151,6 +235,24 @@ function tile4x8AdjacentRows(
 
 // @ts-ignore: decorator
 @inline
+function tile1x8(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, accumulate: bool): void {
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
+  if (accumulate) {
+    acc0 = v128.load(c); acc1 = v128.load(c, 16);
+  }
+  let ap = a, bp = b;
+  for (let p = 0; p < k; p++) {
+    const s = v128.load32_splat(ap);
+    acc0 = madd(s, v128.load(bp), acc0);
+    acc1 = madd(s, v128.load(bp, 16), acc1);
+    ap += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc0); v128.store(c, acc1, 16);
+}
+
+// @ts-ignore: decorator
+@inline
 function tile4x4(
   c: usize, a: usize, b: usize, k: i32, aRow: usize, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
 ): void {
@@ -175,24 +277,6 @@ function tile4x4(
 
 // @ts-ignore: decorator
 @inline
-function tile1x8(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, accumulate: bool): void {
-  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
-  if (accumulate) {
-    acc0 = v128.load(c); acc1 = v128.load(c, 16);
-  }
-  let ap = a, bp = b;
-  for (let p = 0; p < k; p++) {
-    const s = v128.load32_splat(ap);
-    acc0 = madd(s, v128.load(bp), acc0);
-    acc1 = madd(s, v128.load(bp, 16), acc1);
-    ap += aK;
-    bp += ldb;
-  }
-  v128.store(c, acc0); v128.store(c, acc1, 16);
-}
-
-// @ts-ignore: decorator
-@inline
 function tile1x4(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, accumulate: bool): void {
   let acc = accumulate ? v128.load(c) : f32x4.splat(0);
   let ap = a, bp = b;
@@ -202,16 +286,4 @@ function tile1x4(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, ac
     bp += ldb;
   }
   v128.store(c, acc);
-}
-
-// Columns past the last multiple of 4 (at most 3 per row); scalar, like numpy's own tail loops.
-function tile1x1(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, accumulate: bool): void {
-  let acc: f32 = accumulate ? load<f32>(c) : 0;
-  let ap = a, bp = b;
-  for (let p = 0; p < k; p++) {
-    acc += load<f32>(ap) * load<f32>(bp);
-    ap += aK;
-    bp += ldb;
-  }
-  store<f32>(c, acc);
 }
