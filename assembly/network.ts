@@ -15,7 +15,7 @@ import {
   EVAL_CORRECT_OFFSET, EVAL_LOSS_SUM_OFFSET, header, LAYER_ACTIVATION, LAYER_BIAS, LAYER_BIAS_GRAD,
   LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, layerField,
   layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_LABELS, PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PACK,
-  PLAN_PARAM_COUNT, PLAN_PARAMS,
+  PLAN_LOSS, PLAN_PARAM_COUNT, PLAN_PARAMS,
 } from './plan';
 
 /** Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. */
@@ -64,11 +64,13 @@ export function lossAndGradients(plan: usize, x: usize, labels: usize, rows: i32
   return lossSum / <f64>rows;
 }
 
-/** One SGD iteration on x[rows×in]: gradients, then params −= lr·grads. Returns the loss before the update. */
-export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f32): f64 {
-  const loss = lossAndGradients(plan, x, labels, rows);
+/**
+ * One SGD iteration on x[rows×in]: gradients, then params −= lr·grads. Writes the loss before
+ * the update to the plan's LOSS slot.
+ */
+export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f32): void {
+  store<f64>(header(plan, PLAN_LOSS), lossAndGradients(plan, x, labels, rows));
   sgdUpdate(header(plan, PLAN_PARAMS), header(plan, PLAN_GRADS), <i32>header(plan, PLAN_PARAM_COUNT), lr);
-  return loss;
 }
 
 /**
@@ -78,7 +80,7 @@ export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f
  */
 export function trainStepGathered(
   plan: usize, images: usize, labels: usize, indices: usize, rows: i32, lr: f32,
-): f64 {
+): void {
   const input = header(plan, PLAN_INPUT);
   const batchLabels = header(plan, PLAN_LABELS);
   const rowBytes = <usize>layerField(plan, 0, LAYER_IN) << 2;
@@ -87,7 +89,7 @@ export function trainStepGathered(
     memory.copy(input + <usize>r * rowBytes, images + index * rowBytes, rowBytes);
     store<i32>(batchLabels + (<usize>r << 2), load<i32>(labels + (index << 2)));
   }
-  return trainStep(plan, input, batchLabels, rows, lr);
+  trainStep(plan, input, batchLabels, rows, lr);
 }
 
 /**

@@ -10,7 +10,10 @@ export const PLAN_PARAM_COUNT: i32 = 4;
 export const PLAN_INPUT: i32 = 5; // MAX_ROWS × in floats, the gathered batch
 export const PLAN_LABELS: i32 = 6; // MAX_ROWS i32 class indices
 export const PLAN_PACK: i32 = 7; // scratch for Wᵀ in gemmNT: max in·out of layers 2..L
-export const PLAN_HEADER_WORDS: i32 = 8;
+// Where trainStep writes its loss (an f64). Returning an f64 to JS would allocate a heap
+// number on every call in V8; a store into linear memory allocates nothing.
+export const PLAN_LOSS: i32 = 8;
+export const PLAN_HEADER_WORDS: i32 = 9;
 
 export const LAYER_IN: i32 = 0;
 export const LAYER_OUT: i32 = 1;

@@ -99,7 +99,7 @@ function alignUp(n: number): number {
  * memory detaches the old ArrayBuffer, so the view is rebuilt when the buffer has changed and
  * reused otherwise.
  */
-export class LiveView<T extends Float32Array | Int32Array> {
+export class LiveView<T extends Float32Array | Int32Array | Float64Array> {
   private view: T;
 
   constructor(

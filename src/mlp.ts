@@ -6,7 +6,7 @@
 //   gradients   dW1 db1 …       the same layout, so "update" is params −= lr·grads over a block
 //   workspace   per layer OUTPUT and DELTA [maxRows×out], the INPUT batch, LABELS, the Wᵀ scratch
 // and a "plan" that tells the wasm passes where each layer's tensors are.
-import { f32View, i32View, type LiveView } from './arena.js';
+import { f32View, i32View, LiveView } from './arena.js';
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
 import { checkInputs, labelsToIndices, type Targets } from './inputs.js';
 import { Random } from './random.js';
@@ -279,9 +279,8 @@ export class MLP {
   trainStep(x: Float32Array, t: Targets, learningRate: number): number {
     checkLearningRate(learningRate);
     const rows = this.stageBatch(x, t);
-    return this.runtime.kernels.exports.trainStep(
-      this.planOffset, this.workspace.input, this.workspace.labels, rows, learningRate,
-    );
+    this.runtime.kernels.exports.trainStep(this.planOffset, this.workspace.input, this.workspace.labels, rows, learningRate);
+    return this.lossSlot.array[0];
   }
 
   /**
@@ -290,9 +289,8 @@ export class MLP {
    */
   trainStepResident(images: number, labels: number, rows: number, learningRate: number): number {
     if (rows < 1 || rows > this.maxRows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
-    return this.runtime.kernels.exports.trainStepGathered(
-      this.planOffset, images, labels, this.workspace.indices, rows, learningRate,
-    );
+    this.runtime.kernels.exports.trainStepGathered(this.planOffset, images, labels, this.workspace.indices, rows, learningRate);
+    return this.lossSlot.array[0];
   }
 
   /** The i32 buffer trainStepResident reads batch row indices from (maxRows long). */
@@ -328,18 +326,21 @@ export class MLP {
     for (let l = 1; l < layers; l++) packFloats = Math.max(packFloats, this.sizes[l] * this.sizes[l + 1]);
     const pack = place(Math.max(packFloats, 1) * 4);
     const result = place(16);
+    const loss = place(8);
     const base = arena.alloc(bytes);
     this.workspaceOffset = base;
     this.maxRows = rows;
     this.workspace = {
       input: base + input, labels: base + labels, indices: base + indices, result: base + result,
     };
+    this.lossSlot = new LiveView(arena.memory, base + loss, 1, (b, o, n) => new Float64Array(b, o, n));
 
     const plan = this.plan.array;
     plan[layout.PLAN_MAX_ROWS] = rows;
     plan[layout.PLAN_INPUT] = base + input;
     plan[layout.PLAN_LABELS] = base + labels;
     plan[layout.PLAN_PACK] = base + pack;
+    plan[layout.PLAN_LOSS] = base + loss;
     for (let l = 0; l < layers; l++) {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
       plan[record + layout.LAYER_OUTPUT] = base + outputs[l];
@@ -361,6 +362,7 @@ export class MLP {
   // --- internals -------------------------------------------------------------------------
 
   private workspace = { input: 0, labels: 0, indices: 0, result: 0 };
+  private lossSlot!: LiveView<Float64Array>;
 
   private get memory(): WebAssembly.Memory {
     if (this.disposed) throw new SimdnetError('this network was disposed');

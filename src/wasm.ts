@@ -35,8 +35,8 @@ export interface KernelExports {
   heapBase(): Ptr;
   forward(plan: Ptr, x: Ptr, rows: number): Ptr;
   lossAndGradients(plan: Ptr, x: Ptr, labels: Ptr, rows: number): number;
-  trainStep(plan: Ptr, x: Ptr, labels: Ptr, rows: number, lr: number): number;
-  trainStepGathered(plan: Ptr, images: Ptr, labels: Ptr, indices: Ptr, rows: number, lr: number): number;
+  trainStep(plan: Ptr, x: Ptr, labels: Ptr, rows: number, lr: number): void;
+  trainStepGathered(plan: Ptr, images: Ptr, labels: Ptr, indices: Ptr, rows: number, lr: number): void;
   evaluate(plan: Ptr, x: Ptr, labels: Ptr, rows: number, result: Ptr): void;
 }
 
@@ -44,7 +44,7 @@ export interface KernelExports {
 export const LAYOUT_CONSTANTS = [
   'ACTIVATION_IDENTITY', 'ACTIVATION_SIGMOID', 'ACTIVATION_RELU',
   'PLAN_LAYER_COUNT', 'PLAN_MAX_ROWS', 'PLAN_PARAMS', 'PLAN_GRADS', 'PLAN_PARAM_COUNT',
-  'PLAN_INPUT', 'PLAN_LABELS', 'PLAN_PACK', 'PLAN_HEADER_WORDS',
+  'PLAN_INPUT', 'PLAN_LABELS', 'PLAN_PACK', 'PLAN_LOSS', 'PLAN_HEADER_WORDS',
   'LAYER_IN', 'LAYER_OUT', 'LAYER_ACTIVATION', 'LAYER_WEIGHTS', 'LAYER_BIAS',
   'LAYER_WEIGHT_GRAD', 'LAYER_BIAS_GRAD', 'LAYER_OUTPUT', 'LAYER_DELTA', 'LAYER_WORDS',
   'EVAL_LOSS_SUM_OFFSET', 'EVAL_CORRECT_OFFSET',
