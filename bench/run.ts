@@ -215,14 +215,17 @@ function benchHeap(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>
   const data = new ResidentDataset(runtime, mnist.train, 784, 10);
   net.ensureRows(100);
   const indices = net.batchIndices();
+  const stepLoss = net.stepLoss();
   const steps = 10000;
+  const losses = new Float64Array(steps);
   const run = (count: number) => {
     for (let s = 0; s < count; s++) {
       for (let r = 0; r < 100; r++) indices[r] = (s * 100 + r * 7919) % data.count;
       net.trainStepResident(data.images, data.labels, 100, 0.1);
+      losses[s] = stepLoss[0];
     }
   };
-  run(100);
+  run(steps); // warm-up: JIT tiers and inline caches settle, so what follows is the steady state
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const wasmBefore = runtime.arena.memory.buffer.byteLength;

@@ -285,12 +285,17 @@ export class MLP {
 
   /**
    * One SGD step on the rows `indices` of a dataset already in linear memory. The indices live
-   * in the network's index buffer (see batchIndices), so the step allocates nothing.
+   * in the network's index buffer (see batchIndices) and the loss lands in stepLoss()[0], so the
+   * step allocates nothing, not even the heap number a returned double would be.
    */
-  trainStepResident(images: number, labels: number, rows: number, learningRate: number): number {
+  trainStepResident(images: number, labels: number, rows: number, learningRate: number): void {
     if (rows < 1 || rows > this.maxRows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
     this.runtime.kernels.exports.trainStepGathered(this.planOffset, images, labels, this.workspace.indices, rows, learningRate);
-    return this.lossSlot.array[0];
+  }
+
+  /** A one-element view holding the loss of the latest training step. */
+  stepLoss(): Float64Array {
+    return this.lossSlot.array;
   }
 
   /** The i32 buffer trainStepResident reads batch row indices from (maxRows long). */

@@ -86,6 +86,7 @@ export function trainResident(
   const random = new Random(resolved.seed);
   net.ensureRows(batchSize);
   const indices = net.batchIndices();
+  const stepLoss = net.stepLoss();
 
   const started = performance.now();
   let stepMs = 0;
@@ -110,10 +111,10 @@ export function trainResident(
   };
   const step = (rows: number) => {
     const t0 = performance.now();
-    const value = net.trainStepResident(trainSet.images, trainSet.labels, rows, learningRate);
+    net.trainStepResident(trainSet.images, trainSet.labels, rows, learningRate);
     stepMs += performance.now() - t0;
-    loss[iterations++] = value;
-    options.onStep?.(iterations, value);
+    loss[iterations++] = stepLoss[0];
+    options.onStep?.(iterations, stepLoss[0]);
   };
 
   if (sampling === 'with-replacement') {
