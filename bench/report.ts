@@ -10,9 +10,10 @@ export interface Results {
     ms: Record<string, number>; gflops: Record<string, number>; percentOfPeak: Record<string, number>;
   }[];
   trainStep: { network: string; batch: number; ms: Record<string, number>; gflops: Record<string, number> }[];
+  stepProfile: { part: string; us: number }[];
   scaling: { batch: number; hidden: number; ms: number; gflops: number }[];
   numericalGradient: { parameters: number; batch: number; seconds: number };
-  heap: { steps: number; gcExposed: boolean; heapGrowthBytes: number; heapGrowthBeforeGcBytes: number; wasmMemoryGrowthBytes: number };
+  heap: { steps: number; gcExposed: boolean; heapGrowthBeforeGcBytes: number; heapGrowthDoubleBytes: number; bytesPerStep: number; wasmMemoryGrowthBytes: number };
   protocol: {
     build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
     trainAccuracy: number; testAccuracy: number;
@@ -43,6 +44,11 @@ export function renderMarkdown(r: Results): string {
     lines.push(`| ${t.network} | ${f3(t.ms['relaxed-simd'])} (${f1(t.gflops['relaxed-simd'])} GFLOP/s) | ${f3(t.ms.simd)} | ${f3(t.ms.tfjs)} | ${(t.ms.tfjs / t.ms['relaxed-simd']).toFixed(1)}× |`);
   }
 
+  lines.push('', '## Where a step goes (784-100-10 sigmoid, batch 100, relaxed SIMD; each kernel timed alone)', '');
+  lines.push('| part | µs |', '| --- | --- |');
+  for (const p of r.stepProfile) lines.push(`| ${p.part} | ${p.us.toFixed(1)} |`);
+  lines.push(`| sum | ${r.stepProfile.reduce((sum, p) => sum + p.us, 0).toFixed(1)} |`);
+
   lines.push('', '## Scaling (784-H-10 sigmoid, relaxed SIMD)', '', '![scaling](scaling.svg)', '');
   lines.push('| batch | hidden | ms/iteration | GFLOP/s |', '| --- | --- | --- | --- |');
   for (const s of r.scaling) lines.push(`| ${s.batch} | ${s.hidden} | ${f3(s.ms)} | ${f1(s.gflops)} |`);
@@ -55,6 +61,6 @@ export function renderMarkdown(r: Results): string {
 
   lines.push('', '## Other', '');
   lines.push(`- Full numerical gradient of 784-100-10 (${r.numericalGradient.parameters} entries, batch ${r.numericalGradient.batch}): ${f3(r.numericalGradient.seconds)} s.`);
-  lines.push(`- Heap over ${r.heap.steps} training steps: ${r.heap.heapGrowthBeforeGcBytes} bytes of JS heap growth before GC, ${r.heap.heapGrowthBytes} after a full GC${r.heap.gcExposed ? '' : ' (gc not exposed)'}; wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
+  lines.push(`- JS heap growth without GC: ${r.heap.heapGrowthBeforeGcBytes} bytes over ${r.heap.steps} training steps, ${r.heap.heapGrowthDoubleBytes} over ${2 * r.heap.steps}: ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}; wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
   return lines.join('\n') + '\n';
 }

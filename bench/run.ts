@@ -156,6 +156,36 @@ async function benchTrainStep(runtimes: Record<KernelBuild, Runtime>, mnist: Awa
   return rows;
 }
 
+/**
+ * The kernels of one 784-100-10 sigmoid step, batch 100, each timed alone on the step's own
+ * shapes: where the step's time goes.
+ */
+async function benchStepProfile(runtime: Runtime) {
+  const { arena, kernels } = runtime;
+  const ex = kernels.exports;
+  const [x, w1, z1, w2, y, dW1, pack, labels] = [100 * 784, 784 * 100, 100 * 100, 100 * 10, 100 * 10, 784 * 100, 1000, 100]
+    .map((n) => arena.alloc(n * 4));
+  new Float32Array(arena.memory.buffer, x, 100 * 784).fill(0.5);
+  const tasks: Record<string, () => void> = {
+    'forward x·W1 (gemmNN 100×100×784)': () => ex.gemmNN(z1, x, w1, 100, 100, 784, false),
+    'bias + sigmoid (100×100)': () => { ex.addBiasRows(z1, w2, 100, 100); ex.sigmoidForward(z1, 10000); },
+    'forward z1·W2 (gemmNN 100×10×100)': () => ex.gemmNN(y, z1, w2, 100, 10, 100, false),
+    'softmax cross-entropy + backward (100×10)': () => {
+      ex.softmaxCrossEntropyForward(y, labels, 100, 10);
+      ex.softmaxCrossEntropyBackward(y, y, labels, 100, 10, 100);
+    },
+    'dW2 = z1ᵀ·dy (gemmTN 100×10×100) + db2': () => { ex.gemmTN(w2, z1, y, 100, 10, 100, false); ex.columnSums(pack, y, 100, 10, false); },
+    'dz1 = dy·W2ᵀ (gemmNT 100×100×10) + sigmoid backward': () => { ex.gemmNT(z1, y, w2, 100, 100, 10, false, pack); ex.sigmoidBackward(z1, z1, 10000); },
+    'dW1 = xᵀ·dz1 (gemmTN 784×100×100) + db1': () => { ex.gemmTN(dW1, x, z1, 784, 100, 100, false); ex.columnSums(pack, z1, 100, 100, false); },
+    'SGD update (79,510 parameters)': () => ex.sgdUpdate(w1, dW1, 79510, 0),
+  };
+  const ms = await median(tasks, quick ? 100 : 300);
+  [x, w1, z1, w2, y, dW1, pack, labels].forEach((at) => arena.release(at));
+  const rows = Object.entries(ms).map(([part, t]) => ({ part, us: t * 1000 }));
+  console.log(`step profile: ${rows.map((r) => `${r.part} ${r.us.toFixed(1)} µs`).join('; ')}`);
+  return rows;
+}
+
 async function benchScaling(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>>) {
   const configs = [
     ...[32, 64, 128, 256, 512, 1024].map((batch) => ({ batch, hidden: 100 })),
@@ -217,7 +247,7 @@ function benchHeap(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>
   const indices = net.batchIndices();
   const stepLoss = net.stepLoss();
   const steps = 10000;
-  const losses = new Float64Array(steps);
+  const losses = new Float64Array(2 * steps);
   const run = (count: number) => {
     for (let s = 0; s < count; s++) {
       for (let r = 0; r < 100; r++) indices[r] = (s * 100 + r * 7919) % data.count;
@@ -225,21 +255,27 @@ function benchHeap(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>
       losses[s] = stepLoss[0];
     }
   };
-  run(steps); // warm-up: JIT tiers and inline caches settle, so what follows is the steady state
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+  // Heap growth (no GC in between) over N and over 2N steps: anything the step allocates grows
+  // with the count; what the engine allocates once (compilation, feedback) does not.
+  const growth = (count: number) => {
+    gc?.();
+    const before = process.memoryUsage().heapUsed;
+    run(count);
+    return process.memoryUsage().heapUsed - before;
+  };
+  run(steps); // warm-up: JIT tiers and inline caches settle
   const wasmBefore = runtime.arena.memory.buffer.byteLength;
-  run(steps);
-  const heapAfterNoGc = process.memoryUsage().heapUsed;
+  const heapGrowthBeforeGcBytes = growth(steps);
+  const heapGrowthDoubleBytes = growth(2 * steps);
   gc?.();
-  const heapAfter = process.memoryUsage().heapUsed;
   const result = {
-    steps, gcExposed: Boolean(gc), heapGrowthBytes: heapAfter - heapBefore, heapGrowthBeforeGcBytes: heapAfterNoGc - heapBefore,
+    steps, gcExposed: Boolean(gc), heapGrowthBeforeGcBytes, heapGrowthDoubleBytes,
+    bytesPerStep: (heapGrowthDoubleBytes - heapGrowthBeforeGcBytes) / steps,
     wasmMemoryGrowthBytes: runtime.arena.memory.buffer.byteLength - wasmBefore,
   };
   data.dispose();
   net.dispose();
-  console.log(`heap over ${steps} steps: ${result.heapGrowthBeforeGcBytes} bytes before GC, ${result.heapGrowthBytes} after; wasm memory +${result.wasmMemoryGrowthBytes}`);
+  console.log(`heap growth: ${heapGrowthBeforeGcBytes} bytes over ${steps} steps, ${heapGrowthDoubleBytes} over ${2 * steps} (${result.bytesPerStep.toFixed(2)} bytes/step); wasm memory +${result.wasmMemoryGrowthBytes}`);
   return result;
 }
 
@@ -260,6 +296,7 @@ async function main() {
     peaks,
     gemm: await benchGemm(runtimes, peak),
     trainStep: await benchTrainStep(runtimes, mnist),
+    stepProfile: await benchStepProfile(runtimes['relaxed-simd']),
     scaling: await benchScaling(runtimes['relaxed-simd'], mnist),
     numericalGradient: benchNumericalGradient(runtimes['relaxed-simd'], mnist),
     heap: benchHeap(runtimes['relaxed-simd'], mnist),
