@@ -10,12 +10,12 @@ import { gemmNN, gemmNT, gemmTN } from './gemm';
 import { addBiasRows, columnSums } from './bias';
 import { activationBackward, activationForward } from './activation';
 import { countCorrect, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax';
-import { sgdUpdate } from './optim';
+import { optimizerStep, sgdUpdate } from './optim';
 import {
   EVAL_CORRECT_OFFSET, EVAL_LOSS_SUM_OFFSET, header, LAYER_ACTIVATION, LAYER_BIAS, LAYER_BIAS_GRAD,
   LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, layerField,
   layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_LABELS, PLAN_LAYER_COUNT, PLAN_MAX_ROWS, PLAN_PACK,
-  PLAN_LOSS, PLAN_PARAM_COUNT, PLAN_PARAMS,
+  PLAN_LOSS, PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS,
 } from './plan';
 
 /** Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. */
@@ -65,12 +65,17 @@ export function lossAndGradients(plan: usize, x: usize, labels: usize, rows: i32
 }
 
 /**
- * One SGD iteration on x[rows×in]: gradients, then params −= lr·grads. Writes the loss before
- * the update to the plan's LOSS slot.
+ * One training iteration on x[rows×in]: gradients, then the update (the plan's optimizer, or
+ * params −= lr·grads). Writes the loss before the update to the plan's LOSS slot.
  */
-export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f32): void {
+export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f64): void {
   store<f64>(header(plan, PLAN_LOSS), lossAndGradients(plan, x, labels, rows));
-  sgdUpdate(header(plan, PLAN_PARAMS), header(plan, PLAN_GRADS), <i32>header(plan, PLAN_PARAM_COUNT), lr);
+  const params = header(plan, PLAN_PARAMS);
+  const grads = header(plan, PLAN_GRADS);
+  const count = <i32>header(plan, PLAN_PARAM_COUNT);
+  const optimizer = header(plan, PLAN_OPTIMIZER);
+  if (optimizer) optimizerStep(optimizer, params, grads, count, lr);
+  else sgdUpdate(params, grads, count, <f32>lr);
 }
 
 /**
@@ -79,7 +84,7 @@ export function trainStep(plan: usize, x: usize, labels: usize, rows: i32, lr: f
  * buffers first, so sampling a batch costs no JS-side copy.
  */
 export function trainStepGathered(
-  plan: usize, images: usize, labels: usize, indices: usize, rows: i32, lr: f32,
+  plan: usize, images: usize, labels: usize, indices: usize, rows: i32, lr: f64,
 ): void {
   const input = header(plan, PLAN_INPUT);
   const batchLabels = header(plan, PLAN_LABELS);

@@ -10,7 +10,7 @@
 // that state and its rounding cancels; the step is exactly ±h.
 import { gemmNN } from './gemm';
 import { addBiasRows } from './bias';
-import { ACTIVATION_RELU, ACTIVATION_SIGMOID, activationForward } from './activation';
+import { ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, activationForward } from './activation';
 import {
   header, LAYER_ACTIVATION, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT,
   LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, layerField, layerPointer, PLAN_LAYER_COUNT,
@@ -25,6 +25,7 @@ function f32At(base: usize, index: i32): f32 {
 function activate(kind: i32, z: f64): f64 {
   if (kind == ACTIVATION_SIGMOID) return 1 / (1 + Math.exp(-z));
   if (kind == ACTIVATION_RELU) return z > 0 ? z : 0;
+  if (kind == ACTIVATION_TANH) return Math.tanh(z);
   return z;
 }
 

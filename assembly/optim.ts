@@ -12,3 +12,91 @@ export function sgdUpdate(params: usize, grads: usize, count: i32, lr: f32): voi
   }
   for (; p < end; p += 4, g += 4) store<f32>(p, load<f32>(p) - lr * load<f32>(g));
 }
+
+// The optimizers of PyTorch's torch.optim, with its exact update order, fused in place over
+// the whole parameter block. An optimizer is described by a record of f64 slots in linear
+// memory (so hyperparameters such as betas keep their float64 value, as in PyTorch) plus
+// pointers to its state, which mirrors the parameter layout.
+export const OPTIMIZER_SGD: i32 = 0; // momentum, nesterov, weight decay (all optional)
+export const OPTIMIZER_ADAM: i32 = 1; // Adam, or AdamW when DECOUPLED
+export const OPT_KIND: i32 = 0;
+export const OPT_MOMENTUM: i32 = 1;
+export const OPT_NESTEROV: i32 = 2;
+export const OPT_WEIGHT_DECAY: i32 = 3;
+export const OPT_BETA1: i32 = 4;
+export const OPT_BETA2: i32 = 5;
+export const OPT_EPS: i32 = 6;
+export const OPT_DECOUPLED: i32 = 7;
+export const OPT_STEP: i32 = 8; // steps taken so far; the update increments it
+export const OPT_STATE1: i32 = 9; // SGD: momentum buffer; Adam: exp_avg
+export const OPT_STATE2: i32 = 10; // Adam: exp_avg_sq
+export const OPT_SLOTS: i32 = 11;
+
+// @ts-ignore: decorator
+@inline
+function slot(record: usize, index: i32): f64 {
+  return load<f64>(record + (<usize>index << 3));
+}
+
+/** One update of params (count floats) from grads with the optimizer described at `record`. */
+export function optimizerStep(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
+  const step = slot(record, OPT_STEP) + 1;
+  store<f64>(record + (<usize>OPT_STEP << 3), step);
+  if (<i32>slot(record, OPT_KIND) == OPTIMIZER_ADAM) adamUpdate(record, params, grads, count, lr, step);
+  else sgdMomentumUpdate(record, params, grads, count, lr);
+}
+
+// torch.optim.SGD: g += wd·p; buf = μ·buf + g (buf = g on the first step, the same with
+// buf = 0); g = nesterov ? g + μ·buf : buf; p −= lr·g.
+function sgdMomentumUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
+  const momentum = <f32>slot(record, OPT_MOMENTUM);
+  const nesterov = slot(record, OPT_NESTEROV) != 0;
+  const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
+  const buffer = <usize>slot(record, OPT_STATE1);
+  const rate = <f32>lr;
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    const p = load<f32>(params + at);
+    let g = load<f32>(grads + at);
+    if (decay != 0) g += decay * p;
+    if (momentum != 0) {
+      const b = momentum * load<f32>(buffer + at) + g;
+      store<f32>(buffer + at, b);
+      g = nesterov ? g + momentum * b : b;
+    }
+    store<f32>(params + at, p - rate * g);
+  }
+}
+
+// torch.optim.Adam / AdamW (single-tensor path): AdamW first scales p by (1 − lr·wd), Adam adds
+// wd·p to g; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+// p −= (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps), the scalars computed in f64.
+function adamUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64, step: f64): void {
+  const beta1 = slot(record, OPT_BETA1);
+  const beta2 = slot(record, OPT_BETA2);
+  const eps = <f32>slot(record, OPT_EPS);
+  const decay = slot(record, OPT_WEIGHT_DECAY);
+  const decoupled = slot(record, OPT_DECOUPLED) != 0;
+  const m = <usize>slot(record, OPT_STATE1);
+  const v = <usize>slot(record, OPT_STATE2);
+  const stepSize = <f32>(lr / (1 - Math.pow(beta1, step)));
+  const correction2Sqrt = <f32>Math.sqrt(1 - Math.pow(beta2, step));
+  const shrink = <f32>(1 - lr * decay);
+  const decayF = <f32>decay;
+  const b1 = <f32>beta1, b2 = <f32>beta2;
+  const oneMinusB1 = <f32>(1 - beta1), oneMinusB2 = <f32>(1 - beta2);
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    let p = load<f32>(params + at);
+    let g = load<f32>(grads + at);
+    if (decay != 0) {
+      if (decoupled) p *= shrink;
+      else g += decayF * p;
+    }
+    const mi = load<f32>(m + at) * b1 + g * oneMinusB1;
+    const vi = load<f32>(v + at) * b2 + g * g * oneMinusB2;
+    store<f32>(m + at, mi);
+    store<f32>(v + at, vi);
+    store<f32>(params + at, p - stepSize * (mi / (Mathf.sqrt(vi) / correction2Sqrt + eps)));
+  }
+}

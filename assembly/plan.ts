@@ -13,7 +13,9 @@ export const PLAN_PACK: i32 = 7; // scratch for Wᵀ in gemmNT: max in·out of l
 // Where trainStep writes its loss (an f64). Returning an f64 to JS would allocate a heap
 // number on every call in V8; a store into linear memory allocates nothing.
 export const PLAN_LOSS: i32 = 8;
-export const PLAN_HEADER_WORDS: i32 = 9;
+// An optimizer record (optim.ts), or 0 for plain SGD p −= lr·g.
+export const PLAN_OPTIMIZER: i32 = 9;
+export const PLAN_HEADER_WORDS: i32 = 10;
 
 export const LAYER_IN: i32 = 0;
 export const LAYER_OUT: i32 = 1;

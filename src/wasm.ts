@@ -24,10 +24,13 @@ export interface KernelExports {
   sigmoidBackward(grad: Ptr, h: Ptr, count: number): void;
   reluForward(x: Ptr, count: number): void;
   reluBackward(grad: Ptr, h: Ptr, count: number): void;
+  tanhForward(x: Ptr, count: number): void;
+  tanhBackward(grad: Ptr, h: Ptr, count: number): void;
   softmaxCrossEntropyForward(logits: Ptr, labels: Ptr, rows: number, classes: number): number;
   softmaxCrossEntropyBackward(grad: Ptr, probs: Ptr, labels: Ptr, rows: number, classes: number, batch: number): void;
   countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
   sgdUpdate(params: Ptr, grads: Ptr, count: number, lr: number): void;
+  optimizerStep(record: Ptr, params: Ptr, grads: Ptr, count: number, lr: number): void;
   numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): void;
   kernelBuild(): number;
   simdPeakChained(iterations: number): number;
@@ -42,12 +45,14 @@ export interface KernelExports {
 
 /** Layout constants the module exports as globals, so the host never keeps its own copy. */
 export const LAYOUT_CONSTANTS = [
-  'ACTIVATION_IDENTITY', 'ACTIVATION_SIGMOID', 'ACTIVATION_RELU',
+  'ACTIVATION_IDENTITY', 'ACTIVATION_SIGMOID', 'ACTIVATION_RELU', 'ACTIVATION_TANH',
   'PLAN_LAYER_COUNT', 'PLAN_MAX_ROWS', 'PLAN_PARAMS', 'PLAN_GRADS', 'PLAN_PARAM_COUNT',
-  'PLAN_INPUT', 'PLAN_LABELS', 'PLAN_PACK', 'PLAN_LOSS', 'PLAN_HEADER_WORDS',
+  'PLAN_INPUT', 'PLAN_LABELS', 'PLAN_PACK', 'PLAN_LOSS', 'PLAN_OPTIMIZER', 'PLAN_HEADER_WORDS',
   'LAYER_IN', 'LAYER_OUT', 'LAYER_ACTIVATION', 'LAYER_WEIGHTS', 'LAYER_BIAS',
   'LAYER_WEIGHT_GRAD', 'LAYER_BIAS_GRAD', 'LAYER_OUTPUT', 'LAYER_DELTA', 'LAYER_WORDS',
   'EVAL_LOSS_SUM_OFFSET', 'EVAL_CORRECT_OFFSET',
+  'OPTIMIZER_SGD', 'OPTIMIZER_ADAM', 'OPT_KIND', 'OPT_MOMENTUM', 'OPT_NESTEROV', 'OPT_WEIGHT_DECAY',
+  'OPT_BETA1', 'OPT_BETA2', 'OPT_EPS', 'OPT_DECOUPLED', 'OPT_STEP', 'OPT_STATE1', 'OPT_STATE2', 'OPT_SLOTS',
 ] as const;
 export type LayoutConstant = (typeof LAYOUT_CONSTANTS)[number];
 
