@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { NamedTensor } from '../src/io/tensor.js';
+import { MLP, type Activation } from '../src/mlp.js';
+import type { OptimizerOptions } from '../src/optimizer.js';
+import type { Runtime } from '../src/runtime.js';
+import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
+import { testRuntime } from './support/runtime.js';
+
+// Produced by scripts/make-reference.py with PyTorch (see its header); committed as test data.
+const reference = JSON.parse(readFileSync(new URL('./fixtures/pytorch-reference.json', import.meta.url), 'utf8'));
+const torchBytes = new Uint8Array(readFileSync(new URL('./fixtures/pytorch-state.safetensors', import.meta.url)));
+const state: NamedTensor[] = Object.entries(reference.state as Record<string, { shape: number[]; values: number[] }>)
+  .map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.values) }));
+const x = Float32Array.from(reference.x as number[]);
+const y = Int32Array.from(reference.y as number[]);
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await testRuntime();
+});
+
+function referenceNet(): MLP {
+  const net = new MLP(runtime, { sizes: reference.sizes, activation: reference.activations as Activation[] });
+  assignTorchStateDict(net, state, 'fixture');
+  return net;
+}
+
+/** Largest |a − b| relative to the largest |b| of the tensor: f32 results from two libraries. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst / scale;
+}
+
+describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
+  // Both sides compute in f32 with different summation orders (and PyTorch, like the relaxed
+  // build, fuses some multiply-adds), so results agree to rounding: the loss to 1e-6, gradients
+  // and the parameters after five optimizer steps to 1e-5 of each tensor's largest entry
+  // (observed: ≤ 2e-6).
+  it('loss and every gradient', () => {
+    const net = referenceNet();
+    expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
+    for (const t of toTorchLayout(net.sizes, net.gradient(x, y))) {
+      expect(relativeError(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
+    }
+    net.dispose();
+  });
+
+  const optimizers: Record<string, OptimizerOptions & { lr: number }> = {
+    sgd: { type: 'sgd', lr: 0.1 },
+    'sgd-momentum': { type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
+    'sgd-nesterov': { type: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true },
+    adam: { type: 'adam', lr: 1e-2 },
+    adamw: { type: 'adamw', lr: 1e-2, weightDecay: 0.1 },
+  };
+  it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
+    const { lr, ...options } = optimizers[name];
+    const net = referenceNet();
+    net.useOptimizer(options);
+    const expected = reference.after[name];
+    for (let step = 0; step < reference.steps; step++) {
+      const loss = net.trainStep(x, y, lr);
+      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
+    }
+    for (const t of torchStateDict(net)) {
+      expect(relativeError(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    }
+    net.dispose();
+  });
+});
+
+describe('safetensors with PyTorch names', () => {
+  it('exports byte for byte what the fixture script serialized from the state_dict', () => {
+    const net = referenceNet();
+    expect(Buffer.from(encodeTorchSafetensors(net)).equals(Buffer.from(torchBytes))).toBe(true);
+    net.dispose();
+  });
+
+  it('imports it back into an equivalent network', () => {
+    const net = new MLP(runtime, { sizes: reference.sizes, activation: reference.activations as Activation[], seed: 9 });
+    assignTorchSafetensors(net, torchBytes, 'pytorch-state.safetensors');
+    const original = referenceNet();
+    expect(net.predict(x)).toEqual(original.predict(x));
+    net.dispose();
+    original.dispose();
+  });
+
+  it('rejects a state_dict of another architecture', () => {
+    const net = new MLP(runtime, { sizes: [6, 7, 4, 3], activation: 'relu' });
+    expect(() => assignTorchSafetensors(net, torchBytes, 'm.safetensors')).toThrow(/0.weight \[5,6\] \/ 0.bias \[5\] do not fit Linear\(6, 7\)/);
+    net.dispose();
+  });
+});
