@@ -1,6 +1,9 @@
-// A small SVG line chart: train/test accuracy per epoch, as the references plot with
-// matplotlib (solid line with circles for train, dashed with squares for test, y from 0 to 1,
-// legend at the lower right). Self-contained: no fonts or scripts to load.
+// SVG line charts. accuracyChartSvg is the plot the references draw with matplotlib: accuracy per
+// epoch on a fixed 0–1 axis, a solid line with circles for train and a dashed one with squares for
+// test, legend at the lower right. lineChartSvg is for long series such as the loss per
+// iteration: the y axis fits the data and the series are thinned to what a plot can show.
+// Both are self-contained: no fonts, styles or scripts to load.
+import { ValueError } from './errors.js';
 
 export interface Series {
   label: string;
@@ -14,76 +17,157 @@ export interface ChartOptions {
   yLabel?: string;
   yMin?: number;
   yMax?: number;
-  /** Tick labels for the x positions 0, 1, …; default the indices. */
-  xLabels?: string[];
   width?: number;
   height?: number;
 }
 
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728']; // matplotlib's first default colors
+const MAX_POINTS = 1000; // per series: about two per horizontal pixel at the default width
+const MARGIN = { left: 64, right: 20, top: 40, bottom: 50 };
 
 export function accuracyChartSvg(series: Series[], options: ChartOptions = {}): string {
+  return renderChart(series, options, options.yMin ?? 0, options.yMax ?? 1, true);
+}
+
+export function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const s of series) {
+    for (const v of s.values) if (Number.isFinite(v)) [low, high] = [Math.min(low, v), Math.max(high, v)];
+  }
+  if (low > high) [low, high] = [0, 1]; // nothing to plot
+  if (low === high) [low, high] = [low - (Math.abs(low) || 1) / 2, high + (Math.abs(high) || 1) / 2];
+  const step = niceStep((high - low) / 5);
+  return renderChart(series, options, options.yMin ?? Math.floor(low / step) * step, options.yMax ?? Math.ceil(high / step) * step, false);
+}
+
+function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax: number, markers: boolean): string {
   const width = options.width ?? 640;
   const height = options.height ?? 420;
-  const yMin = options.yMin ?? 0;
-  const yMax = options.yMax ?? 1;
-  const margin = { left: 60, right: 20, top: 40, bottom: 50 };
-  const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
-  const points = Math.max(1, ...series.map((s) => s.values.length));
-  const xMax = Math.max(1, points - 1);
-  const x = (i: number) => margin.left + (i / xMax) * plotW;
-  const y = (v: number) => margin.top + (1 - (Math.min(Math.max(v, yMin), yMax) - yMin) / (yMax - yMin || 1)) * plotH;
+  if (!(Number.isFinite(yMax - yMin) && yMin < yMax)) {
+    throw new ValueError(`chart y range must be finite with yMin < yMax, got ${yMin}..${yMax}`);
+  }
+  if (!(width >= 200 && height >= 150 && Number.isFinite(width) && Number.isFinite(height))) {
+    throw new ValueError(`chart size must be at least 200×150, got ${width}×${height}`);
+  }
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const bottom = MARGIN.top + plotH;
+  const xMax = Math.max(1, ...series.map((s) => s.values.length - 1));
+  const x = (i: number) => MARGIN.left + (i / xMax) * plotW;
+  const y = (v: number) => MARGIN.top + (1 - (Math.min(Math.max(v, yMin), yMax) - yMin) / (yMax - yMin)) * plotH;
   const f = (v: number) => v.toFixed(1);
 
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
   if (options.title) parts.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
-
-  // Grid and ticks: y every tenth of the range, x at up to ~10 integer epochs.
-  for (let i = 0; i <= 10; i++) {
-    const v = yMin + ((yMax - yMin) * i) / 10;
-    parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#ddd"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${+v.toFixed(2)}</text>`);
+  for (const { value, label } of ticks(yMin, yMax, 5, 0)) {
+    const ty = f(y(value));
+    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${ty}" y2="${ty}" stroke="#e0e0e0"/>`);
+    parts.push(`<line x1="${MARGIN.left - 4}" x2="${MARGIN.left}" y1="${ty}" y2="${ty}" stroke="#333"/>`);
+    parts.push(`<text x="${MARGIN.left - 7}" y="${f(y(value) + 4)}" text-anchor="end">${label}</text>`);
   }
-  const xStep = Math.max(1, Math.ceil(xMax / 10));
-  for (let i = 0; i <= xMax; i += xStep) {
-    parts.push(`<line x1="${f(x(i))}" x2="${f(x(i))}" y1="${margin.top}" y2="${margin.top + plotH}" stroke="#eee"/>`);
-    parts.push(`<text x="${f(x(i))}" y="${margin.top + plotH + 16}" text-anchor="middle">${escapeXml(options.xLabels?.[i] ?? String(i))}</text>`);
+  for (const { value, label } of ticks(0, xMax, 8, 1)) {
+    const tx = f(x(value));
+    parts.push(`<line x1="${tx}" x2="${tx}" y1="${MARGIN.top}" y2="${bottom}" stroke="#e0e0e0"/>`);
+    parts.push(`<line x1="${tx}" x2="${tx}" y1="${bottom}" y2="${bottom + 4}" stroke="#333"/>`);
+    parts.push(`<text x="${tx}" y="${bottom + 17}" text-anchor="middle">${label}</text>`);
   }
-  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  if (options.xLabel) parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+  parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
+  if (options.xLabel) parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
   if (options.yLabel) {
-    parts.push(`<text x="16" y="${margin.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${margin.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`);
+    const cy = MARGIN.top + plotH / 2;
+    parts.push(`<text x="16" y="${cy}" text-anchor="middle" transform="rotate(-90 16 ${cy})">${escapeXml(options.yLabel)}</text>`);
   }
 
   series.forEach((s, index) => {
-    const color = COLORS[index % COLORS.length];
-    const finite = s.values.map((v, i) => [i, v] as const).filter(([, v]) => Number.isFinite(v));
-    if (finite.length > 1) {
-      const path = finite.map(([i, v], k) => `${k ? 'L' : 'M'}${f(x(i))},${f(y(v))}`).join(' ');
-      parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    const style = lineStyle(s, index);
+    const points = thin(s.values);
+    // A non-finite value breaks the line, as in matplotlib.
+    let path = '';
+    let drawing = false;
+    for (const [i, v] of points) {
+      if (!Number.isFinite(v)) drawing = false;
+      else {
+        path += `${drawing ? 'L' : 'M'}${f(x(i))},${f(y(v))}`;
+        drawing = true;
+      }
     }
-    for (const [i, v] of finite) {
-      parts.push(index % 2 === 0
-        ? `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="3" fill="${color}"/>`
-        : `<rect x="${f(x(i) - 3)}" y="${f(y(v) - 3)}" width="6" height="6" fill="${color}"/>`);
+    if (path) parts.push(`<path d="${path}" fill="none" ${style}/>`);
+    if (markers) {
+      for (const [i, v] of points) if (Number.isFinite(v)) parts.push(marker(index, x(i), y(v)));
     }
   });
 
-  // Legend, lower right.
-  const legendX = margin.left + plotW - 130;
-  const legendY = margin.top + plotH - 12 - 20 * series.length;
-  parts.push(`<rect x="${legendX - 8}" y="${legendY - 6}" width="130" height="${20 * series.length + 8}" fill="white" stroke="#ccc"/>`);
-  series.forEach((s, index) => {
-    const color = COLORS[index % COLORS.length];
-    const ly = legendY + 20 * index + 8;
-    parts.push(`<line x1="${legendX}" x2="${legendX + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${legendX + 36}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
-  });
+  if (series.length) {
+    const legendW = 48 + 7 * Math.max(...series.map((s) => s.label.length));
+    const legendX = MARGIN.left + plotW - legendW - 8;
+    const legendY = bottom - 8 - 20 * series.length - 8;
+    parts.push(`<rect x="${legendX}" y="${legendY}" width="${legendW}" height="${20 * series.length + 8}" fill="white" stroke="#ccc"/>`);
+    series.forEach((s, index) => {
+      const ly = legendY + 14 + 20 * index;
+      parts.push(`<line x1="${legendX + 8}" x2="${legendX + 36}" y1="${ly}" y2="${ly}" ${lineStyle(s, index)}/>`);
+      if (markers) parts.push(marker(index, legendX + 22, ly));
+      parts.push(`<text x="${legendX + 42}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
+    });
+  }
   parts.push('</svg>');
   return parts.join('\n') + '\n';
+}
+
+function lineStyle(s: Series, index: number): string {
+  const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+  return `stroke="${COLORS[index % COLORS.length]}" stroke-width="2"${dash}`;
+}
+
+/** Circles for even-numbered series, squares for odd ones: train 'o', test 's' in the references. */
+function marker(index: number, cx: number, cy: number): string {
+  const color = COLORS[index % COLORS.length];
+  return index % 2 === 0
+    ? `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="3.5" fill="${color}"/>`
+    : `<rect x="${(cx - 3.5).toFixed(1)}" y="${(cy - 3.5).toFixed(1)}" width="7" height="7" fill="${color}"/>`;
+}
+
+/**
+ * [index, value] pairs, at most MAX_POINTS. A longer series keeps each bucket's minimum and
+ * maximum, so spikes survive thinning as they would at screen resolution; a bucket with no
+ * finite value becomes a NaN that breaks the line.
+ */
+function thin(values: number[]): [number, number][] {
+  if (values.length <= MAX_POINTS) return values.map((v, i) => [i, v]);
+  const bucket = Math.ceil(values.length / (MAX_POINTS / 2));
+  const points: [number, number][] = [];
+  for (let start = 0; start < values.length; start += bucket) {
+    let low = -1;
+    let high = -1;
+    for (let i = start; i < Math.min(start + bucket, values.length); i++) {
+      if (!Number.isFinite(values[i])) continue;
+      if (low < 0 || values[i] < values[low]) low = i;
+      if (high < 0 || values[i] > values[high]) high = i;
+    }
+    if (low < 0) points.push([start, NaN]);
+    else for (const i of low === high ? [low] : [Math.min(low, high), Math.max(low, high)]) points.push([i, values[i]]);
+  }
+  return points;
+}
+
+/** The smallest of 1, 2, 5 × 10^k that is at least `rough`. */
+function niceStep(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough * (1 - 1e-9)) ?? 10 * power;
+}
+
+/** About `count` round-numbered ticks in [low, high], labelled without floating-point noise. */
+function ticks(low: number, high: number, count: number, minStep: number): { value: number; label: string }[] {
+  const step = niceStep(Math.max((high - low) / count, minStep));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const result: { value: number; label: string }[] = [];
+  for (let k = Math.ceil(low / step - 1e-9); k * step <= high + step * 1e-9; k++) {
+    result.push({ value: k * step, label: (k * step).toFixed(decimals) });
+  }
+  return result;
 }
 
 function escapeXml(text: string): string {

@@ -211,7 +211,7 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
   }
   const schedule = resolved.schedule;
   if (typeof schedule === 'object'
-    ? !(Number.isInteger(schedule.stepEvery) && schedule.stepEvery > 0 && schedule.gamma > 0 && Number.isFinite(schedule.gamma))
+    ? !(Number.isInteger(schedule.stepEvery) && schedule.stepEvery > 0 && schedule.gamma >= 0 && Number.isFinite(schedule.gamma))
     : schedule !== 'constant' && schedule !== 'cosine') {
     throw new ValueError(`bad schedule ${JSON.stringify(schedule)}: expected 'constant', 'cosine' or { stepEvery, gamma }`);
   }

@@ -84,6 +84,26 @@ describe('relu', () => {
   });
 });
 
+describe('tanh', () => {
+  it.each(COUNTS)('forward and backward, %i values, across the polynomial/exp switch at 0.625', (count) => {
+    const x = randomArray(count, count + 21, 4);
+    if (count > 8) x.set([0, 1e-6, -1e-6, 0.6249, 0.6251, -0.7, 30, -30]);
+    const xAt = put(runtime, x);
+    runtime.kernels.exports.tanhForward(xAt, count);
+    const h = getF32(runtime, xAt, count);
+    for (let i = 0; i < count; i++) {
+      const want = Math.tanh(x[i]);
+      // Relative precision everywhere, including near 0 where 1 − 2/(e^2x+1) would cancel.
+      expect(Math.abs(h[i] - want), `tanh(${x[i]})`).toBeLessThanOrEqual(4e-7 * Math.abs(want) + 1e-30);
+    }
+    const g = randomArray(count, count + 22);
+    const gAt = put(runtime, g);
+    runtime.kernels.exports.tanhBackward(gAt, xAt, count);
+    const got = getF32(runtime, gAt, count);
+    for (let i = 0; i < count; i++) expect(got[i]).toBe(Math.fround(g[i] * Math.fround(1 - Math.fround(h[i] * h[i]))));
+  });
+});
+
 describe('softmax cross-entropy', () => {
   it.each(MATRICES.filter(([, c]) => c > 1))('%i×%i forward, backward, argmax', (rows, classes) => {
     const logits = randomArray(rows * classes, rows * 31 + classes, 8);

@@ -19,6 +19,8 @@ const ARCHITECTURES: { sizes: number[]; activation: Activation }[] = [
   { sizes: [5, 7, 3], activation: 'relu' },
   { sizes: [17, 10, 4], activation: 'relu' },
   { sizes: [3, 5, 6, 4], activation: 'relu' },
+  { sizes: [5, 7, 3], activation: 'tanh' },
+  { sizes: [3, 5, 6, 4], activation: 'tanh' },
 ];
 const ROWS = 6;
 
@@ -168,6 +170,20 @@ describe('initialization', () => {
   });
 });
 
+describe.each(['xavier', 'he', 'pytorch'] as const)('%s initialization', (init) => {
+  it('draws weights (and for pytorch biases) with the documented spread', () => {
+    const net = new MLP(runtime, { sizes: [400, 300, 10], init, seed: 3 });
+    const w = net.params.W1;
+    const variance = w.reduce((a, b) => a + b * b, 0) / w.length;
+    const expected = init === 'xavier' ? 6 / 700 / 3 : init === 'he' ? 2 / 400 : 1 / 400 / 3;
+    expect(Math.abs(variance / expected - 1)).toBeLessThan(0.02);
+    if (init === 'he') expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(Math.sqrt(expected) * 3);
+    else expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(3 * expected));
+    expect(net.params.b1.some((v) => v !== 0)).toBe(init === 'pytorch');
+    net.dispose();
+  });
+});
+
 describe('API misuse is a clear error', () => {
   let net: TwoLayerNet;
   beforeAll(() => {
@@ -204,6 +220,11 @@ describe('API misuse is a clear error', () => {
     expect(() => new MLP(runtime, { sizes: [5, 3], activation: 'tanh' as Activation })).not.toThrow();
     expect(() => new MLP(runtime, { sizes: [5, 4, 3], activation: 'swish' as Activation })).toThrow(/unknown activation 'swish'/);
     expect(() => new MLP(runtime, { sizes: [5, 4, 3], weightInitStd: NaN })).toThrow(ValueError);
+    expect(() => new MLP(runtime, { sizes: [5, 4, 3], init: 'lecun' as never })).toThrow(/unknown init 'lecun'/);
+    expect(() => net.useOptimizer({ type: 'rmsprop' } as never)).toThrow(/unknown optimizer 'rmsprop'/);
+    expect(() => net.useOptimizer({ type: 'sgd', momentum: 1.5 })).toThrow(/momentum is 1.5/);
+    expect(() => net.useOptimizer({ type: 'sgd', nesterov: true })).toThrow(/nesterov momentum needs momentum > 0/);
+    expect(() => net.useOptimizer({ type: 'adam', eps: 0 })).toThrow(/eps is 0/);
   });
   it('setting params copies values in; the view stays live', () => {
     const values = randomArray(20, 5);

@@ -87,6 +87,35 @@ describe('train, shuffled epochs', () => {
   });
 });
 
+describe('train with an optimizer, a schedule and a validation set', () => {
+  it('evaluates the validation set each epoch and learns with Adam and a cosine schedule', () => {
+    const net = newNet();
+    const history = train(net, { train: toyData(200, 1), validation: toyData(100, 2) }, {
+      sampling: 'shuffled-epochs', epochs: 10, batchSize: 20, learningRate: 0.02,
+      optimizer: { type: 'adam' }, schedule: 'cosine', evaluateTrain: false,
+    });
+    expect(history.evaluations).toHaveLength(10);
+    expect(history.evaluations[0].train).toBeUndefined();
+    expect(history.final.validation!.accuracy).toBeGreaterThan(0.75); // chance is 0.25
+    expect(history.final.validation!.loss).toBeLessThan(history.evaluations[0].validation!.loss);
+    expect(net.optimizerState()!.step).toBe(100);
+    net.dispose();
+  });
+
+  it('a step schedule multiplies the rate by gamma every stepEvery steps', () => {
+    // With lr 0 after the first decay nothing moves: compare to a run of exactly that many steps.
+    const run = (iterations: number, schedule?: { stepEvery: number; gamma: number }) => {
+      const net = newNet();
+      train(net, { train: toyData(100, 3) }, { iterations, batchSize: 10, learningRate: 0.1, schedule });
+      const w = net.params.W1.slice();
+      net.dispose();
+      return w;
+    };
+    expect(run(30, { stepEvery: 10, gamma: 0 })).toEqual(run(10));
+    expect(() => run(5, { stepEvery: 0, gamma: 0.5 })).toThrow(/bad schedule/);
+  });
+});
+
 describe('train rejects bad configurations', () => {
   it.each([
     [{ batchSize: 0 }, /batchSize is 0/],

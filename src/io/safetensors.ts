@@ -2,33 +2,43 @@
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__: { … } } padded with
 // spaces to a multiple of 8, then the tensors' raw little-endian bytes. simdnet writes F32 only
 // and adds a CRC-32 of the data section to the metadata, so a corrupt file is detected on load.
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, ShapeError, ValueError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import type { NamedTensor } from './tensor.js';
 
 const CHECKSUM_KEY = 'crc32';
+const METADATA_KEY = '__metadata__';
+
+function checksumText(data: Uint8Array): string {
+  return crc32(data).toString(16).padStart(8, '0');
+}
 
 export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
-  const dataBytes = tensors.reduce((sum, t) => sum + t.data.length * 4, 0);
-  const data = new Uint8Array(dataBytes);
-  const view = new DataView(data.buffer);
-  const header: Record<string, unknown> = {};
+  // No prototype, so a tensor named '__proto__' is an ordinary key.
+  const header: Record<string, unknown> = Object.create(null);
   let offset = 0;
-  for (const t of tensors) {
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new ModelFormatError(`${t.name}: shape [${t.shape}] does not hold ${t.data.length} values`);
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + count * 4] };
-    for (let i = 0; i < count; i++) view.setFloat32(offset + 4 * i, t.data[i], true);
-    offset += count * 4;
+  for (const { name, shape, data } of tensors) {
+    if (name === METADATA_KEY || Object.hasOwn(header, name)) throw new ValueError(`tensor name '${name}' is reserved or repeated`);
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0) || shape.reduce((a, b) => a * b, 1) !== data.length) {
+      throw new ShapeError(`${name}: shape [${shape}] does not hold ${data.length} values`);
+    }
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
+    offset += data.length * 4;
   }
-  header.__metadata__ = { ...metadata, [CHECKSUM_KEY]: crc32(data).toString(16).padStart(8, '0') };
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + dataBytes);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  out.set(data, 8 + headerBytes.length);
+  const body = new Uint8Array(offset);
+  const view = new DataView(body.buffer);
+  offset = 0;
+  for (const { data } of tensors) {
+    for (let i = 0; i < data.length; i++, offset += 4) view.setFloat32(offset, data[i], true);
+  }
+  header[METADATA_KEY] = { ...metadata, [CHECKSUM_KEY]: checksumText(body) };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLength = Math.ceil(json.length / 8) * 8; // keeps the data section 8-byte aligned
+  const out = new Uint8Array(8 + headerLength + body.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + headerLength);
+  out.set(body, 8 + headerLength);
   return out;
 }
 
@@ -48,20 +58,19 @@ export function decodeSafetensors(
   } catch {
     fail('header is not valid JSON');
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  if (!isObject(header)) fail('header is not a JSON object');
   const entries = header as Record<string, unknown>;
-  const metadata = (entries.__metadata__ ?? {}) as Record<string, string>;
-  if (typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string')) {
-    fail('__metadata__ must map names to strings');
+  const metadata = entries[METADATA_KEY] ?? {};
+  if (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    fail(`${METADATA_KEY} must map names to strings`);
   }
   const data = bytes.subarray(8 + headerLength);
-  const tensors: { tensor: NamedTensor; begin: number; end: number }[] = [];
-  for (const [name, value] of Object.entries(entries)) {
-    if (name === '__metadata__') continue;
-    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info?.dtype !== 'F32') fail(`tensor '${name}' has dtype ${String(info?.dtype)}: only F32 is supported`);
-    const shape = info.shape;
-    const offsets = info.data_offsets;
+  const tensors: { tensor: NamedTensor; begin: number }[] = [];
+  for (const [name, info] of Object.entries(entries)) {
+    if (name === METADATA_KEY) continue;
+    if (!isObject(info)) fail(`tensor '${name}' is not described by an object`);
+    const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+    if (dtype !== 'F32') fail(`tensor '${name}' has dtype ${String(dtype)}: only F32 is supported`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has no valid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       fail(`tensor '${name}' has no valid data_offsets`);
@@ -72,7 +81,7 @@ export function decodeSafetensors(
       fail(`tensor '${name}': shape [${shape}] needs ${count * 4} bytes, data_offsets span ${end - begin}`);
     }
     if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section (truncated?)`);
-    tensors.push({ tensor: { name, shape: shape as number[], data: new Float32Array(count) }, begin, end });
+    tensors.push({ tensor: { name, shape: shape as number[], data: new Float32Array(count) }, begin });
   }
   tensors.sort((a, b) => a.begin - b.begin);
   let expected = 0;
@@ -81,14 +90,17 @@ export function decodeSafetensors(
     expected = begin + tensor.data.length * 4;
   }
   if (expected !== data.length) fail(`${data.length - expected} trailing bytes after the last tensor`);
-  const checksum = metadata[CHECKSUM_KEY];
-  if (checksum !== undefined && checksum !== crc32(data).toString(16).padStart(8, '0')) {
-    fail('checksum mismatch: file is corrupt');
-  }
+  const { [CHECKSUM_KEY]: checksum, ...rest } = metadata as Record<string, string>;
+  if (checksum !== undefined && checksum.toLowerCase() !== checksumText(data)) fail('checksum mismatch: file is corrupt');
+  // Read through a DataView: the data section need not be 4-byte aligned in `bytes`, and the
+  // tensors must not alias the caller's buffer.
   const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (const { tensor, begin } of tensors) {
     for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = dataView.getFloat32(begin + 4 * i, true);
   }
-  const { [CHECKSUM_KEY]: _checksum, ...rest } = metadata;
   return { tensors: tensors.map((t) => t.tensor), metadata: rest };
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 // The text files the references write with np.savetxt(path, array): fmt '%.18e', values
 // separated by ' ', one row per line, a 1-D array one value per line. Reading accepts what
 // np.loadtxt accepts for them.
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, ShapeError } from '../errors.js';
 import type { NamedTensor } from './tensor.js';
 
 /**
@@ -54,47 +54,64 @@ export function formatScientific(value: number): string {
 }
 
 export function formatSavetxt(tensor: NamedTensor): string {
-  const columns = tensor.shape.length === 2 ? tensor.shape[1] : 1;
-  const lines: string[] = [];
-  for (let start = 0; start < tensor.data.length; start += columns) {
-    const row: string[] = [];
-    for (let c = 0; c < columns; c++) row.push(formatScientific(tensor.data[start + c]));
-    lines.push(row.join(' '));
+  const { name, shape, data } = tensor;
+  if (shape.length !== 1 && shape.length !== 2) {
+    throw new ShapeError(`${name}: np.savetxt writes 1-D or 2-D arrays, not shape [${shape}]`);
   }
-  return lines.join('\n') + '\n';
+  if (shape.reduce((a, b) => a * b, 1) !== data.length) {
+    throw new ShapeError(`${name}: shape [${shape}] does not hold ${data.length} values`);
+  }
+  const columns = shape.length === 2 ? shape[1] : 1;
+  let text = '';
+  for (let start = 0; start < data.length; start += columns) {
+    const row: string[] = [];
+    for (let c = 0; c < columns; c++) row.push(formatScientific(data[start + c]));
+    text += row.join(' ') + '\n';
+  }
+  return text;
 }
 
+/**
+ * Reads what np.loadtxt reads: whitespace-separated numbers, one row per line, '#' comments and
+ * blank lines ignored. A single row or a single column is 1-D, as np.loadtxt returns it. With
+ * `expectedShape` the file must hold exactly that array; a 1-D one may be a column or a row.
+ */
 export function parseLoadtxt(text: string, name: string, expectedShape?: number[]): NamedTensor {
-  const rows: number[][] = [];
+  const values: number[] = [];
+  let rows = 0;
+  let columns = 0;
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
-    const values = line.split(/\s+/).map((token) => {
+    const tokens = line.split(/\s+/);
+    if (rows > 0 && tokens.length !== columns) {
+      throw new ModelFormatError(`${name}: line ${index + 1} has ${tokens.length} values, the first row has ${columns}`);
+    }
+    for (const token of tokens) {
       const value = parseNumber(token);
       if (value === undefined) throw new ModelFormatError(`${name}: line ${index + 1}: '${token}' is not a number`);
-      return value;
-    });
-    if (rows.length && values.length !== rows[0].length) {
-      throw new ModelFormatError(`${name}: line ${index + 1} has ${values.length} values, the first row has ${rows[0].length}`);
+      values.push(value);
     }
-    rows.push(values);
+    columns = tokens.length;
+    rows++;
   });
-  if (!rows.length) throw new ModelFormatError(`${name}: no values`);
-  const columns = rows[0].length;
-  const shape = columns === 1 ? [rows.length] : [rows.length, columns];
-  // np.loadtxt reads a single-row file as 1-D too.
-  const normalized = expectedShape?.length === 1 && rows.length === 1 ? [columns] : shape;
-  if (expectedShape && normalized.join(',') !== expectedShape.join(',')) {
-    throw new ModelFormatError(`${name}: shape [${normalized}] in the file, expected [${expectedShape}]`);
+  const data = Float32Array.from(values);
+  const shape = rows <= 1 || columns === 1 ? [values.length] : [rows, columns];
+  if (!expectedShape) {
+    if (rows === 0) throw new ModelFormatError(`${name}: no values`);
+    return { name, shape, data };
   }
-  return { name, shape: expectedShape ? [...expectedShape] : shape, data: Float32Array.from(rows.flat()) };
+  const matches = expectedShape.length === 1
+    ? shape.length === 1 && shape[0] === expectedShape[0]
+    : expectedShape.length === 2 && rows === expectedShape[0] && (columns === expectedShape[1] || rows === 0);
+  if (!matches) throw new ModelFormatError(`${name}: shape [${shape}] in the file, expected [${expectedShape}]`);
+  return { name, shape: [...expectedShape], data };
 }
 
+/** The tokens Python's float() accepts in such a file; undefined for anything else. */
 function parseNumber(token: string): number | undefined {
-  const lower = token.toLowerCase();
-  if (lower === 'nan' || lower === '+nan' || lower === '-nan') return NaN;
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  const special = /^([+-]?)(nan|inf|infinity)$/i.exec(token);
+  if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(token)) return undefined;
   return Number(token);
 }

@@ -89,7 +89,7 @@ export function referenceNetwork(
     }
     pre.push(z);
     const h = l < layers - 1
-      ? z.map((v) => (activations[l] === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : Math.max(0, v)))
+      ? z.map((v) => (activations[l] === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : activations[l] === 'tanh' ? Math.tanh(v) : Math.max(0, v)))
       : z;
     outputs.push(h);
     inputs.push(h);
@@ -127,7 +127,8 @@ export function referenceNetwork(
         let s = 0;
         for (let j = 0; j < m; j++) s += delta[r * m + j] * W[i * m + j];
         const v = h[r * n + i];
-        previous[r * n + i] = s * (activations[l - 1] === 'sigmoid' ? v * (1 - v) : v > 0 ? 1 : 0);
+        const kind = activations[l - 1];
+        previous[r * n + i] = s * (kind === 'sigmoid' ? v * (1 - v) : kind === 'tanh' ? 1 - v * v : v > 0 ? 1 : 0);
       }
       delta = previous;
     }
