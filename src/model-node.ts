@@ -4,16 +4,23 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
-import { assignSavetxtFiles, encodeModel, modelFromBytes, savetxtFiles } from './model.js';
+import { assignSavetxtFiles, checkpointFromBytes, encodeModel, modelFromBytes, savetxtFiles } from './model.js';
+import type { TrainProgress } from './train.js';
 import type { MLP } from './mlp.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
 
-export async function saveModel(net: MLP, path: string): Promise<void> {
-  await writeFileAtomic(path, encodeModel(net));
+/** Writes the model (and optimizer state; and training progress, if given) to one file. */
+export async function saveModel(net: MLP, path: string, progress?: TrainProgress): Promise<void> {
+  await writeFileAtomic(path, encodeModel(net, progress));
 }
 
 export async function loadModel(path: string, runtime?: Runtime): Promise<MLP> {
   return modelFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
+}
+
+/** The network with its optimizer state, and the progress to pass as train({ resume }). */
+export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{ net: MLP; progress?: TrainProgress }> {
+  return checkpointFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
 }
 
 /** Writes W1.txt, b1.txt, … into `dir`, as the references' np.savetxt calls do. */

@@ -11,7 +11,9 @@ import { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
+import type { OptimizerOptions } from './optimizer.js';
 import type { Runtime } from './runtime.js';
+import type { TrainProgress } from './train.js';
 
 export const MODEL_FORMAT = 'simdnet-mlp';
 
@@ -24,17 +26,62 @@ export function namedTensors(net: MLP): NamedTensor[] {
   return net.paramNames.map((name) => ({ name, shape: net.paramShape(name), data: net.params[name].slice() }));
 }
 
-export function encodeModel(net: MLP): Uint8Array {
-  return encodeSafetensors(namedTensors(net), {
+/**
+ * The model file: parameters and architecture, plus, when the network has an optimizer, its
+ * settings, step count and state tensors (optimizer.state1/2), and, when given, the training
+ * progress (training.order holds a shuffled-epoch permutation), so a run can resume exactly.
+ */
+export function encodeModel(net: MLP, progress?: TrainProgress): Uint8Array {
+  const tensors = namedTensors(net);
+  const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     sizes: JSON.stringify(net.sizes),
     activations: JSON.stringify(net.activations),
-  });
+  };
+  const optimizer = net.optimizerState();
+  if (optimizer) {
+    metadata.optimizer = JSON.stringify(optimizer.options);
+    metadata.optimizer_step = String(optimizer.step);
+    optimizer.state.forEach((data, i) => tensors.push({ name: `optimizer.state${i + 1}`, shape: [data.length], data }));
+  }
+  if (progress) {
+    metadata.training = JSON.stringify({ iterations: progress.iterations, random: progress.random });
+    if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Float32Array.from(progress.order) });
+  }
+  return encodeSafetensors(tensors, metadata);
 }
 
-/** The architecture a model file describes, checked before any network is built. */
-export function decodeModel(bytes: Uint8Array, source = 'model file'): { architecture: Architecture; tensors: NamedTensor[] } {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+export interface DecodedModel {
+  architecture: Architecture;
+  tensors: NamedTensor[];
+  optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
+  progress?: TrainProgress;
+}
+
+/** What a model file holds, checked before any network is built. */
+export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedModel {
+  const decoded = decodeSafetensors(bytes, source);
+  const { metadata } = decoded;
+  const take = (name: string) => {
+    const index = decoded.tensors.findIndex((t) => t.name === name);
+    return index < 0 ? undefined : decoded.tensors.splice(index, 1)[0];
+  };
+  let optimizer: DecodedModel['optimizer'];
+  let progress: TrainProgress | undefined;
+  try {
+    if (metadata.optimizer) {
+      const state = [take('optimizer.state1'), take('optimizer.state2')].filter((t) => t).map((t) => t!.data);
+      optimizer = { options: JSON.parse(metadata.optimizer), step: Number(metadata.optimizer_step), state };
+    }
+    if (metadata.training) {
+      const training = JSON.parse(metadata.training);
+      const order = take('training.order');
+      progress = { iterations: training.iterations, random: training.random, order: order && Int32Array.from(order.data) };
+    }
+  } catch {
+    throw new ModelFormatError(`${source}: optimizer or training metadata is not valid JSON`);
+  }
+  const tensors = decoded.tensors;
   if (metadata.format !== MODEL_FORMAT) {
     throw new ModelFormatError(`${source}: metadata format is '${metadata.format}', expected '${MODEL_FORMAT}'`);
   }
@@ -51,7 +98,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { archite
   if (!isSizes || !isActivations || (activations as unknown[]).length !== (sizes as unknown[]).length - 2) {
     throw new ModelFormatError(`${source}: metadata does not describe a network (sizes ${metadata.sizes}, activations ${metadata.activations})`);
   }
-  return { architecture: { sizes: sizes as number[], activations: activations as Activation[] }, tensors };
+  return { architecture: { sizes: sizes as number[], activations: activations as Activation[] }, tensors, optimizer, progress };
 }
 
 /** Copies named tensors into the network, checking that every parameter is there with its shape. */
@@ -70,16 +117,22 @@ export function assignTensors(net: MLP, tensors: NamedTensor[], source: string):
   if (extra.length) throw new ModelFormatError(`${source}: tensors the network does not have: ${extra.join(', ')}`);
 }
 
+/** The network a model file describes, with its optimizer state restored; and the saved progress. */
 export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): MLP {
-  const { architecture, tensors } = decodeModel(bytes, source);
+  return checkpointFromBytes(runtime, bytes, source).net;
+}
+
+export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): { net: MLP; progress?: TrainProgress } {
+  const { architecture, tensors, optimizer, progress } = decodeModel(bytes, source);
   const net = new MLP(runtime, { sizes: architecture.sizes, activation: architecture.activations });
   try {
     assignTensors(net, tensors, source);
+    if (optimizer) net.restoreOptimizerState(optimizer);
   } catch (error) {
     net.dispose();
-    throw error;
+    throw error instanceof ModelFormatError ? error : new ModelFormatError(`${source}: ${(error as Error).message}`);
   }
-  return net;
+  return { net, progress };
 }
 
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */

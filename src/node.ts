@@ -1,5 +1,5 @@
 // The Node entry point: everything in index.ts plus reading datasets and models from disk.
 export * from './index.js';
 export { loadMnist, readIdxFile } from './data/mnist-node.js';
-export { saveModel, loadModel, saveParamsText, loadParamsText } from './model-node.js';
+export { saveModel, loadModel, loadCheckpoint, saveParamsText, loadParamsText } from './model-node.js';
 export { writeFileAtomic } from './io/atomic.js';

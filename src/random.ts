@@ -24,6 +24,18 @@ export class Random {
     this.s3 = next();
   }
 
+  /** The generator's whole state, to resume the same sequence later (see fromState). */
+  getState(): number[] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spareNormal ?? NaN];
+  }
+
+  static fromState(state: readonly number[]): Random {
+    const random = new Random(0);
+    [random.s0, random.s1, random.s2, random.s3] = state;
+    random.spareNormal = Number.isNaN(state[4]) ? undefined : state[4];
+    return random;
+  }
+
   /** A uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

@@ -42,8 +42,25 @@ export interface TrainOptions {
   seed?: number;
   /** Called after each step with its loss (cheap: no allocation). */
   onStep?: (iteration: number, loss: number) => void;
-  /** Called after each evaluation; returning false stops training early. */
-  onEvaluation?: (record: EvaluationRecord) => boolean | void;
+  /**
+   * Called after each evaluation; returning false stops training early. `progress()` captures
+   * where the run is, to save with the model (see saveModel) and resume later.
+   */
+  onEvaluation?: (record: EvaluationRecord, progress: () => TrainProgress) => boolean | void;
+  /**
+   * Continue a run from a captured progress, with the same data and options, on a network whose
+   * parameters and optimizer state were restored with it: the result is bit for bit the run
+   * that never stopped. The network's optimizer is kept as restored.
+   */
+  resume?: TrainProgress;
+}
+
+/** Where a run stands at an evaluation: steps done and the batch sampler's state. */
+export interface TrainProgress {
+  iterations: number;
+  random: number[];
+  /** Shuffled epochs: the current permutation, which the next epoch reshuffles. */
+  order?: Int32Array;
 }
 
 export interface EvaluationRecord {
@@ -59,8 +76,8 @@ export interface EvaluationRecord {
 }
 
 export interface TrainHistory {
-  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer'>> & { optimizer?: OptimizerOptions };
-  /** Loss of every step, before its update. */
+  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume'>> & { optimizer?: OptimizerOptions };
+  /** Loss of every step of this run (from the resumed iteration on), before its update. */
   loss: Float64Array;
   evaluations: EvaluationRecord[];
   /** Evaluation of the final parameters. */
@@ -106,8 +123,9 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
   const trainSet = sets.train;
   const resolved = resolveOptions(options, trainSet.count);
   const { learningRate, batchSize, sampling } = resolved;
-  const random = new Random(resolved.seed);
-  if (options.optimizer) net.useOptimizer(options.optimizer);
+  const resume = options.resume;
+  const random = resume ? Random.fromState(resume.random) : new Random(resolved.seed);
+  if (options.optimizer && !resume) net.useOptimizer(options.optimizer);
   net.ensureRows(batchSize);
   const indices = net.batchIndices();
   const stepLoss = net.stepLoss();
@@ -118,12 +136,23 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
   const plannedSteps = sampling === 'with-replacement' ? resolved.iterations : resolved.epochs * stepsPerEpoch;
   const loss = new Float64Array(plannedSteps); // filled in place: the step loop allocates nothing
   const evaluations: EvaluationRecord[] = [];
-  let iterations = 0;
+  const firstIteration = resume?.iterations ?? 0;
+  let iterations = firstIteration;
   let stopped = false;
+  const order = sampling === 'shuffled-epochs'
+    ? resume?.order ? Int32Array.from(resume.order) : Int32Array.from({ length: trainSet.count }, (_, i) => i)
+    : undefined;
+  if (resume && (!Number.isInteger(firstIteration) || firstIteration < 0 || firstIteration > plannedSteps
+    || (order && (order.length !== trainSet.count || firstIteration % stepsPerEpoch !== 0)))) {
+    throw new ValueError(`cannot resume at iteration ${firstIteration}: it does not fit this data and these options`);
+  }
+  const progress = (): TrainProgress => ({ iterations, random: random.getState(), order: order?.slice() });
 
   const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.images, set.labels, set.count);
   const evaluate = (): EvaluationRecord => ({
-    epoch: evaluations.length,
+    epoch: sampling === 'with-replacement'
+      ? Math.floor((iterations - 1) / resolved.evaluateEvery)
+      : Math.ceil(iterations / stepsPerEpoch) - 1,
     iterations,
     train: resolved.evaluateTrain ? measure(trainSet) : undefined,
     validation: measure(sets.validation),
@@ -139,7 +168,7 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
   const record = () => {
     const entry = evaluate();
     evaluations.push(entry);
-    if (options.onEvaluation?.(entry) === false) stopped = true;
+    if (options.onEvaluation?.(entry, progress) === false) stopped = true;
   };
   const step = (rows: number) => {
     const t0 = performance.now();
@@ -150,20 +179,19 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
   };
 
   if (sampling === 'with-replacement') {
-    for (let i = 0; i < resolved.iterations && !stopped; i++) {
+    for (let i = firstIteration; i < resolved.iterations && !stopped; i++) {
       for (let r = 0; r < batchSize; r++) indices[r] = random.int(trainSet.count);
       step(batchSize);
       // As the references: evaluate after the update of iterations 0, E, 2E, …
       if (i % resolved.evaluateEvery === 0) record();
     }
   } else {
-    const order = Int32Array.from({ length: trainSet.count }, (_, i) => i);
-    for (let epoch = 0; epoch < resolved.epochs && !stopped; epoch++) {
-      random.shuffle(order);
+    for (let epoch = firstIteration / stepsPerEpoch; epoch < resolved.epochs && !stopped; epoch++) {
+      random.shuffle(order!);
       for (let start = 0; start < trainSet.count; start += batchSize) {
         const rows = Math.min(batchSize, trainSet.count - start);
         if (rows < batchSize && resolved.dropLast) break;
-        indices.set(order.subarray(start, start + rows));
+        indices.set(order!.subarray(start, start + rows));
         step(rows);
       }
       record();
@@ -174,12 +202,12 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
   const final = last && last.iterations === iterations ? last : evaluate();
   return {
     options: resolved,
-    loss: loss.subarray(0, iterations),
+    loss: loss.subarray(firstIteration, iterations),
     evaluations,
     final,
     iterations,
     seconds: (performance.now() - started) / 1000,
-    msPerIteration: iterations ? stepMs / iterations : 0,
+    msPerIteration: iterations > firstIteration ? stepMs / (iterations - firstIteration) : 0,
   };
 }
 

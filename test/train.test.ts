@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { MLP } from '../src/mlp.js';
 import type { Runtime } from '../src/runtime.js';
+import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { train } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
 import { testRuntime } from './support/runtime.js';
@@ -147,6 +148,46 @@ describe('train rejects bad configurations', () => {
     data.labels[19] = 9;
     expect(() => train(net, { train: data })).toThrow();
     expect(runtime.arena.allocatedBytes).toBe(before);
+    net.dispose();
+  });
+});
+
+describe('saving and resuming', () => {
+  it.each([
+    ['shuffled epochs with Adam', { sampling: 'shuffled-epochs', epochs: 4, batchSize: 16, learningRate: 0.01, optimizer: { type: 'adam' }, schedule: 'cosine' }],
+    ['with replacement, SGD momentum', { iterations: 60, batchSize: 10, evaluateEvery: 15, learningRate: 0.05, optimizer: { type: 'sgd', momentum: 0.9 } }],
+  ] as const)('%s: a run saved mid-way and resumed from the file is bit-for-bit the uninterrupted run', async (_, options) => {
+    const data = { train: toyData(100, 7), test: toyData(40, 8) };
+    const straight = newNet();
+    const full = train(straight, data, options);
+
+    const first = newNet();
+    let saved: Uint8Array | undefined;
+    train(first, data, {
+      ...options,
+      onEvaluation: (record, progress) => {
+        if (record.epoch < 1) return true;
+        saved = encodeModel(first, progress());
+        return false; // stop as if the process ended here
+      },
+    });
+    first.dispose();
+    const { net: resumed, progress } = checkpointFromBytes(runtime, saved!);
+    const rest = train(resumed, data, { ...options, resume: progress });
+
+    for (const name of straight.paramNames) expect(resumed.params[name], name).toEqual(straight.params[name]);
+    expect(Array.from(rest.loss)).toEqual(Array.from(full.loss.subarray(full.loss.length - rest.loss.length)));
+    expect(rest.final.test).toEqual(full.final.test);
+    expect(resumed.optimizerState()!.step).toBe(straight.optimizerState()!.step);
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('a resume point that does not fit the data is a clear error', () => {
+    const net = newNet();
+    expect(() => train(net, { train: toyData(100, 7) }, {
+      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, resume: { iterations: 5, random: [1, 2, 3, 4, NaN], order: new Int32Array(100) },
+    })).toThrow(/cannot resume at iteration 5/);
     net.dispose();
   });
 });
