@@ -220,7 +220,7 @@ async function benchProtocol(build: KernelBuild, mnist: Awaited<ReturnType<typeo
   net.dispose();
   const result = {
     build, iterations: history.iterations, evaluations: history.evaluations.length, seconds: history.seconds,
-    msPerIteration: history.msPerIteration, trainAccuracy: history.final.train.accuracy, testAccuracy: history.final.test!.accuracy,
+    msPerIteration: history.msPerIteration, trainAccuracy: history.final.train!.accuracy, testAccuracy: history.final.test!.accuracy,
   };
   console.log(`protocol 001 (${build}): ${result.seconds.toFixed(2)} s, test acc ${result.testAccuracy.toFixed(4)}`);
   return result;

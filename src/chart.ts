@@ -17,6 +17,8 @@ export interface ChartOptions {
   yLabel?: string;
   yMin?: number;
   yMax?: number;
+  /** Tick labels for the x positions 0, 1, …, instead of the numbers. */
+  xLabels?: string[];
   width?: number;
   height?: number;
 }
@@ -25,8 +27,18 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728']; // matplotlib's fir
 const MAX_POINTS = 1000; // per series: about two per horizontal pixel at the default width
 const MARGIN = { left: 64, right: 20, top: 40, bottom: 50 };
 
+/** How the two kinds of chart differ beyond their options. */
+interface Layout {
+  yMin: number;
+  yMax: number;
+  /** Few points: mark each one and draw a bold line. Many: a thin line only. */
+  markers: boolean;
+  /** The corner the data leaves free: accuracy rises toward the top right, loss falls away from it. */
+  legend: 'lower right' | 'upper right';
+}
+
 export function accuracyChartSvg(series: Series[], options: ChartOptions = {}): string {
-  return renderChart(series, options, options.yMin ?? 0, options.yMax ?? 1, true);
+  return renderChart(series, options, { yMin: options.yMin ?? 0, yMax: options.yMax ?? 1, markers: true, legend: 'lower right' });
 }
 
 export function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
@@ -38,10 +50,12 @@ export function lineChartSvg(series: Series[], options: ChartOptions = {}): stri
   if (low > high) [low, high] = [0, 1]; // nothing to plot
   if (low === high) [low, high] = [low - (Math.abs(low) || 1) / 2, high + (Math.abs(high) || 1) / 2];
   const step = niceStep((high - low) / 5);
-  return renderChart(series, options, options.yMin ?? Math.floor(low / step) * step, options.yMax ?? Math.ceil(high / step) * step, false);
+  const yMin = options.yMin ?? Math.floor(low / step) * step;
+  const yMax = options.yMax ?? Math.ceil(high / step) * step;
+  return renderChart(series, options, { yMin, yMax, markers: false, legend: 'upper right' });
 }
 
-function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax: number, markers: boolean): string {
+function renderChart(series: Series[], options: ChartOptions, { yMin, yMax, markers, legend }: Layout): string {
   const width = options.width ?? 640;
   const height = options.height ?? 420;
   if (!(Number.isFinite(yMax - yMin) && yMin < yMax)) {
@@ -73,7 +87,8 @@ function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax
     const tx = f(x(value));
     parts.push(`<line x1="${tx}" x2="${tx}" y1="${MARGIN.top}" y2="${bottom}" stroke="#e0e0e0"/>`);
     parts.push(`<line x1="${tx}" x2="${tx}" y1="${bottom}" y2="${bottom + 4}" stroke="#333"/>`);
-    parts.push(`<text x="${tx}" y="${bottom + 17}" text-anchor="middle">${label}</text>`);
+    const text = options.xLabels?.[value] === undefined ? label : escapeXml(options.xLabels[value]);
+    parts.push(`<text x="${tx}" y="${bottom + 17}" text-anchor="middle">${text}</text>`);
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   if (options.xLabel) parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
@@ -83,7 +98,7 @@ function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax
   }
 
   series.forEach((s, index) => {
-    const style = lineStyle(s, index);
+    const style = lineStyle(s, index, markers);
     const points = thin(s.values);
     // A non-finite value breaks the line, as in matplotlib.
     let path = '';
@@ -104,11 +119,11 @@ function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax
   if (series.length) {
     const legendW = 48 + 7 * Math.max(...series.map((s) => s.label.length));
     const legendX = MARGIN.left + plotW - legendW - 8;
-    const legendY = bottom - 8 - 20 * series.length - 8;
+    const legendY = legend === 'upper right' ? MARGIN.top + 8 : bottom - 8 - 20 * series.length - 8;
     parts.push(`<rect x="${legendX}" y="${legendY}" width="${legendW}" height="${20 * series.length + 8}" fill="white" stroke="#ccc"/>`);
     series.forEach((s, index) => {
       const ly = legendY + 14 + 20 * index;
-      parts.push(`<line x1="${legendX + 8}" x2="${legendX + 36}" y1="${ly}" y2="${ly}" ${lineStyle(s, index)}/>`);
+      parts.push(`<line x1="${legendX + 8}" x2="${legendX + 36}" y1="${ly}" y2="${ly}" ${lineStyle(s, index, markers)}/>`);
       if (markers) parts.push(marker(index, legendX + 22, ly));
       parts.push(`<text x="${legendX + 42}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
     });
@@ -117,9 +132,9 @@ function renderChart(series: Series[], options: ChartOptions, yMin: number, yMax
   return parts.join('\n') + '\n';
 }
 
-function lineStyle(s: Series, index: number): string {
+function lineStyle(s: Series, index: number, bold: boolean): string {
   const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-  return `stroke="${COLORS[index % COLORS.length]}" stroke-width="2"${dash}`;
+  return `stroke="${COLORS[index % COLORS.length]}" stroke-width="${bold ? 2 : 1.2}"${dash}`;
 }
 
 /** Circles for even-numbered series, squares for odd ones: train 'o', test 's' in the references. */

@@ -22,7 +22,7 @@ export { parseIdx, encodeIdx } from './data/idx.js';
 export type { IdxTensor } from './data/idx.js';
 export { mnistFromIdx } from './data/mnist.js';
 export type { Mnist, MnistSplit, MnistOptions } from './data/mnist.js';
-export { accuracyChartSvg } from './chart.js';
+export { accuracyChartSvg, lineChartSvg } from './chart.js';
 export { torchStateDict, toTorchLayout, assignTorchStateDict, encodeTorchSafetensors, assignTorchSafetensors } from './torch.js';
 export { resolveOptimizer, OPTIMIZERS } from './optimizer.js';
 export type { OptimizerOptions, OptimizerType, ResolvedOptimizer } from './optimizer.js';
