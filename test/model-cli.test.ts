@@ -103,7 +103,7 @@ describe('CLI', () => {
     expect(result.out).toMatch(/784-32-10 sigmoid/);
     expect(result.out.match(/^epoch +\d+ \| iter/gm)).toHaveLength(3); // after iterations 1, 51, 101
     expect(result.out).toMatch(/done: 120 iterations in [\d.]+ s \([\d.]+ ms\/iteration/);
-    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'history.json', 'model.safetensors']);
+    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'history.json', 'model.pt.safetensors', 'model.safetensors']);
     const history = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
     expect(history.loss).toHaveLength(120);
     expect(history.evaluations).toHaveLength(3);
