@@ -18,8 +18,12 @@ import {
   PLAN_LOSS, PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS,
 } from './plan';
 
-/** Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. */
-export function forward(plan: usize, x: usize, rows: i32): usize {
+/**
+ * Runs every layer on x[rows×in]; returns the address of the logits [rows×classes]. With
+ * keepPreActivations each layer's pre-activation is also copied to its DELTA buffer (the
+ * numerical gradient's base state).
+ */
+export function forward(plan: usize, x: usize, rows: i32, keepPreActivations: bool = false): usize {
   const layers = <i32>header(plan, PLAN_LAYER_COUNT);
   let input = x;
   for (let l = 0; l < layers; l++) {
@@ -28,6 +32,7 @@ export function forward(plan: usize, x: usize, rows: i32): usize {
     const output = layerPointer(plan, l, LAYER_OUTPUT);
     gemmNN(output, input, layerPointer(plan, l, LAYER_WEIGHTS), rows, outSize, inSize, false);
     addBiasRows(output, layerPointer(plan, l, LAYER_BIAS), rows, outSize);
+    if (keepPreActivations) memory.copy(layerPointer(plan, l, LAYER_DELTA), output, <usize>(rows * outSize) << 2);
     activationForward(layerField(plan, l, LAYER_ACTIVATION), output, rows * outSize);
     input = output;
   }

@@ -8,11 +8,10 @@
 // (rows whose input to the weight is 0, like MNIST's blank border pixels, are unaffected).
 // The recomputation runs in f64 from the f32 base state, so both sides of the difference share
 // that state and its rounding cancels; the step is exactly ±h.
-import { gemmNN } from './gemm';
-import { addBiasRows } from './bias';
-import { ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, activationForward } from './activation';
+import { ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH } from './activation';
+import { forward } from './network';
 import {
-  header, LAYER_ACTIVATION, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT,
+  header, LAYER_ACTIVATION, LAYER_BIAS_GRAD, LAYER_DELTA, LAYER_IN, LAYER_OUT, LAYER_OUTPUT,
   LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, layerField, layerPointer, PLAN_LAYER_COUNT,
 } from './plan';
 
@@ -27,22 +26,6 @@ function activate(kind: i32, z: f64): f64 {
   if (kind == ACTIVATION_RELU) return z > 0 ? z : 0;
   if (kind == ACTIVATION_TANH) return Math.tanh(z);
   return z;
-}
-
-// Forward pass that keeps each layer's pre-activation in DELTA and its output in OUTPUT.
-function forwardKeepingPreActivations(plan: usize, x: usize, rows: i32): void {
-  const layers = <i32>header(plan, PLAN_LAYER_COUNT);
-  let input = x;
-  for (let l = 0; l < layers; l++) {
-    const inSize = layerField(plan, l, LAYER_IN);
-    const outSize = layerField(plan, l, LAYER_OUT);
-    const output = layerPointer(plan, l, LAYER_OUTPUT);
-    gemmNN(output, input, layerPointer(plan, l, LAYER_WEIGHTS), rows, outSize, inSize, false);
-    addBiasRows(output, layerPointer(plan, l, LAYER_BIAS), rows, outSize);
-    memory.copy(layerPointer(plan, l, LAYER_DELTA), output, <usize>(rows * outSize) << 2);
-    activationForward(layerField(plan, l, LAYER_ACTIVATION), output, rows * outSize);
-    input = output;
-  }
 }
 
 /** Cross-entropy of one row of logits, where `logit(c)` may differ from the stored ones. */
@@ -71,7 +54,7 @@ export function numericalGradientLastLayers(
   plan: usize, x: usize, labels: usize, rows: i32, h: f64, rowScratch: usize,
 ): void {
   const layers = <i32>header(plan, PLAN_LAYER_COUNT);
-  forwardKeepingPreActivations(plan, x, rows);
+  forward(plan, x, rows, true);
   const out = layers - 1;
   const classes = layerField(plan, out, LAYER_OUT);
   const logits = layerPointer(plan, out, LAYER_DELTA);

@@ -22,7 +22,7 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-export function softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, classes: number) {
+export function softmaxCrossEntropy(logits: ArrayLike<number>, labels: Int32Array, classes: number) {
   const rows = labels.length;
   const probs = new Float64Array(logits.length);
   let lossSum = 0;
@@ -95,17 +95,8 @@ export function referenceNetwork(
     inputs.push(h);
   }
   const classes = sizes[layers];
-  const logits = outputs[layers - 1];
-  const probs = new Float64Array(rows * classes);
-  let loss = 0;
-  for (let r = 0; r < rows; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c] - max);
-    for (let c = 0; c < classes; c++) probs[r * classes + c] = Math.exp(logits[r * classes + c] - max) / sum;
-    loss += (Math.log(sum) - (logits[r * classes + labels[r]] - max)) / rows;
-  }
+  const { probs, lossSum } = softmaxCrossEntropy(outputs[layers - 1], labels, classes);
+  const loss = lossSum / rows;
   // Backward: delta = (y − t)/N, then dW = inputᵀ·delta, db = Σ delta, delta ← delta·Wᵀ ⊙ act'.
   const grads: Record<string, Float64Array> = {};
   let delta = probs.map((p, i) => (p - (labels[Math.floor(i / classes)] === i % classes ? 1 : 0)) / rows);
