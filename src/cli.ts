@@ -1,6 +1,7 @@
 // simdnet's command line. `simdnet train` with no flags runs reference 001's protocol:
 // 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
 // iterations, full train/test accuracy every 600 iterations.
+import './wasm-node.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

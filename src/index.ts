@@ -1,7 +1,7 @@
 // simdnet's public API, the part that runs anywhere (Node and browsers): no Node built-ins are
 // reachable from here. Node adds file helpers in node.ts.
 export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError } from './errors.js';
-export { loadKernels, relaxedSimdSupported, resolveBuild } from './wasm.js';
+export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader } from './wasm.js';
 export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports } from './wasm.js';
 export { createRuntime, sharedRuntime } from './runtime.js';
 export type { Runtime } from './runtime.js';
@@ -20,7 +20,8 @@ export { Random } from './random.js';
 export { encodeModel, decodeModel, modelFromBytes, checkpointFromBytes, namedTensors, savetxtFiles, assignSavetxtFiles, MODEL_FORMAT } from './model.js';
 export { parseIdx, encodeIdx } from './data/idx.js';
 export type { IdxTensor } from './data/idx.js';
-export { mnistFromIdx } from './data/mnist.js';
+export { mnistFromIdx, MNIST_FILE_NAMES } from './data/mnist.js';
+export { fetchIdx, fetchMnist } from './data/mnist-fetch.js';
 export type { Mnist, MnistSplit, MnistOptions } from './data/mnist.js';
 export { accuracyChartSvg, lineChartSvg } from './chart.js';
 export { torchStateDict, toTorchLayout, assignTorchStateDict, encodeTorchSafetensors, assignTorchSafetensors } from './torch.js';

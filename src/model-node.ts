@@ -1,5 +1,6 @@
 // Model files on disk (Node). Every file is written atomically: a crash mid-save leaves the
 // previous file intact, never half a model.
+import './wasm-node.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from './errors.js';

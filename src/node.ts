@@ -1,4 +1,5 @@
 // The Node entry point: everything in index.ts plus reading datasets and models from disk.
+import './wasm-node.js';
 export * from './index.js';
 export { loadMnist, readIdxFile } from './data/mnist-node.js';
 export { saveModel, loadModel, loadCheckpoint, saveParamsText, loadParamsText } from './model-node.js';

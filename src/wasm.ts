@@ -96,13 +96,15 @@ function wasmUrl(build: KernelBuild): URL {
     : new URL('../build/simd.wasm', import.meta.url);
 }
 
-async function readWasm(url: URL): Promise<Uint8Array | Response> {
-  if (url.protocol === 'file:') {
-    // Only reached under Node: browsers never see file: module URLs.
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url);
-  }
-  return fetch(url);
+export type WasmReader = (url: URL) => Promise<Uint8Array | Response>;
+
+// Browsers (and bundlers, which rewrite the URL) fetch the module. Node's fetch cannot read
+// file: URLs, so the Node entry point installs a file reader; keeping it out of this file is
+// what keeps every Node built-in out of the browser bundle.
+let readWasm: WasmReader = (url) => fetch(url);
+
+export function setWasmReader(reader: WasmReader): void {
+  readWasm = reader;
 }
 
 export async function loadKernels(choice: KernelBuildChoice = 'auto'): Promise<Kernels> {

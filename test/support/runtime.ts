@@ -1,5 +1,6 @@
 // The runtime under test: SIMDNET_BUILD=simd|relaxed-simd|auto (default auto) picks the kernel
 // build, so CI runs the whole suite once per build.
+import '../../src/wasm-node.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { KernelBuildChoice } from '../../src/wasm.js';
 
