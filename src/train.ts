@@ -97,19 +97,59 @@ export interface TrainData {
 }
 
 export function train(net: MLP, data: TrainData, options: TrainOptions = {}): TrainHistory {
-  const runtime = net.runtime;
-  const trainSet = new ResidentDataset(runtime, data.train, net.inputSize, net.outputSize, 'training set');
-  const held: ResidentDataset[] = [trainSet];
+  const { sets, dispose } = residentSets(net, data);
   try {
-    const resident = (set: LabelledImages | undefined, what: string) => {
-      if (!set) return undefined;
-      const dataset = new ResidentDataset(runtime, set, net.inputSize, net.outputSize, what);
-      held.push(dataset);
-      return dataset;
-    };
-    return trainResident(net, { train: trainSet, validation: resident(data.validation, 'validation set'), test: resident(data.test, 'test set') }, options);
+    return trainResident(net, sets, options);
   } finally {
-    held.forEach((dataset) => dataset.dispose());
+    dispose();
+  }
+}
+
+export interface AsyncTrainOptions extends TrainOptions {
+  /** Give the event loop a turn every this many steps (and after every evaluation). Default 25. */
+  yieldEvery?: number;
+  /**
+   * Asked at every turn; false stops training (the history so far is returned). May return a
+   * promise, which is how a caller pauses: resolve it when training should go on.
+   */
+  control?: () => boolean | Promise<boolean>;
+}
+
+/**
+ * train() that hands the event loop a turn every few steps, for a browser worker that must
+ * answer messages (pause, stop, predict) while it trains. Same results as train().
+ */
+export async function trainAsync(net: MLP, data: TrainData, options: AsyncTrainOptions = {}): Promise<TrainHistory> {
+  const { sets, dispose } = residentSets(net, data);
+  try {
+    let stop = false;
+    const loop = trainLoop(net, sets, options, options.yieldEvery ?? 25, () => stop);
+    for (let turn = loop.next(); ; turn = loop.next()) {
+      if (turn.done) return turn.value;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (options.control && !(await options.control())) stop = true;
+    }
+  } finally {
+    dispose();
+  }
+}
+
+/** Copies the datasets into linear memory for the duration of a run. */
+function residentSets(net: MLP, data: TrainData): { sets: ResidentData; dispose: () => void } {
+  const held: ResidentDataset[] = [];
+  const resident = (set: LabelledImages | undefined, what: string) => {
+    if (!set) return undefined;
+    const dataset = new ResidentDataset(net.runtime, set, net.inputSize, net.outputSize, what);
+    held.push(dataset);
+    return dataset;
+  };
+  const dispose = () => held.forEach((dataset) => dataset.dispose());
+  try {
+    const train = resident(data.train, 'training set')!;
+    return { sets: { train, validation: resident(data.validation, 'validation set'), test: resident(data.test, 'test set') }, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
   }
 }
 
@@ -120,6 +160,17 @@ export interface ResidentData {
 }
 
 export function trainResident(net: MLP, sets: ResidentData, options: TrainOptions = {}): TrainHistory {
+  const loop = trainLoop(net, sets, options, Infinity, () => false);
+  for (let turn = loop.next(); ; turn = loop.next()) if (turn.done) return turn.value;
+}
+
+/**
+ * The loop itself, as a generator: it yields after every `yieldEvery` steps and after every
+ * evaluation, so a driver can interleave other work (trainAsync) or run it straight through.
+ */
+function* trainLoop(
+  net: MLP, sets: ResidentData, options: TrainOptions, yieldEvery: number, stopRequested: () => boolean,
+): Generator<void, TrainHistory> {
   const trainSet = sets.train;
   const resolved = resolveOptions(options, trainSet.count);
   const { learningRate, batchSize, sampling } = resolved;
@@ -176,7 +227,9 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
     stepMs += performance.now() - t0;
     loss[iterations++] = stepLoss[0];
     options.onStep?.(iterations, stepLoss[0]);
+    if (stopRequested()) stopped = true;
   };
+  const turnDue = () => iterations % yieldEvery === 0;
 
   if (sampling === 'with-replacement') {
     for (let i = firstIteration; i < resolved.iterations && !stopped; i++) {
@@ -184,6 +237,7 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
       step(batchSize);
       // As the references: evaluate after the update of iterations 0, E, 2E, …
       if (i % resolved.evaluateEvery === 0) record();
+      if (turnDue() || i % resolved.evaluateEvery === 0) yield;
     }
   } else {
     for (let epoch = firstIteration / stepsPerEpoch; epoch < resolved.epochs && !stopped; epoch++) {
@@ -193,8 +247,12 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
         if (rows < batchSize && resolved.dropLast) break;
         indices.set(order!.subarray(start, start + rows));
         step(rows);
+        if (stopped) break;
+        if (turnDue()) yield;
       }
+      if (stopped) break;
       record();
+      yield;
     }
   }
 

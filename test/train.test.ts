@@ -3,7 +3,7 @@ import { ShapeError, ValueError } from '../src/errors.js';
 import { MLP } from '../src/mlp.js';
 import type { Runtime } from '../src/runtime.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
-import { train } from '../src/train.js';
+import { train, trainAsync } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
 import { testRuntime } from './support/runtime.js';
 
@@ -188,6 +188,34 @@ describe('saving and resuming', () => {
     expect(() => train(net, { train: toyData(100, 7) }, {
       sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, resume: { iterations: 5, random: [1, 2, 3, 4, NaN], order: new Int32Array(100) },
     })).toThrow(/cannot resume at iteration 5/);
+    net.dispose();
+  });
+});
+
+describe('trainAsync', () => {
+  it('gives the same parameters as train, handing out turns as it goes', async () => {
+    const options = { sampling: 'shuffled-epochs', epochs: 3, batchSize: 10, learningRate: 0.1 } as const;
+    const data = { train: toyData(100, 11), test: toyData(30, 12) };
+    const sync = newNet();
+    train(sync, data, options);
+    const async = newNet();
+    let turns = 0;
+    const history = await trainAsync(async, data, { ...options, yieldEvery: 5, control: () => (turns++, true) });
+    expect(history.iterations).toBe(30);
+    expect(turns).toBeGreaterThanOrEqual(6);
+    for (const name of sync.paramNames) expect(async.params[name]).toEqual(sync.params[name]);
+    sync.dispose();
+    async.dispose();
+  });
+
+  it('pauses while control is pending and stops when it answers false', async () => {
+    const net = newNet();
+    let turns = 0;
+    const history = await trainAsync(net, { train: toyData(100, 11) }, {
+      iterations: 1000, batchSize: 10, yieldEvery: 10,
+      control: () => new Promise((resolve) => setTimeout(() => resolve(++turns < 4), 5)),
+    });
+    expect(history.iterations).toBeLessThan(50);
     net.dispose();
   });
 });
