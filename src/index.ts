@@ -24,6 +24,7 @@ export { mnistFromIdx, MNIST_FILE_NAMES } from './data/mnist.js';
 export { fetchIdx, fetchMnist } from './data/mnist-fetch.js';
 export type { Mnist, MnistSplit, MnistOptions } from './data/mnist.js';
 export { accuracyChartSvg, lineChartSvg } from './chart.js';
+export { preprocessDigit } from './digit.js';
 export { torchStateDict, toTorchLayout, assignTorchStateDict, encodeTorchSafetensors, assignTorchSafetensors } from './torch.js';
 export { resolveOptimizer, OPTIMIZERS } from './optimizer.js';
 export type { OptimizerOptions, OptimizerType, ResolvedOptimizer } from './optimizer.js';
