@@ -1,0 +1,108 @@
+// The demo in a real browser: Debian's Chromium driven by playwright-core (CI installs it with
+// apt-get). Trains MNIST in the page's worker, classifies a drawn stroke, checks that Chromium
+// and Node produce bit-identical weights from the same wasm, and that the browser bundle holds
+// no Node built-in.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/wasm-node.js';
+import { Random } from '../../src/random.js';
+import { createRuntime } from '../../src/runtime.js';
+import { TwoLayerNet } from '../../src/two-layer-net.js';
+import type { KernelBuild } from '../../src/wasm.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const config = join(root, 'demo', 'vite.config.ts');
+const artifacts = join(root, 'test-results');
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await createServer({ configFile: config, server: { port: 0, strictPort: false }, logLevel: 'error' });
+  await server.listen();
+  const address = server.httpServer!.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('#build[data-build]', { timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the demo page in Chromium', () => {
+  it('trains MNIST in a worker and classifies a drawn stroke', async () => {
+    // Chromium runs relaxed SIMD without flags; the page says which build it uses.
+    expect(await page.getAttribute('#build', 'data-build')).toBe('relaxed-simd');
+    await page.fill('#iterations', '1200');
+    await page.click('#start');
+    await page.waitForSelector('#status[data-state="done"]', { timeout: 180_000 });
+    const testAccuracy = Number(await page.getAttribute('#status', 'data-test-accuracy'));
+    expect(testAccuracy).toBeGreaterThan(0.8);
+    expect(Number(await page.getAttribute('#status', 'data-ms-per-iteration'))).toBeGreaterThan(0);
+    expect(await page.locator('#chart svg circle').count()).toBeGreaterThan(0);
+
+    const box = (await page.locator('#draw').boundingBox())!;
+    await page.mouse.move(box.x + 140, box.y + 50);
+    await page.mouse.down();
+    for (let i = 0; i <= 20; i++) await page.mouse.move(box.x + 140, box.y + 50 + i * 9);
+    await page.mouse.up();
+    await page.waitForSelector('#probabilities[data-ready="true"]');
+    expect(Number(await page.getAttribute('#probabilities', 'data-count'))).toBe(10);
+    expect(Math.abs(Number(await page.getAttribute('#probabilities', 'data-sum')) - 1)).toBeLessThan(1e-5);
+
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'demo.png'), fullPage: true });
+  });
+
+  it.each(['simd', 'relaxed-simd'] as const)('%s: Chromium and Node train to bit-identical weights', async (kernelBuild) => {
+    const steps = 5;
+    const inBrowser = await page.evaluate(
+      ([b, n]) => (window as unknown as { simdnetDeterminism(b: string, n: number): Promise<number[]> }).simdnetDeterminism(b, n),
+      [kernelBuild, steps] as const,
+    );
+    // The same computation as demo/main.ts's simdnetDeterminism, in Node.
+    const runtime = await createRuntime(kernelBuild as KernelBuild);
+    const net = new TwoLayerNet(runtime, { inputSize: 784, hiddenSize: 32, outputSize: 10, seed: 7 });
+    const random = new Random(1);
+    const x = Float32Array.from({ length: 64 * 784 }, () => random.uniform());
+    const t = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+    for (let i = 0; i < steps; i++) net.trainStep(x, t, 0.1);
+    const inNode = net.paramNames.flatMap((name) => Array.from(new Uint32Array(net.params[name].slice().buffer)));
+    expect(inBrowser.length).toBe(inNode.length);
+    expect(inBrowser).toEqual(inNode);
+    net.dispose();
+  });
+});
+
+describe('the browser bundle', () => {
+  it('builds with Vite, finds both wasm files itself, and contains no Node built-in', async () => {
+    const outDir = join(artifacts, 'bundle');
+    await rm(outDir, { recursive: true, force: true });
+    await build({ configFile: config, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    const assets = await readdir(join(outDir, 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    for (const file of assets.filter((f) => f.endsWith('.js'))) {
+      const code = await readFile(join(outDir, 'assets', file), 'utf8');
+      expect(code, file).not.toMatch(/["'`]node:[a-z]/);
+      expect(code, file).not.toMatch(/\brequire\(\s*["'`](fs|path|os|zlib|module|url|crypto|child_process)["'`]\s*\)/);
+      expect(code, file).not.toMatch(/\bfrom\s*["'`](fs|path|os|zlib|module|url)["'`]/);
+    }
+    const sizes = await Promise.all(assets.map(async (f) => {
+      const bytes = await readFile(join(outDir, 'assets', f));
+      return `${f}: ${bytes.length} B (${gzipSync(bytes).length} B gzip)`;
+    }));
+    console.log(`bundle sizes:\n${sizes.join('\n')}`);
+  });
+});
