@@ -1,6 +1,6 @@
 // The page: controls, a live chart, a drawing canvas classified by the network in the worker.
 import {
-  accuracyChartSvg, createRuntime, preprocessDigit, Random, TwoLayerNet,
+  accuracyChartSvg, createRuntime, lineChartSvg, preprocessDigit, Random, TwoLayerNet,
   type EvaluationRecord, type KernelBuild,
 } from 'simdnet';
 import type { Request, StartOptions } from './worker.js';
@@ -20,13 +20,21 @@ function setState(state: string, text: string) {
 }
 
 function drawChart() {
-  $('chart').innerHTML = accuracyChartSvg(
+  const accuracy = accuracyChartSvg(
     [
       { label: 'train acc', values: evaluations.map((e) => e.train?.accuracy ?? NaN) },
       { label: 'test acc', values: evaluations.map((e) => e.test?.accuracy ?? NaN), dashed: true },
     ],
-    { title: 'accuracy per epoch', xLabel: 'epochs', yLabel: 'accuracy', width: 520, height: 320 },
+    { title: 'accuracy per epoch', xLabel: 'epochs', yLabel: 'accuracy', width: 420, height: 300 },
   );
+  const loss = evaluations.length < 2 ? '' : lineChartSvg(
+    [
+      { label: 'train loss', values: evaluations.map((e) => e.train?.loss ?? NaN) },
+      { label: 'test loss', values: evaluations.map((e) => e.test?.loss ?? NaN), dashed: true },
+    ],
+    { title: 'loss per epoch', xLabel: 'epochs', yLabel: 'loss', width: 420, height: 300 },
+  );
+  $('chart').innerHTML = accuracy + loss;
 }
 
 worker.onmessage = (event) => {
@@ -40,7 +48,8 @@ worker.onmessage = (event) => {
       setState('loading', message.text);
       break;
     case 'progress':
-      setState('training', `iteration ${message.iteration} / ${message.total}, loss ${message.loss.toFixed(4)}`);
+      setState('training', `iteration ${message.iteration} / ${message.total}, loss ${message.loss.toFixed(4)}, ` +
+        `${message.msPerIteration.toFixed(3)} ms/iteration`);
       break;
     case 'evaluation': {
       const e = message.record as EvaluationRecord;

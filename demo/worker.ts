@@ -40,14 +40,20 @@ async function start(options: StartOptions): Promise<void> {
   });
   stopRequested = false;
   let lastPost = 0;
+  let stepStarted = performance.now();
+  let stepsSince = 0;
   const history = await trainAsync(net, data, {
     iterations: options.iterations, batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
     yieldEvery: 50,
     onStep: (iteration, loss) => {
+      stepsSince++;
       const now = performance.now();
       if (now - lastPost < 100) return;
-      lastPost = now;
-      post({ type: 'progress', iteration, total: options.iterations, loss });
+      // Wall time per step since the last report, evaluations and pauses included.
+      const msPerIteration = (now - stepStarted) / stepsSince;
+      lastPost = stepStarted = now;
+      stepsSince = 0;
+      post({ type: 'progress', iteration, total: options.iterations, loss, msPerIteration });
     },
     onEvaluation: (record) => post({ type: 'evaluation', record }),
     control: async () => {
