@@ -31,7 +31,7 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage();
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#build[data-build]', { timeout: 60_000 });
 });
@@ -53,6 +53,7 @@ describe('the demo page in Chromium', () => {
     expect(Number(await page.getAttribute('#status', 'data-ms-per-iteration'))).toBeGreaterThan(0);
     expect(await page.locator('#chart svg circle').count()).toBeGreaterThan(0);
 
+    await page.locator('#draw').scrollIntoViewIfNeeded();
     const box = (await page.locator('#draw').boundingBox())!;
     await page.mouse.move(box.x + 140, box.y + 50);
     await page.mouse.down();
