@@ -3,6 +3,7 @@ import {
   accuracyChartSvg, createRuntime, lineChartSvg, preprocessDigit, Random, TwoLayerNet,
   type EvaluationRecord, type KernelBuild,
 } from 'simdnet';
+import { parameterBitsAfterSteps } from './determinism.js';
 import type { Request, StartOptions } from './worker.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -181,19 +182,6 @@ function showProbabilities(probabilities: Float32Array) {
 drawChart();
 updateButtons(false);
 
-/**
- * For the cross-runtime test: train a seeded network N steps on a seeded batch with a given
- * kernel build and return its parameters' bits, to compare with Node's.
- */
-async function determinism(build: KernelBuild, steps: number): Promise<number[]> {
-  const runtime = await createRuntime(build);
-  const net = new TwoLayerNet(runtime, { inputSize: 784, hiddenSize: 32, outputSize: 10, seed: 7 });
-  const random = new Random(1);
-  const x = Float32Array.from({ length: 64 * 784 }, () => random.uniform());
-  const t = Int32Array.from({ length: 64 }, (_, i) => i % 10);
-  for (let i = 0; i < steps; i++) net.trainStep(x, t, 0.1);
-  const bits = net.paramNames.flatMap((name) => Array.from(new Uint32Array(net.params[name].slice().buffer)));
-  net.dispose();
-  return bits;
-}
-(window as unknown as { simdnetDeterminism: typeof determinism }).simdnetDeterminism = determinism;
+// For the cross-runtime test (test/browser/demo.test.ts).
+(window as unknown as { simdnetDeterminism: unknown }).simdnetDeterminism = (build: KernelBuild, steps: number) =>
+  parameterBitsAfterSteps({ createRuntime, Random, TwoLayerNet }, build, steps);

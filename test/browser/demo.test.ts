@@ -12,7 +12,7 @@ import '../../src/wasm-node.js';
 import { Random } from '../../src/random.js';
 import { createRuntime } from '../../src/runtime.js';
 import { TwoLayerNet } from '../../src/two-layer-net.js';
-import type { KernelBuild } from '../../src/wasm.js';
+import { parameterBitsAfterSteps } from '../../demo/determinism.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const config = join(root, 'demo', 'vite.config.ts');
@@ -69,21 +69,14 @@ describe('the demo page in Chromium', () => {
 
   it.each(['simd', 'relaxed-simd'] as const)('%s: Chromium and Node train to bit-identical weights', async (kernelBuild) => {
     const steps = 5;
+    // The page runs demo/determinism.ts with the bundled library, this test with the sources.
     const inBrowser = await page.evaluate(
       ([b, n]) => (window as unknown as { simdnetDeterminism(b: string, n: number): Promise<number[]> }).simdnetDeterminism(b, n),
       [kernelBuild, steps] as const,
     );
-    // The same computation as demo/main.ts's simdnetDeterminism, in Node.
-    const runtime = await createRuntime(kernelBuild as KernelBuild);
-    const net = new TwoLayerNet(runtime, { inputSize: 784, hiddenSize: 32, outputSize: 10, seed: 7 });
-    const random = new Random(1);
-    const x = Float32Array.from({ length: 64 * 784 }, () => random.uniform());
-    const t = Int32Array.from({ length: 64 }, (_, i) => i % 10);
-    for (let i = 0; i < steps; i++) net.trainStep(x, t, 0.1);
-    const inNode = net.paramNames.flatMap((name) => Array.from(new Uint32Array(net.params[name].slice().buffer)));
+    const inNode = await parameterBitsAfterSteps({ createRuntime, Random, TwoLayerNet }, kernelBuild, steps);
     expect(inBrowser.length).toBe(inNode.length);
     expect(inBrowser).toEqual(inNode);
-    net.dispose();
   });
 });
 
