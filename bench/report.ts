@@ -13,7 +13,7 @@ export interface Results {
   stepProfile: { part: string; us: number }[];
   scaling: { batch: number; hidden: number; ms: number; gflops: number }[];
   numericalGradient: { parameters: number; batch: number; seconds: number };
-  heap: { steps: number; gcExposed: boolean; heapGrowthBeforeGcBytes: number; heapGrowthDoubleBytes: number; bytesPerStep: number; wasmMemoryGrowthBytes: number };
+  heap: { steps: number; gcExposed: boolean; runs: number[]; bytesPerStep: number; wasmMemoryGrowthBytes: number };
   protocol: {
     build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
     trainAccuracy: number; testAccuracy: number;
@@ -61,6 +61,6 @@ export function renderMarkdown(r: Results): string {
 
   lines.push('', '## Other', '');
   lines.push(`- Full numerical gradient of 784-100-10 (${r.numericalGradient.parameters} entries, batch ${r.numericalGradient.batch}): ${f3(r.numericalGradient.seconds)} s.`);
-  lines.push(`- JS heap growth without GC: ${r.heap.heapGrowthBeforeGcBytes} bytes over ${r.heap.steps} training steps, ${r.heap.heapGrowthDoubleBytes} over ${2 * r.heap.steps}: ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}; wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
+  lines.push(`- JS heap growth without GC over three runs of ${r.heap.steps} training steps: ${r.heap.runs.join(', ')} bytes; the steady state is ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}. Wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
   return lines.join('\n') + '\n';
 }
