@@ -52,6 +52,11 @@ function sgdMomentumUpdate(record: usize, params: usize, grads: usize, count: i3
   const momentum = <f32>slot(record, OPT_MOMENTUM);
   const nesterov = slot(record, OPT_NESTEROV) != 0;
   const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
+  // Plain SGD is the same update as below with nothing to add: take the vector loop.
+  if (momentum == 0 && decay == 0) {
+    sgdUpdate(params, grads, count, <f32>lr);
+    return;
+  }
   const buffer = <usize>slot(record, OPT_STATE1);
   const rate = <f32>lr;
   for (let i = 0; i < count; i++) {

