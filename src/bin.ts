@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --experimental-wasm-relaxed-simd
-// The `simdnet` executable. The V8 flag lets Node 20 compile the relaxed-SIMD (FMA) build;
-// engines that have it by default ignore nothing, and `auto` falls back to plain SIMD anyway.
+#!/usr/bin/env node
+// The `simdnet` executable. No V8 flag: the Node entry turns relaxed SIMD on where Node 20 needs
+// it (wasm-node.ts), and Node 22 and later refuse to start with that flag.
 import { main } from './cli.js';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,8 +1,8 @@
 // Loads the kernel module. Two builds come from one AssemblyScript source: plain SIMD, which
 // every engine with wasm SIMD runs, and relaxed SIMD, whose f32x4.relaxed_madd is a fused
 // multiply-add on CPUs with FMA. `auto` takes relaxed SIMD when the engine validates a tiny
-// probe module that uses it (Chromium does by default; Node 20 only with
-// --experimental-wasm-relaxed-simd) and falls back to plain SIMD otherwise.
+// probe module that uses it (Chromium, Firefox and Node 22+ do by default; the Node entry enables
+// it on Node 20) and falls back to plain SIMD otherwise (Safari).
 import { instantiate } from '@assemblyscript/loader';
 import { SimdnetError, ValueError } from './errors.js';
 
@@ -79,8 +79,8 @@ export function resolveBuild(choice: KernelBuildChoice = 'auto'): KernelBuild {
   if (choice === 'auto') return relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
   if (choice === 'relaxed-simd' && !relaxedSimdSupported()) {
     throw new SimdnetError(
-      'the relaxed-simd build was requested but this engine does not support relaxed SIMD ' +
-        '(Node 20 needs --experimental-wasm-relaxed-simd)',
+      'the relaxed-simd build was requested but this engine does not support relaxed SIMD; ' +
+        'use the simd build (or auto, which picks it)',
     );
   }
   if (choice !== 'simd' && choice !== 'relaxed-simd') {
