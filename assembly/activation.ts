@@ -1,7 +1,11 @@
-// Elementwise activations over `count` floats, forward in place and backward in place on the
-// gradient. Backward passes take the forward OUTPUT h (not the input): for sigmoid
-// h·(1−h) equals the references' sigmoid_grad(a) = (1−sigmoid(a))·sigmoid(a) bit for bit, and
-// relu's h > 0 is a > 0, so the pre-activation never needs to be kept.
+// Elementwise activations over `count` floats: forward y = f(x), backward dx = dy · f'(x).
+// Each writes its own output buffer and may also run in place (y == x, dx == dy). Backward
+// passes take the forward OUTPUT h (not the input): for sigmoid h·(1−h) equals
+// sigmoid_grad(a) = (1−sigmoid(a))·sigmoid(a) bit for bit, and relu's h > 0 is a > 0, so an
+// activation layer keeps nothing but its output for the backward pass.
+//
+// Adding an activation: its kernels and an ACTIVATION_* code here, in the three dispatchers at
+// the end; its name in src/layers.ts; its test.
 import { exp4 } from './simd';
 
 export const ACTIVATION_IDENTITY: i32 = 0;
@@ -13,59 +17,59 @@ export const ACTIVATION_TANH: i32 = 3;
 // denormal range, where x86 arithmetic is ~100x slower.
 const SIGMOID_CLAMP: f32 = 80;
 
-export function sigmoidForward(x: usize, count: i32): void {
+export function sigmoidForward(y: usize, x: usize, count: i32): void {
   const end = x + (<usize>count << 2);
   const vectorEnd = x + (<usize>(count & ~3) << 2);
   const one = f32x4.splat(1), lo = f32x4.splat(-SIGMOID_CLAMP), hi = f32x4.splat(SIGMOID_CLAMP);
-  let p = x;
-  for (; p < vectorEnd; p += 16) {
+  let p = x, q = y;
+  for (; p < vectorEnd; p += 16, q += 16) {
     const a = f32x4.min(f32x4.max(v128.load(p), lo), hi);
-    v128.store(p, f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(a)))));
+    v128.store(q, f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(a)))));
   }
-  for (; p < end; p += 4) {
+  for (; p < end; p += 4, q += 4) {
     const a = min(max(load<f32>(p), -SIGMOID_CLAMP), SIGMOID_CLAMP);
     // The tail goes through the same exp4 as the body so every element is computed alike.
     const e = f32x4.extract_lane(exp4(f32x4.splat(-a)), 0);
-    store<f32>(p, 1 / (1 + e));
+    store<f32>(q, 1 / (1 + e));
   }
 }
 
-/** grad *= h·(1−h) */
-export function sigmoidBackward(grad: usize, h: usize, count: i32): void {
-  const end = grad + (<usize>count << 2);
-  const vectorEnd = grad + (<usize>(count & ~3) << 2);
+/** dx = dy · h·(1−h) */
+export function sigmoidBackward(dx: usize, dy: usize, h: usize, count: i32): void {
+  const end = dy + (<usize>count << 2);
+  const vectorEnd = dy + (<usize>(count & ~3) << 2);
   const one = f32x4.splat(1);
-  let g = grad, hp = h;
-  for (; g < vectorEnd; g += 16, hp += 16) {
+  let g = dy, hp = h, out = dx;
+  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
     const hv = v128.load(hp);
-    v128.store(g, f32x4.mul(v128.load(g), f32x4.mul(f32x4.sub(one, hv), hv)));
+    v128.store(out, f32x4.mul(v128.load(g), f32x4.mul(f32x4.sub(one, hv), hv)));
   }
-  for (; g < end; g += 4, hp += 4) {
+  for (; g < end; g += 4, hp += 4, out += 4) {
     const hv = load<f32>(hp);
-    store<f32>(g, load<f32>(g) * ((1 - hv) * hv));
+    store<f32>(out, load<f32>(g) * ((1 - hv) * hv));
   }
 }
 
-export function reluForward(x: usize, count: i32): void {
+export function reluForward(y: usize, x: usize, count: i32): void {
   const end = x + (<usize>count << 2);
   const vectorEnd = x + (<usize>(count & ~3) << 2);
   const zero = f32x4.splat(0);
-  let p = x;
-  for (; p < vectorEnd; p += 16) v128.store(p, f32x4.max(v128.load(p), zero));
-  for (; p < end; p += 4) store<f32>(p, max(load<f32>(p), 0));
+  let p = x, q = y;
+  for (; p < vectorEnd; p += 16, q += 16) v128.store(q, f32x4.max(v128.load(p), zero));
+  for (; p < end; p += 4, q += 4) store<f32>(q, max(load<f32>(p), 0));
 }
 
-/** grad *= (h > 0) */
-export function reluBackward(grad: usize, h: usize, count: i32): void {
-  const end = grad + (<usize>count << 2);
-  const vectorEnd = grad + (<usize>(count & ~3) << 2);
+/** dx = dy · (h > 0) */
+export function reluBackward(dx: usize, dy: usize, h: usize, count: i32): void {
+  const end = dy + (<usize>count << 2);
+  const vectorEnd = dy + (<usize>(count & ~3) << 2);
   const zero = f32x4.splat(0);
-  let g = grad, hp = h;
-  for (; g < vectorEnd; g += 16, hp += 16) {
-    v128.store(g, v128.and(v128.load(g), f32x4.gt(v128.load(hp), zero)));
+  let g = dy, hp = h, out = dx;
+  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
+    v128.store(out, v128.and(v128.load(g), f32x4.gt(v128.load(hp), zero)));
   }
-  for (; g < end; g += 4, hp += 4) {
-    if (!(load<f32>(hp) > 0)) store<f32>(g, 0);
+  for (; g < end; g += 4, hp += 4, out += 4) {
+    store<f32>(out, load<f32>(hp) > 0 ? load<f32>(g) : 0);
   }
 }
 
@@ -92,38 +96,48 @@ function tanh4(x: v128): v128 {
   return v128.bitselect(small, large, f32x4.lt(ax, f32x4.splat(0.625)));
 }
 
-export function tanhForward(x: usize, count: i32): void {
+export function tanhForward(y: usize, x: usize, count: i32): void {
   const end = x + (<usize>count << 2);
   const vectorEnd = x + (<usize>(count & ~3) << 2);
-  let p = x;
-  for (; p < vectorEnd; p += 16) v128.store(p, tanh4(v128.load(p)));
-  for (; p < end; p += 4) store<f32>(p, f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(p))), 0));
+  let p = x, q = y;
+  for (; p < vectorEnd; p += 16, q += 16) v128.store(q, tanh4(v128.load(p)));
+  for (; p < end; p += 4, q += 4) store<f32>(q, f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(p))), 0));
 }
 
-/** grad *= 1 − h² */
-export function tanhBackward(grad: usize, h: usize, count: i32): void {
-  const end = grad + (<usize>count << 2);
-  const vectorEnd = grad + (<usize>(count & ~3) << 2);
+/** dx = dy · (1 − h²) */
+export function tanhBackward(dx: usize, dy: usize, h: usize, count: i32): void {
+  const end = dy + (<usize>count << 2);
+  const vectorEnd = dy + (<usize>(count & ~3) << 2);
   const one = f32x4.splat(1);
-  let g = grad, hp = h;
-  for (; g < vectorEnd; g += 16, hp += 16) {
+  let g = dy, hp = h, out = dx;
+  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
     const hv = v128.load(hp);
-    v128.store(g, f32x4.mul(v128.load(g), f32x4.sub(one, f32x4.mul(hv, hv))));
+    v128.store(out, f32x4.mul(v128.load(g), f32x4.sub(one, f32x4.mul(hv, hv))));
   }
-  for (; g < end; g += 4, hp += 4) {
+  for (; g < end; g += 4, hp += 4, out += 4) {
     const hv = load<f32>(hp);
-    store<f32>(g, load<f32>(g) * (1 - hv * hv));
+    store<f32>(out, load<f32>(g) * (1 - hv * hv));
   }
 }
 
-export function activationForward(kind: i32, x: usize, count: i32): void {
-  if (kind == ACTIVATION_SIGMOID) sigmoidForward(x, count);
-  else if (kind == ACTIVATION_RELU) reluForward(x, count);
-  else if (kind == ACTIVATION_TANH) tanhForward(x, count);
+export function activationForward(kind: i32, y: usize, x: usize, count: i32): void {
+  if (kind == ACTIVATION_SIGMOID) sigmoidForward(y, x, count);
+  else if (kind == ACTIVATION_RELU) reluForward(y, x, count);
+  else if (kind == ACTIVATION_TANH) tanhForward(y, x, count);
+  else memory.copy(y, x, <usize>count << 2);
 }
 
-export function activationBackward(kind: i32, grad: usize, h: usize, count: i32): void {
-  if (kind == ACTIVATION_SIGMOID) sigmoidBackward(grad, h, count);
-  else if (kind == ACTIVATION_RELU) reluBackward(grad, h, count);
-  else if (kind == ACTIVATION_TANH) tanhBackward(grad, h, count);
+export function activationBackward(kind: i32, dx: usize, dy: usize, h: usize, count: i32): void {
+  if (kind == ACTIVATION_SIGMOID) sigmoidBackward(dx, dy, h, count);
+  else if (kind == ACTIVATION_RELU) reluBackward(dx, dy, h, count);
+  else if (kind == ACTIVATION_TANH) tanhBackward(dx, dy, h, count);
+  else memory.copy(dx, dy, <usize>count << 2);
+}
+
+/** f(z) in f64, for the numerical gradient's recomputation (numerical-gradient.ts). */
+export function activationF64(kind: i32, z: f64): f64 {
+  if (kind == ACTIVATION_SIGMOID) return 1 / (1 + Math.exp(-z));
+  if (kind == ACTIVATION_RELU) return z > 0 ? z : 0;
+  if (kind == ACTIVATION_TANH) return Math.tanh(z);
+  return z;
 }

@@ -190,7 +190,7 @@ function formatEvaluation(record: EvaluationRecord): string {
   const parts = [`epoch ${String(record.epoch).padStart(3)}`, `iter ${String(record.iterations).padStart(6)}`];
   for (const name of ['train', 'validation', 'test'] as const) {
     const e = record[name];
-    if (e) parts.push(`${name} acc ${e.accuracy.toFixed(4)} loss ${e.loss.toFixed(4)}`);
+    if (e) parts.push(`${name} acc ${e.accuracy!.toFixed(4)} loss ${e.loss.toFixed(4)}`);
   }
   parts.push(`${record.elapsed.toFixed(2)} s`);
   return parts.join(' | ');
@@ -297,7 +297,7 @@ async function runTrain(options: CliOptions): Promise<void> {
   console.log(
     `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s ` +
       `(${history.msPerIteration.toFixed(3)} ms/iteration in training steps, ${history.evaluations.length} evaluations); ` +
-      `final ${(['train', 'validation', 'test'] as const).filter((name) => final[name]).map((name) => `${name} acc ${final[name]!.accuracy.toFixed(4)}`).join(', ')}`,
+      `final ${(['train', 'validation', 'test'] as const).filter((name) => final[name]).map((name) => `${name} acc ${final[name]!.accuracy!.toFixed(4)}`).join(', ')}`,
   );
   const written = await writeOutputs(net, history, options, runtime.kernels.build);
   console.log(`wrote ${written.join(', ')}`);

@@ -1,42 +1,64 @@
-// A labelled dataset copied once into linear memory, so that training draws batches and
-// evaluates the full set inside wasm without copying anything per iteration.
+// A dataset copied once into linear memory, so that training draws batches and evaluates the
+// full set inside wasm without copying anything per iteration. Targets are stored as the
+// network's loss head reads them (inputs.ts writeTargets).
 import { ShapeError } from './errors.js';
-import { checkInputs, labelsToIndices, type Targets } from './inputs.js';
-import type { Runtime } from './runtime.js';
+import { checkInputs, writeTargets, type Targets } from './inputs.js';
+import type { Network } from './network.js';
 
 export interface LabelledImages {
   /** Row-major [count×features] values. */
   images: Float32Array;
-  /** Class index per row. */
+  /** Class index per row (or one-hot rows). */
   labels: Targets;
+}
+
+/** The user's own data: input rows and their targets (see Targets for each loss). */
+export interface InputsAndTargets {
+  inputs: Float32Array;
+  targets: Targets;
+}
+
+export type DataSet = LabelledImages | InputsAndTargets;
+
+export function inputsOf(set: DataSet): Float32Array {
+  return 'inputs' in set ? set.inputs : set.images;
+}
+
+export function targetsOf(set: DataSet): Targets {
+  return 'targets' in set ? set.targets : set.labels;
 }
 
 export class ResidentDataset {
   readonly count: number;
-  /** Byte offsets of the f32 images and the i32 labels in linear memory. */
-  readonly images: number;
-  readonly labels: number;
+  /** Byte offsets of the f32 inputs and of the targets in linear memory. */
+  readonly inputs: number;
+  readonly targets: number;
   private released = false;
 
-  constructor(
-    private readonly runtime: Runtime,
-    data: LabelledImages,
-    readonly features: number,
-    classes: number,
-    what = 'dataset',
-  ) {
-    const count = checkInputs(data.images, features, `${what} images`);
-    if (data.labels.length !== count && data.labels.length !== count * classes) {
-      throw new ShapeError(`${what} has ${count} images but ${data.labels.length} labels`);
+  constructor(private readonly net: Network, data: DataSet, what = 'dataset') {
+    const x = inputsOf(data);
+    const t = targetsOf(data);
+    const features = net.inputSize;
+    const count = checkInputs(x, features, `${what} inputs`);
+    const perRow = net.lossKind === 'softmax-cross-entropy' ? 1 : net.outputSize;
+    if (t.length !== count * perRow && t.length !== count * net.outputSize) {
+      const [rowsName, targetsName] = 'images' in data ? ['images', 'labels'] : ['input rows', 'target values'];
+      throw new ShapeError(`${what} has ${count} ${rowsName} but ${t.length} ${targetsName}`);
     }
-    const { arena } = runtime;
+    const { arena } = net.runtime;
     this.count = count;
-    this.images = arena.alloc(count * features * 4);
-    this.labels = arena.alloc(count * 4);
-    const buffer = arena.memory.buffer;
-    new Float32Array(buffer, this.images, count * features).set(data.images);
+    this.inputs = arena.alloc(count * features * 4);
     try {
-      labelsToIndices(data.labels, count, classes, new Int32Array(buffer, this.labels, count));
+      this.targets = arena.alloc(count * perRow * 4);
+    } catch (error) {
+      arena.release(this.inputs);
+      throw error;
+    }
+    // Views made after both allocations: an allocation may grow (and detach) the memory.
+    const buffer = arena.memory.buffer;
+    new Float32Array(buffer, this.inputs, count * features).set(x);
+    try {
+      writeTargets(t, count, net.outputSize, net.lossKind, buffer, this.targets);
     } catch (error) {
       this.dispose();
       throw error;
@@ -46,7 +68,7 @@ export class ResidentDataset {
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    this.runtime.arena.release(this.images);
-    this.runtime.arena.release(this.labels);
+    this.net.runtime.arena.release(this.inputs);
+    this.net.runtime.arena.release(this.targets);
   }
 }

@@ -1,9 +1,37 @@
 // Checks on everything a caller hands the network, so that a wrong shape, a NaN or an
 // out-of-range label is a clear error here instead of garbage (or a read past a buffer) in wasm.
 import { ShapeError, ValueError } from './errors.js';
+import type { Loss } from './layers.js';
 
-/** Class indices, or one-hot rows [rows×classes]. */
+/**
+ * What a batch is compared with. Under softmax cross-entropy: class indices, or one-hot rows
+ * [rows×classes] as Float32Array/Float64Array. Under binary cross-entropy: rows of 0..1 values
+ * [rows×outputs]; under mse: real-valued rows [rows×outputs].
+ */
 export type Targets = Uint8Array | Int32Array | Uint16Array | number[] | Float32Array | Float64Array;
+
+/**
+ * Writes targets as the loss head reads them at `offset` of `buffer`: i32 class indices for
+ * softmax cross-entropy, f32 rows [rows×outputs] otherwise (checked finite; in [0, 1] for BCE).
+ */
+export function writeTargets(t: Targets, rows: number, outputs: number, loss: Loss, buffer: ArrayBuffer, offset: number): void {
+  if (loss === 'softmax-cross-entropy') {
+    labelsToIndices(t, rows, outputs, new Int32Array(buffer, offset, rows));
+    return;
+  }
+  if (t.length !== rows * outputs) {
+    throw new ShapeError(`${t.length} target values for ${rows} rows of ${outputs} outputs: ${loss} needs rows×outputs values`);
+  }
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i];
+    if (!Number.isFinite(v) || (loss === 'binary-cross-entropy' && !(v >= 0 && v <= 1))) {
+      throw new ValueError(
+        `target [${Math.floor(i / outputs)}][${i % outputs}] is ${v}: ${loss === 'mse' ? 'targets must be finite' : 'binary targets must be in [0, 1]'}`,
+      );
+    }
+  }
+  new Float32Array(buffer, offset, t.length).set(t);
+}
 
 /** Rows in x, which must be a whole number of rows of `inputSize` finite values. */
 export function checkInputs(x: ArrayLike<number>, inputSize: number, what = 'x'): number {

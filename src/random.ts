@@ -1,6 +1,7 @@
 // A seeded generator so that the same seed gives bit-identical weights and batches on every
 // run and every JS engine: xoshiro128** (32-bit integer arithmetic only), its state filled from
 // the seed by splitmix32.
+import { ValueError } from './errors.js';
 
 export class Random {
   private s0: number;
@@ -29,10 +30,22 @@ export class Random {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spareNormal ?? NaN];
   }
 
-  static fromState(state: readonly number[]): Random {
+  /**
+   * The generator getState() described, checked first: four uint32 words not all zero (an
+   * all-zero xoshiro state only ever yields zeros), and a finite spare normal or NaN/null.
+   */
+  static fromState(state: readonly (number | null)[]): Random {
+    const words = Array.isArray(state) ? state.slice(0, 4) : [];
+    if (words.length !== 4 || !words.every((w) => Number.isInteger(w) && w! >= 0 && w! <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw new ValueError(`random state ${JSON.stringify(state)}: expected four uint32 words, not all zero`);
+    }
+    const spare = state[4];
+    if (state.length > 5 || (spare !== undefined && spare !== null && !Number.isNaN(spare) && !Number.isFinite(spare))) {
+      throw new ValueError(`random state ${JSON.stringify(state)}: the fifth entry must be a finite number, NaN or null`);
+    }
     const random = new Random(0);
-    [random.s0, random.s1, random.s2, random.s3] = state;
-    random.spareNormal = Number.isNaN(state[4]) ? undefined : state[4];
+    [random.s0, random.s1, random.s2, random.s3] = words as number[];
+    random.spareNormal = spare === undefined || spare === null || Number.isNaN(spare) ? undefined : spare;
     return random;
   }
 

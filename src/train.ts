@@ -7,9 +7,9 @@
 //                       batch_size) in the references; runs `iterations` steps.
 //   'shuffled-epochs'   each epoch a fresh permutation cut into batches, as a shuffled
 //                       DataLoader; runs `epochs` epochs and evaluates after each.
-import { ValueError } from './errors.js';
-import { ResidentDataset, type LabelledImages } from './dataset.js';
-import type { Evaluation, MLP } from './mlp.js';
+import { SimdnetError, ValueError } from './errors.js';
+import { ResidentDataset, type DataSet } from './dataset.js';
+import type { Evaluation, Network } from './network.js';
 import type { OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 
@@ -89,14 +89,15 @@ export interface TrainHistory {
   msPerIteration: number;
 }
 
+/** Each set as { inputs, targets } (the user's own data) or { images, labels } (MNIST's names). */
 export interface TrainData {
-  train: LabelledImages;
-  /** Held out from training and evaluated after each epoch, as reference 002's fit(). */
-  validation?: LabelledImages;
-  test?: LabelledImages;
+  train: DataSet;
+  /** Held out from training and evaluated after each epoch, as a validation split. */
+  validation?: DataSet;
+  test?: DataSet;
 }
 
-export function train(net: MLP, data: TrainData, options: TrainOptions = {}): TrainHistory {
+export function train(net: Network, data: TrainData, options: TrainOptions = {}): TrainHistory {
   const { sets, dispose } = residentSets(net, data);
   try {
     return trainResident(net, sets, options);
@@ -119,7 +120,7 @@ export interface AsyncTrainOptions extends TrainOptions {
  * train() that hands the event loop a turn every few steps, for a browser worker that must
  * answer messages (pause, stop, predict) while it trains. Same results as train().
  */
-export async function trainAsync(net: MLP, data: TrainData, options: AsyncTrainOptions = {}): Promise<TrainHistory> {
+export async function trainAsync(net: Network, data: TrainData, options: AsyncTrainOptions = {}): Promise<TrainHistory> {
   const { sets, dispose } = residentSets(net, data);
   try {
     let stop = false;
@@ -135,11 +136,11 @@ export async function trainAsync(net: MLP, data: TrainData, options: AsyncTrainO
 }
 
 /** Copies the datasets into linear memory for the duration of a run. */
-function residentSets(net: MLP, data: TrainData): { sets: ResidentData; dispose: () => void } {
+function residentSets(net: Network, data: TrainData): { sets: ResidentData; dispose: () => void } {
   const held: ResidentDataset[] = [];
-  const resident = (set: LabelledImages | undefined, what: string) => {
+  const resident = (set: DataSet | undefined, what: string) => {
     if (!set) return undefined;
-    const dataset = new ResidentDataset(net.runtime, set, net.inputSize, net.outputSize, what);
+    const dataset = new ResidentDataset(net, set, what);
     held.push(dataset);
     return dataset;
   };
@@ -159,7 +160,7 @@ export interface ResidentData {
   test?: ResidentDataset;
 }
 
-export function trainResident(net: MLP, sets: ResidentData, options: TrainOptions = {}): TrainHistory {
+export function trainResident(net: Network, sets: ResidentData, options: TrainOptions = {}): TrainHistory {
   const loop = trainLoop(net, sets, options, Infinity, () => false);
   for (let turn = loop.next(); ; turn = loop.next()) if (turn.done) return turn.value;
 }
@@ -168,8 +169,23 @@ export function trainResident(net: MLP, sets: ResidentData, options: TrainOption
  * The loop itself, as a generator: it yields after every `yieldEvery` steps and after every
  * evaluation, so a driver can interleave other work (trainAsync) or run it straight through.
  */
+// Networks in a run: two runs interleaving steps on one network would corrupt both.
+const training = new WeakSet<Network>();
+
 function* trainLoop(
-  net: MLP, sets: ResidentData, options: TrainOptions, yieldEvery: number, stopRequested: () => boolean,
+  net: Network, sets: ResidentData, options: TrainOptions, yieldEvery: number, stopRequested: () => boolean,
+): Generator<void, TrainHistory> {
+  if (training.has(net)) throw new SimdnetError('this network is already training: one run at a time per network');
+  training.add(net);
+  try {
+    return yield* runLoop(net, sets, options, yieldEvery, stopRequested);
+  } finally {
+    training.delete(net);
+  }
+}
+
+function* runLoop(
+  net: Network, sets: ResidentData, options: TrainOptions, yieldEvery: number, stopRequested: () => boolean,
 ): Generator<void, TrainHistory> {
   const trainSet = sets.train;
   const resolved = resolveOptions(options, trainSet.count);
@@ -177,9 +193,10 @@ function* trainLoop(
   const resume = options.resume;
   const random = resume ? Random.fromState(resume.random) : new Random(resolved.seed);
   if (options.optimizer && !resume) net.useOptimizer(options.optimizer);
+  // The batch indices and the step's loss live in linear memory. Their views are fetched at
+  // every use, never kept: a callback, or another run between two turns, may grow the memory,
+  // which detaches every view made before.
   net.ensureRows(batchSize);
-  const indices = net.batchIndices();
-  const stepLoss = net.stepLoss();
 
   const started = performance.now();
   let stepMs = 0;
@@ -197,9 +214,12 @@ function* trainLoop(
     || (order && (order.length !== trainSet.count || firstIteration % stepsPerEpoch !== 0)))) {
     throw new ValueError(`cannot resume at iteration ${firstIteration}: it does not fit this data and these options`);
   }
+  // The saved order indexes the training set inside wasm: anything but a permutation of its
+  // rows would make the step gather other memory.
+  if (order && resume?.order) checkPermutation(order, 'the saved shuffled-epoch order');
   const progress = (): TrainProgress => ({ iterations, random: random.getState(), order: order?.slice() });
 
-  const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.images, set.labels, set.count);
+  const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.inputs, set.targets, set.count);
   const evaluate = (): EvaluationRecord => ({
     epoch: sampling === 'with-replacement'
       ? Math.floor((iterations - 1) / resolved.evaluateEvery)
@@ -223,16 +243,18 @@ function* trainLoop(
   };
   const step = (rows: number) => {
     const t0 = performance.now();
-    net.trainStepResident(trainSet.images, trainSet.labels, rows, rateAt(iterations));
+    net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations));
     stepMs += performance.now() - t0;
-    loss[iterations++] = stepLoss[0];
-    options.onStep?.(iterations, stepLoss[0]);
+    const stepLoss = net.stepLoss()[0];
+    loss[iterations++] = stepLoss;
+    options.onStep?.(iterations, stepLoss);
     if (stopRequested()) stopped = true;
   };
   const turnDue = () => iterations % yieldEvery === 0;
 
   if (sampling === 'with-replacement') {
     for (let i = firstIteration; i < resolved.iterations && !stopped; i++) {
+      const indices = net.batchIndices();
       for (let r = 0; r < batchSize; r++) indices[r] = random.int(trainSet.count);
       step(batchSize);
       // As the references: evaluate after the update of iterations 0, E, 2E, …
@@ -245,7 +267,7 @@ function* trainLoop(
       for (let start = 0; start < trainSet.count; start += batchSize) {
         const rows = Math.min(batchSize, trainSet.count - start);
         if (rows < batchSize && resolved.dropLast) break;
-        indices.set(order!.subarray(start, start + rows));
+        net.batchIndices().set(order!.subarray(start, start + rows));
         step(rows);
         if (stopped) break;
         if (turnDue()) yield;
@@ -305,4 +327,15 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);
   }
   return resolved;
+}
+
+function checkPermutation(order: Int32Array, what: string): void {
+  const seen = new Uint8Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const row = order[i];
+    if (!(row >= 0 && row < order.length) || seen[row]) {
+      throw new ValueError(`${what} is not a permutation of the ${order.length} training rows (entry ${i} is ${row})`);
+    }
+    seen[row] = 1;
+  }
 }

@@ -20,37 +20,47 @@ export interface KernelExports {
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
   addBiasRows(x: Ptr, bias: Ptr, rows: number, cols: number): void;
   columnSums(out: Ptr, x: Ptr, rows: number, cols: number, accumulate: boolean): void;
-  sigmoidForward(x: Ptr, count: number): void;
-  sigmoidBackward(grad: Ptr, h: Ptr, count: number): void;
-  reluForward(x: Ptr, count: number): void;
-  reluBackward(grad: Ptr, h: Ptr, count: number): void;
-  tanhForward(x: Ptr, count: number): void;
-  tanhBackward(grad: Ptr, h: Ptr, count: number): void;
-  softmaxCrossEntropyForward(logits: Ptr, labels: Ptr, rows: number, classes: number): number;
+  sigmoidForward(y: Ptr, x: Ptr, count: number): void;
+  sigmoidBackward(dx: Ptr, dy: Ptr, h: Ptr, count: number): void;
+  reluForward(y: Ptr, x: Ptr, count: number): void;
+  reluBackward(dx: Ptr, dy: Ptr, h: Ptr, count: number): void;
+  tanhForward(y: Ptr, x: Ptr, count: number): void;
+  tanhBackward(dx: Ptr, dy: Ptr, h: Ptr, count: number): void;
+  softmaxCrossEntropyForward(probs: Ptr, logits: Ptr, labels: Ptr, rows: number, classes: number): number;
   softmaxCrossEntropyBackward(grad: Ptr, probs: Ptr, labels: Ptr, rows: number, classes: number, batch: number): void;
   countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
+  binaryCrossEntropyForward(logits: Ptr, targets: Ptr, count: number): number;
+  binaryCrossEntropyBackward(grad: Ptr, logits: Ptr, targets: Ptr, count: number, normalizer: number): void;
+  squaredErrorSum(outputs: Ptr, targets: Ptr, count: number): number;
+  meanSquaredErrorBackward(grad: Ptr, outputs: Ptr, targets: Ptr, count: number, normalizer: number): void;
   sgdUpdate(params: Ptr, grads: Ptr, count: number, lr: number): void;
   optimizerStep(record: Ptr, params: Ptr, grads: Ptr, count: number, lr: number): void;
-  numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): void;
+  /** Returns how many of the last dense layers it differentiated (0, 1 or 2). */
+  numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): number;
   kernelBuild(): number;
   simdPeakChained(iterations: number): number;
   simdPeakAccumulate(iterations: number): number;
   heapBase(): Ptr;
   forward(plan: Ptr, x: Ptr, rows: number): Ptr;
-  lossAndGradients(plan: Ptr, x: Ptr, labels: Ptr, rows: number): number;
-  trainStep(plan: Ptr, x: Ptr, labels: Ptr, rows: number, lr: number): void;
-  trainStepGathered(plan: Ptr, images: Ptr, labels: Ptr, indices: Ptr, rows: number, lr: number): void;
-  evaluate(plan: Ptr, x: Ptr, labels: Ptr, rows: number, result: Ptr): void;
+  predict(plan: Ptr, x: Ptr, rows: number, out: Ptr): void;
+  lossAndGradients(plan: Ptr, x: Ptr, targets: Ptr, rows: number): number;
+  trainStep(plan: Ptr, x: Ptr, targets: Ptr, rows: number, lr: number): void;
+  trainStepGathered(plan: Ptr, inputs: Ptr, targets: Ptr, indices: Ptr, rows: number, lr: number): void;
+  evaluate(plan: Ptr, x: Ptr, targets: Ptr, rows: number, result: Ptr, scratch: Ptr): void;
 }
 
-/** Layout constants the module exports as globals, so the host never keeps its own copy. */
+/**
+ * The layout constants the host uses, which the module exports as globals (assembly/layout.ts,
+ * optim.ts, activation.ts): the host reads every value from the module and keeps no copy.
+ */
 export const LAYOUT_CONSTANTS = [
-  'ACTIVATION_IDENTITY', 'ACTIVATION_SIGMOID', 'ACTIVATION_RELU', 'ACTIVATION_TANH',
-  'PLAN_LAYER_COUNT', 'PLAN_MAX_ROWS', 'PLAN_PARAMS', 'PLAN_GRADS', 'PLAN_PARAM_COUNT',
-  'PLAN_INPUT', 'PLAN_LABELS', 'PLAN_PACK', 'PLAN_LOSS', 'PLAN_OPTIMIZER', 'PLAN_HEADER_WORDS',
-  'LAYER_IN', 'LAYER_OUT', 'LAYER_ACTIVATION', 'LAYER_WEIGHTS', 'LAYER_BIAS',
-  'LAYER_WEIGHT_GRAD', 'LAYER_BIAS_GRAD', 'LAYER_OUTPUT', 'LAYER_DELTA', 'LAYER_WORDS',
-  'EVAL_LOSS_SUM_OFFSET', 'EVAL_CORRECT_OFFSET',
+  'PLAN_LAYER_COUNT', 'PLAN_MAX_ROWS', 'PLAN_PARAMS', 'PLAN_GRADS', 'PLAN_PARAM_COUNT', 'PLAN_INPUT', 'PLAN_TARGETS',
+  'PLAN_PACK', 'PLAN_LOSS', 'PLAN_OPTIMIZER', 'PLAN_LOSS_KIND', 'PLAN_LOSS_BUFFER', 'PLAN_INPUT_SIZE', 'PLAN_HEADER_WORDS',
+  'KIND_DENSE', 'KIND_ACTIVATION',
+  'LAYER_KIND', 'LAYER_IN', 'LAYER_OUT', 'LAYER_OUTPUT', 'LAYER_GRAD', 'LAYER_FUNCTION', 'LAYER_WEIGHTS', 'LAYER_BIAS',
+  'LAYER_WEIGHT_GRAD', 'LAYER_BIAS_GRAD', 'LAYER_WORDS',
+  'LOSS_SOFTMAX_CROSS_ENTROPY', 'LOSS_SIGMOID_BINARY_CROSS_ENTROPY', 'LOSS_MEAN_SQUARED_ERROR',
+  'EVAL_LOSS_SUM', 'EVAL_CORRECT', 'EVAL_ABSOLUTE_ERROR', 'EVAL_TARGET_SUM', 'EVAL_TARGET_SQUARES', 'EVAL_SLOTS',
   'OPTIMIZER_SGD', 'OPTIMIZER_ADAM', 'OPT_KIND', 'OPT_MOMENTUM', 'OPT_NESTEROV', 'OPT_WEIGHT_DECAY',
   'OPT_BETA1', 'OPT_BETA2', 'OPT_EPS', 'OPT_DECOUPLED', 'OPT_STEP', 'OPT_STATE1', 'OPT_STATE2', 'OPT_SLOTS',
 ] as const;
@@ -60,6 +70,8 @@ export interface Kernels {
   readonly build: KernelBuild;
   readonly exports: KernelExports;
   readonly layout: Readonly<Record<LayoutConstant, number>>;
+  /** The activation functions the module implements: 'leaky-relu' for ACTIVATION_LEAKY_RELU, … */
+  readonly activationCodes: ReadonlyMap<string, number>;
 }
 
 // (module (func (param v128 v128 v128) (result v128)
@@ -119,9 +131,14 @@ export async function loadKernels(choice: KernelBuildChoice = 'auto'): Promise<K
     }
     layout[name] = global.value as number;
   }
+  const activationCodes = new Map<string, number>();
+  for (const [name, value] of Object.entries(exports)) {
+    const match = /^ACTIVATION_(\w+)$/.exec(name);
+    if (match && value instanceof WebAssembly.Global) activationCodes.set(match[1].toLowerCase().replace(/_/g, '-'), value.value);
+  }
   const kernels = exports as unknown as KernelExports;
   if (kernels.kernelBuild() !== (build === 'relaxed-simd' ? 1 : 0)) {
     throw new SimdnetError(`${wasmUrl(build).href} is not the ${build} build`);
   }
-  return { build, exports: kernels, layout };
+  return { build, exports: kernels, layout, activationCodes };
 }

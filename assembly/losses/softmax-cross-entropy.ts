@@ -1,30 +1,33 @@
-// Softmax fused with cross-entropy over row-major logits [rows×classes], labels given as i32
-// class indices (no one-hot matrix is ever built).
+// The classification head: softmax fused with cross-entropy over row-major logits
+// [rows×classes], labels given as i32 class indices (no one-hot matrix is ever built), as
+// PyTorch's nn.CrossEntropyLoss.
 //
 // Per row: loss = log Σ_c e^(z_c − max) − (z_label − max), the exact log-sum-exp, stable
-// without the references' 1e-7 guard. Scalar Mathf.exp: there are only `classes` exps per row,
+// without the tutorials' 1e-7 guard. Scalar Mathf.exp: there are only `classes` exps per row,
 // and this keeps the loss as exact as f32 allows.
 
-/** Overwrites `logits` with the softmax probabilities; returns Σ_rows loss (f64 sum). */
-export function softmaxCrossEntropyForward(logits: usize, labels: usize, rows: i32, classes: i32): f64 {
+/**
+ * Writes the softmax probabilities of `logits` to `probs` (which may alias it) and returns
+ * Σ_rows loss (an f64 sum); with labels = 0 (prediction) only the probabilities.
+ */
+export function softmaxCrossEntropyForward(probs: usize, logits: usize, labels: usize, rows: i32, classes: i32): f64 {
   let lossSum: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const row = logits + (<usize>(r * classes) << 2);
+    const out = probs + (<usize>(r * classes) << 2);
     let rowMax = load<f32>(row);
     for (let c = 1; c < classes; c++) rowMax = max(rowMax, load<f32>(row + (<usize>c << 2)));
-    const label = load<i32>(labels + (<usize>r << 2));
-    const labelLogit = load<f32>(row + (<usize>label << 2)) - rowMax;
+    const labelLogit = labels ? load<f32>(row + (<usize>load<i32>(labels + (<usize>r << 2)) << 2)) - rowMax : 0;
     let sum: f32 = 0;
     for (let c = 0; c < classes; c++) {
-      const at = row + (<usize>c << 2);
-      const e = Mathf.exp(load<f32>(at) - rowMax);
-      store<f32>(at, e);
+      const e = Mathf.exp(load<f32>(row + (<usize>c << 2)) - rowMax);
+      store<f32>(out + (<usize>c << 2), e);
       sum += e;
     }
-    lossSum += <f64>Mathf.log(sum) - <f64>labelLogit;
+    if (labels) lossSum += <f64>Mathf.log(sum) - <f64>labelLogit;
     const inverse: f32 = 1 / sum;
     for (let c = 0; c < classes; c++) {
-      const at = row + (<usize>c << 2);
+      const at = out + (<usize>c << 2);
       store<f32>(at, load<f32>(at) * inverse);
     }
   }

@@ -1,0 +1,446 @@
+// A network: a sequence of typed layers (layers.ts) and a loss head, trained by fused passes in
+// wasm. This class is the API (predict, loss, gradient, trainStep, …); the memory layout is the
+// plan's (plan.ts), the optimizer's memory its record's (optimizer.ts), and every batch reaches
+// wasm the same way: copied into the plan's INPUT and TARGETS buffers, or already resident.
+import { ShapeError, SimdnetError, ValueError } from './errors.js';
+import { checkInputs, writeTargets, type Targets } from './inputs.js';
+import { layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
+import { OptimizerRecord, resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
+import { Plan, type ParamTensor } from './plan.js';
+import { Random } from './random.js';
+import { sharedRuntime, type Runtime } from './runtime.js';
+import type { KernelBuildChoice } from './wasm.js';
+
+/**
+ * How weights start: 'normal' is weightInitStd · N(0,1) with zero biases (the tutorials');
+ * 'xavier' Glorot uniform ±√(6/(in+out)); 'he' Kaiming normal √(2/in) · N(0,1); 'pytorch'
+ * nn.Linear's default, weights and biases uniform in ±1/√in. Biases are zero except for 'pytorch'.
+ */
+export type Init = 'normal' | 'xavier' | 'he' | 'pytorch';
+export const INITS: readonly Init[] = ['normal', 'xavier', 'he', 'pytorch'];
+
+export interface NetworkOptions {
+  /** Features per input row. */
+  input: number;
+  layers: LayerSpec[];
+  /** Default 'softmax-cross-entropy'. */
+  loss?: Loss;
+  /** Weight initialization. Default 'normal'. */
+  init?: Init;
+  /** The standard deviation of the 'normal' init. Default 0.01, as the tutorials. */
+  weightInitStd?: number;
+  /** Seed of the weight initialization. Default 0. */
+  seed?: number;
+  /** Rows the batch buffers hold at first; larger batches grow them. Default 1024. */
+  maxRows?: number;
+}
+
+/**
+ * Loss and metrics of a set. Classification (softmax and binary cross-entropy) reports accuracy
+ * (binary: over every label) and the correct count; regression (mse) reports mse, mae and r2.
+ */
+export interface Evaluation {
+  loss: number;
+  count: number;
+  accuracy?: number;
+  correct?: number;
+  mse?: number;
+  mae?: number;
+  r2?: number;
+}
+
+export type Gradients = Record<string, Float32Array>;
+
+/** One entry of the layer sequence, named as the tutorials' OrderedDict names them. */
+export type Layer =
+  | { kind: 'affine'; name: string; inputSize: number; outputSize: number; weights: string; bias: string }
+  | { kind: Activation; name: string }
+  | { kind: 'softmax-with-loss' | 'sigmoid-with-loss' | 'mse-loss'; name: string };
+
+const DEFAULT_MAX_ROWS = 1024;
+
+export class Network {
+  readonly runtime: Runtime;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly layerSpecs: readonly LayerSpec[];
+  readonly lossKind: Loss;
+  /** Every weight and bias as a live Float32Array view; assigning copies values in. */
+  readonly params: Record<string, Float32Array>;
+
+  private planOrUndefined: Plan | undefined;
+  private optimizer: OptimizerRecord | undefined;
+
+  constructor(runtime: Runtime, options: NetworkOptions) {
+    const loss = options.loss ?? 'softmax-cross-entropy';
+    const widths = layerWidths(options.input, options.layers, loss);
+    const std = options.weightInitStd ?? 0.01;
+    if (!Number.isFinite(std) || std < 0) throw new ValueError(`weightInitStd is ${std}: must be finite and >= 0`);
+    const init = options.init ?? 'normal';
+    if (!INITS.includes(init)) throw new ValueError(`unknown init '${init}': expected one of ${INITS.join(', ')}`);
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new ValueError(`seed is ${seed}: must be an integer from 0 to 2^32 − 1`);
+    }
+    const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+    if (!Number.isInteger(maxRows) || maxRows < 1) throw new ValueError(`maxRows is ${maxRows}: must be a positive integer`);
+
+    this.runtime = runtime;
+    this.inputSize = options.input;
+    this.outputSize = widths[widths.length - 1];
+    this.layerSpecs = options.layers.map((layer) => ({ ...layer }));
+    this.lossKind = loss;
+    const plan = new Plan(runtime, options.input, this.layerSpecs, widths, loss);
+    this.planOrUndefined = plan;
+    try {
+      plan.workspace(maxRows);
+    } catch (error) {
+      plan.release();
+      throw error;
+    }
+
+    const params = {} as Record<string, Float32Array>;
+    for (const t of plan.tensors) {
+      const view = plan.tensorView(t, 'params');
+      Object.defineProperty(params, t.name, {
+        enumerable: true,
+        // Through `this.plan`, so a disposed network throws instead of touching memory the
+        // arena has handed to someone else.
+        get: () => (this.plan, view.array),
+        set: (values: ArrayLike<number>) => this.assignParams({ [t.name]: values }),
+      });
+    }
+    this.params = Object.freeze(params);
+    this.initialize(init, std, seed);
+  }
+
+  /** Parameter names in layout order: W1, b1, W2, b2, … */
+  get paramNames(): string[] {
+    return this.plan.tensors.map((t) => t.name);
+  }
+
+  paramShape(name: string): number[] {
+    return [...this.tensor(name).shape];
+  }
+
+  get parameterCount(): number {
+    return this.plan.tensors.reduce((sum, t) => sum + t.length, 0);
+  }
+
+  /** Affine1, Sigmoid1, Affine2, …, SoftmaxWithLoss: what the wasm passes run, in order. */
+  get layers(): Layer[] {
+    const layers: Layer[] = [];
+    let dense = 0;
+    let width = this.inputSize;
+    for (const spec of this.layerSpecs) {
+      if (spec.kind === 'dense') {
+        dense++;
+        layers.push({ kind: 'affine', name: `Affine${dense}`, inputSize: width, outputSize: spec.units, weights: `W${dense}`, bias: `b${dense}` });
+        width = spec.units;
+      } else {
+        const name = spec.function;
+        layers.push({ kind: name, name: `${name[0].toUpperCase()}${name.slice(1)}${dense}` });
+      }
+    }
+    const head = { 'softmax-cross-entropy': ['softmax-with-loss', 'SoftmaxWithLoss'], 'binary-cross-entropy': ['sigmoid-with-loss', 'SigmoidWithLoss'], mse: ['mse-loss', 'MeanSquaredError'] } as const;
+    const [kind, name] = head[this.lossKind];
+    layers.push({ kind, name });
+    return layers;
+  }
+
+  /** Softmax probabilities (cross-entropy), label probabilities (binary) or values (mse), [rows×outputs]. */
+  predict(x: Float32Array): Float32Array {
+    const plan = this.plan;
+    const rows = checkInputs(x, this.inputSize);
+    const outputs = this.outputSize;
+    const out = new Float32Array(rows * outputs);
+    const { exports } = this.runtime.kernels;
+    const block = plan.workspace().rows;
+    for (let start = 0; start < rows; start += block) {
+      const count = Math.min(block, rows - start);
+      const { input, lossBuffer } = plan.workspace();
+      new Float32Array(this.memory.buffer, input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      exports.predict(plan.offset, input, count, lossBuffer);
+      out.set(new Float32Array(this.memory.buffer, lossBuffer, count * outputs), start * outputs);
+    }
+    return out;
+  }
+
+  /** Mean loss over the batch. */
+  loss(x: Float32Array, t: Targets): number {
+    return this.evaluate(x, t).loss;
+  }
+
+  /** Fraction of rows whose most probable class is the target (binary: of labels on the right side). */
+  accuracy(x: Float32Array, t: Targets): number {
+    const accuracy = this.evaluate(x, t).accuracy;
+    if (accuracy === undefined) throw new ValueError(`accuracy is not defined for the ${this.lossKind} loss: use evaluate() for mse, mae and r2`);
+    return accuracy;
+  }
+
+  /** Loss and metrics in one forward pass, in blocks inside wasm. */
+  evaluate(x: Float32Array, t: Targets): Evaluation {
+    const rows = checkInputs(x, this.inputSize);
+    const { arena } = this.runtime;
+    const targetFloats = this.lossKind === 'softmax-cross-entropy' ? rows : rows * this.outputSize;
+    const inputs = arena.alloc(x.length * 4);
+    const targets = arena.alloc(targetFloats * 4);
+    try {
+      // Views made after both allocations: an allocation may grow (and detach) the memory.
+      new Float32Array(this.memory.buffer, inputs, x.length).set(x);
+      writeTargets(t, rows, this.outputSize, this.lossKind, this.memory.buffer, targets);
+      return this.evaluateResident(inputs, targets, rows);
+    } finally {
+      arena.release(targets);
+      arena.release(inputs);
+    }
+  }
+
+  /**
+   * Advanced: evaluates rows already in linear memory (inputs f32 [rows×inputSize], targets as
+   * the loss takes them), as ResidentDataset holds them; the path the trainer uses.
+   */
+  evaluateResident(inputs: number, targets: number, rows: number): Evaluation {
+    const plan = this.plan;
+    const { exports, layout } = this.runtime.kernels;
+    const workspace = plan.workspace();
+    exports.evaluate(plan.offset, inputs, targets, rows, workspace.result.offset, workspace.scratch);
+    const sums = workspace.result.array;
+    const elements = this.lossKind === 'softmax-cross-entropy' ? rows : rows * this.outputSize;
+    const loss = sums[layout.EVAL_LOSS_SUM] / elements;
+    if (this.lossKind !== 'mse') {
+      const correct = sums[layout.EVAL_CORRECT];
+      return { loss, accuracy: correct / elements, correct, count: rows };
+    }
+    const mean = sums[layout.EVAL_TARGET_SUM] / elements;
+    const totalSquares = sums[layout.EVAL_TARGET_SQUARES] - elements * mean * mean;
+    return {
+      loss, count: rows, mse: loss, mae: sums[layout.EVAL_ABSOLUTE_ERROR] / elements,
+      r2: totalSquares > 0 ? 1 - sums[layout.EVAL_LOSS_SUM] / totalSquares : NaN,
+    };
+  }
+
+  /** Backprop gradients of the mean loss, as fresh arrays named like params. */
+  gradient(x: Float32Array, t: Targets): Gradients {
+    const rows = this.stageBatch(x, t);
+    const { input, targets } = this.plan.workspace();
+    this.runtime.kernels.exports.lossAndGradients(this.plan.offset, input, targets, rows);
+    return this.copyGradients(this.plan.tensors);
+  }
+
+  /**
+   * Central differences (L(θ+h) − L(θ−h)) / 2h for every parameter: the slow, obviously correct
+   * reference that backprop is checked against.
+   *
+   * Under softmax cross-entropy the last two dense layers take the fast path in wasm
+   * (numerical-gradient.ts): one base forward, then for each parameter only what depends on it
+   * is recomputed, in f64, with a step of exactly ±h. Other parameters are perturbed in f32 and
+   * the whole wasm forward pass runs per evaluation; there the loss is exact only to ~1e-7, so
+   * h must be far larger than float64's customary 1e-4 for the difference to rise above
+   * rounding. 1e-2 is the default for both.
+   */
+  numericalGradient(x: Float32Array, t: Targets, h = 1e-2): Gradients {
+    if (!(h > 0) || !Number.isFinite(h)) throw new ValueError(`h is ${h}: must be a positive finite step`);
+    const rows = this.stageBatch(x, t);
+    const plan = this.plan;
+    const { input, targets, scratch } = plan.workspace();
+    const fastLayers = this.runtime.kernels.exports.numericalGradientLastLayers(plan.offset, input, targets, rows, h, scratch);
+    const slowTensors = plan.tensors.slice(0, plan.tensors.length - 2 * fastLayers);
+    const grads = this.copyGradients(plan.tensors.slice(slowTensors.length));
+    for (const tensor of slowTensors) {
+      const p = this.params[tensor.name];
+      const g = new Float32Array(tensor.length);
+      for (let i = 0; i < tensor.length; i++) {
+        const saved = p[i];
+        p[i] = saved + h;
+        const plus = this.evaluateResident(input, targets, rows).loss;
+        p[i] = saved - h;
+        const minus = this.evaluateResident(input, targets, rows).loss;
+        p[i] = saved;
+        // Divide by the step actually taken: saved ± h is rounded to f32.
+        g[i] = (plus - minus) / (Math.fround(saved + h) - Math.fround(saved - h));
+      }
+      grads[tensor.name] = g;
+    }
+    const ordered: Gradients = {};
+    for (const tensor of plan.tensors) ordered[tensor.name] = grads[tensor.name];
+    return ordered;
+  }
+
+  /**
+   * One training step on the batch (forward, loss, backward, update, all in one wasm call) with
+   * the optimizer in use (plain SGD unless useOptimizer was called); returns the loss before
+   * the update.
+   */
+  trainStep(x: Float32Array, t: Targets, learningRate: number): number {
+    checkLearningRate(learningRate);
+    const rows = this.stageBatch(x, t);
+    const workspace = this.plan.workspace();
+    this.runtime.kernels.exports.trainStep(this.plan.offset, workspace.input, workspace.targets, rows, learningRate);
+    return workspace.stepLoss.array[0];
+  }
+
+  /**
+   * Advanced: one step on the rows `batchIndices()[0..rows)` of a dataset already in linear
+   * memory (ResidentDataset). The loss lands in stepLoss()[0], so the step allocates nothing,
+   * not even the heap number a returned double would be.
+   */
+  trainStepResident(inputs: number, targets: number, rows: number, learningRate: number): void {
+    const plan = this.plan;
+    const workspace = plan.workspace();
+    if (!Number.isInteger(rows) || rows < 1 || rows > workspace.rows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
+    this.runtime.kernels.exports.trainStepGathered(plan.offset, inputs, targets, workspace.indices.offset, rows, learningRate);
+  }
+
+  /** A one-element view holding the latest step's loss; valid until the next allocation. */
+  stepLoss(): Float64Array {
+    return this.plan.workspace().stepLoss.array;
+  }
+
+  /** The i32 buffer trainStepResident reads batch row indices from; valid until the next allocation. */
+  batchIndices(): Int32Array {
+    return this.plan.workspace().indices.array;
+  }
+
+  /** Makes the batch buffers hold at least `rows` rows. */
+  ensureRows(rows: number): void {
+    this.plan.workspace(rows);
+  }
+
+  /**
+   * Makes every later training step update with this optimizer (in wasm, fused into the step)
+   * instead of plain SGD. Its state (momentum buffer, Adam's moments) starts at zero.
+   */
+  useOptimizer(options: OptimizerOptions): ResolvedOptimizer {
+    const plan = this.plan;
+    const resolved = resolveOptimizer(options);
+    const record = new OptimizerRecord(this.runtime, resolved, plan.paramFloats);
+    this.releaseOptimizer();
+    this.optimizer = record;
+    plan.setOptimizer(record.offset);
+    return resolved;
+  }
+
+  /** The optimizer in use (undefined: plain SGD), its step count and state, as copies. */
+  optimizerState(): { options: ResolvedOptimizer; step: number; state: Float32Array[] } | undefined {
+    this.plan;
+    if (!this.optimizer) return undefined;
+    return { options: this.optimizer.options, step: this.optimizer.step, state: this.optimizer.stateCopies() };
+  }
+
+  /** Restores what optimizerState() returned (validated first), so training resumes exactly where it stopped. */
+  restoreOptimizerState(saved: { options: OptimizerOptions; step: number; state: Float32Array[] }): void {
+    const plan = this.plan;
+    const record = new OptimizerRecord(this.runtime, resolveOptimizer(saved.options), plan.paramFloats);
+    try {
+      record.restore(saved.step, saved.state);
+    } catch (error) {
+      record.release();
+      throw error;
+    }
+    this.releaseOptimizer();
+    this.optimizer = record;
+    plan.setOptimizer(record.offset);
+  }
+
+  /**
+   * Sets parameters from named arrays, all or nothing: every name, length and value is checked
+   * before anything is written, so a failure leaves the network as it was.
+   */
+  assignParams(values: Record<string, ArrayLike<number>>, source = 'parameters'): void {
+    const plan = this.plan;
+    const checked: [ParamTensor, ArrayLike<number>][] = [];
+    for (const [name, data] of Object.entries(values)) {
+      const t = this.tensor(name);
+      if (data.length !== t.length) {
+        throw new ShapeError(`${source}: ${t.name} has shape [${t.shape}] (${t.length} values), got ${data.length} values`);
+      }
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i])) throw new ValueError(`${source}: ${t.name}[${i}] is ${data[i]}: parameters must be finite`);
+      }
+      checked.push([t, data]);
+    }
+    for (const [t, data] of checked) plan.tensorView(t, 'params').array.set(data);
+  }
+
+  /** Returns the network's memory to the arena; every later call on it throws. */
+  dispose(): void {
+    if (!this.planOrUndefined) return;
+    this.releaseOptimizer();
+    this.planOrUndefined.release();
+    this.planOrUndefined = undefined;
+  }
+
+  get disposed(): boolean {
+    return this.planOrUndefined === undefined;
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  /** The plan, or a SimdnetError once the network is disposed: every entry point goes through here. */
+  private get plan(): Plan {
+    if (!this.planOrUndefined) throw new SimdnetError('this network was disposed');
+    return this.planOrUndefined;
+  }
+
+  private get memory(): WebAssembly.Memory {
+    this.plan;
+    return this.runtime.arena.memory;
+  }
+
+  private releaseOptimizer(): void {
+    if (!this.optimizer) return;
+    this.plan.setOptimizer(0);
+    this.optimizer.release();
+    this.optimizer = undefined;
+  }
+
+  private tensor(name: string): ParamTensor {
+    const t = this.plan.tensors.find((candidate) => candidate.name === name);
+    if (!t) throw new ValueError(`no parameter '${name}': this network has ${this.paramNames.join(', ')}`);
+    return t;
+  }
+
+  private initialize(init: Init, std: number, seed: number): void {
+    const random = new Random(seed);
+    const tensors = this.plan.tensors;
+    for (let i = 0; i < tensors.length; i += 2) {
+      const [fanIn, fanOut] = tensors[i].shape;
+      const w = this.params[tensors[i].name];
+      const b = this.params[tensors[i + 1].name];
+      if (init === 'normal' || init === 'he') {
+        const scale = init === 'normal' ? std : Math.sqrt(2 / fanIn);
+        for (let k = 0; k < w.length; k++) w[k] = scale * random.normal();
+      } else {
+        const bound = init === 'xavier' ? Math.sqrt(6 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
+        for (let k = 0; k < w.length; k++) w[k] = bound * (2 * random.uniform() - 1);
+        if (init === 'pytorch') for (let k = 0; k < b.length; k++) b[k] = bound * (2 * random.uniform() - 1);
+      }
+    }
+  }
+
+  /** Validates a batch and copies it into the INPUT and TARGETS buffers; returns its rows. */
+  private stageBatch(x: Float32Array, t: Targets): number {
+    const rows = checkInputs(x, this.inputSize);
+    const { input, targets } = this.plan.workspace(rows);
+    writeTargets(t, rows, this.outputSize, this.lossKind, this.memory.buffer, targets);
+    new Float32Array(this.memory.buffer, input, x.length).set(x);
+    return rows;
+  }
+
+  private copyGradients(tensors: readonly ParamTensor[]): Gradients {
+    const grads: Gradients = {};
+    for (const t of tensors) grads[t.name] = this.plan.tensorView(t, 'grads').array.slice();
+    return grads;
+  }
+}
+
+/** A network on the process-wide runtime of the chosen kernel build (default: the fastest supported). */
+export async function createNetwork(options: NetworkOptions & { build?: KernelBuildChoice }): Promise<Network> {
+  return new Network(await sharedRuntime(options.build), options);
+}
+
+function checkLearningRate(lr: number): void {
+  if (!Number.isFinite(lr) || lr <= 0) throw new ValueError(`learning rate is ${lr}: must be a positive finite number`);
+}
+

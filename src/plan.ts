@@ -1,0 +1,206 @@
+// The host side of the plan (assembly/layout.ts): the one TypeScript module that writes plan
+// words and allocates or frees a network's memory. It reads every word offset from the module,
+// so the layout has a single definition, in assembly/layout.ts.
+//
+// A network's memory is four arena blocks:
+//   plan        the header and one record per layer
+//   parameters  W1 b1 W2 b2 … (dense layers, in order), one block so an optimizer updates all
+//               of them in one call
+//   gradients   dW1 db1 …, the same layout
+//   workspace   per layer OUTPUT and GRAD [maxRows×width]; the INPUT batch, TARGETS, batch
+//               INDICES, the Wᵀ scratch, the loss head's buffer, the evaluation result and the
+//               step's loss. Reallocated (at a new address) when a larger batch needs more rows.
+import { f32View, LiveView } from './arena.js';
+import { ShapeError, SimdnetError, ValueError } from './errors.js';
+import type { LayerSpec, Loss } from './layers.js';
+import type { Runtime } from './runtime.js';
+
+export interface ParamTensor {
+  name: string;
+  shape: number[];
+  /** Byte offset inside the parameter (and gradient) block. */
+  offset: number;
+  length: number;
+}
+
+/** Live views of the workspace: re-read `.array` at every use, never keep the array. */
+export interface Workspace {
+  rows: number;
+  input: number;
+  targets: number;
+  indices: LiveView<Int32Array>;
+  result: LiveView<Float64Array>;
+  scratch: number;
+  lossBuffer: number;
+  stepLoss: LiveView<Float64Array>;
+}
+
+const pad16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+export class Plan {
+  readonly offset: number;
+  readonly params: number;
+  readonly grads: number;
+  /** Floats in the parameter block, each tensor padded to a 16-byte boundary. */
+  readonly paramFloats: number;
+  readonly tensors: readonly ParamTensor[];
+  private workspaceBlock = -1;
+  private current: Workspace | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly inputSize: number,
+    readonly layers: readonly LayerSpec[],
+    readonly widths: readonly number[],
+    readonly loss: Loss,
+  ) {
+    const { arena, kernels } = runtime;
+    const layout = kernels.layout;
+    // Each tensor starts on a 16-byte boundary so the kernels' vector loads stay aligned.
+    const tensors: ParamTensor[] = [];
+    let floats = 0;
+    let denseIndex = 0;
+    layers.forEach((layer, l) => {
+      if (layer.kind !== 'dense') return;
+      denseIndex++;
+      const fanIn = l === 0 ? inputSize : widths[l - 1];
+      for (const [name, shape] of [[`W${denseIndex}`, [fanIn, layer.units]], [`b${denseIndex}`, [layer.units]]] as const) {
+        const length = shape.reduce((a, b) => a * b, 1);
+        tensors.push({ name, shape: [...shape], offset: floats * 4, length });
+        floats += Math.ceil(length / 4) * 4;
+      }
+    });
+    this.tensors = tensors;
+    this.paramFloats = floats;
+
+    const words = layout.PLAN_HEADER_WORDS + layers.length * layout.LAYER_WORDS;
+    this.offset = arena.alloc(words * 4);
+    this.params = arena.alloc(floats * 4);
+    this.grads = arena.alloc(floats * 4);
+    this.writeRecords();
+  }
+
+  /** The workspace for batches of up to `rows` rows (reallocated when it holds fewer). */
+  workspace(rows = 1): Workspace {
+    if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`rows is ${rows}: must be a positive integer`);
+    if (this.current && rows <= this.current.rows) return this.current;
+    const { arena, kernels } = this.runtime;
+    const layout = kernels.layout;
+    if (!Number.isSafeInteger(rows * Math.max(this.inputSize, ...this.widths) * 4)) {
+      throw new ShapeError(`a batch of ${rows} rows does not fit in WebAssembly memory`);
+    }
+    let bytes = 0;
+    const place = (size: number) => {
+      const at = bytes;
+      bytes += pad16(size);
+      return at;
+    };
+    const outputs = this.widths.map((width) => place(rows * width * 4));
+    const grads = this.widths.map((width) => place(rows * width * 4));
+    const classes = this.widths[this.widths.length - 1];
+    const input = place(rows * this.inputSize * 4);
+    const targets = place(rows * classes * 4);
+    const indices = place(rows * 4);
+    let packFloats = 1;
+    this.layers.forEach((layer, l) => {
+      if (layer.kind === 'dense' && l > 0) packFloats = Math.max(packFloats, this.widths[l - 1] * layer.units);
+    });
+    const pack = place(packFloats * 4);
+    const lossBuffer = place(rows * classes * 4);
+    const result = place(layout.EVAL_SLOTS * 8);
+    const scratch = place(Math.max(3, classes) * 8);
+    const loss = place(8);
+
+    // Free the old block first so the new one may reuse its memory; nothing in it is kept.
+    if (this.workspaceBlock >= 0) arena.release(this.workspaceBlock);
+    this.workspaceBlock = -1;
+    this.current = undefined;
+    const base = arena.alloc(bytes);
+    this.workspaceBlock = base;
+    const memory = arena.memory;
+    this.current = {
+      rows,
+      input: base + input,
+      targets: base + targets,
+      indices: new LiveView(memory, base + indices, rows, (b, o, n) => new Int32Array(b, o, n)),
+      result: new LiveView(memory, base + result, layout.EVAL_SLOTS, (b, o, n) => new Float64Array(b, o, n)),
+      scratch: base + scratch,
+      lossBuffer: base + lossBuffer,
+      stepLoss: new LiveView(memory, base + loss, 1, (b, o, n) => new Float64Array(b, o, n)),
+    };
+    const plan = this.words();
+    plan[layout.PLAN_MAX_ROWS] = rows;
+    plan[layout.PLAN_INPUT] = base + input;
+    plan[layout.PLAN_TARGETS] = base + targets;
+    plan[layout.PLAN_PACK] = base + pack;
+    plan[layout.PLAN_LOSS] = base + loss;
+    plan[layout.PLAN_LOSS_BUFFER] = base + lossBuffer;
+    this.layers.forEach((_, l) => {
+      const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
+      plan[record + layout.LAYER_OUTPUT] = base + outputs[l];
+      plan[record + layout.LAYER_GRAD] = base + grads[l];
+    });
+    return this.current;
+  }
+
+  /** Points the plan at an optimizer record (optimizer.ts), or back to plain SGD with 0. */
+  setOptimizer(record: number): void {
+    this.words()[this.runtime.kernels.layout.PLAN_OPTIMIZER] = record;
+  }
+
+  /** A live view of one parameter tensor (or its gradient). */
+  tensorView(tensor: ParamTensor, block: 'params' | 'grads'): LiveView<Float32Array> {
+    return f32View(this.runtime.arena.memory, this[block] + tensor.offset, tensor.length);
+  }
+
+  release(): void {
+    const { arena } = this.runtime;
+    if (this.workspaceBlock >= 0) arena.release(this.workspaceBlock);
+    arena.release(this.grads);
+    arena.release(this.params);
+    arena.release(this.offset);
+    this.workspaceBlock = -1;
+    this.current = undefined;
+  }
+
+  private words(): Int32Array {
+    const layout = this.runtime.kernels.layout;
+    return new Int32Array(this.runtime.arena.memory.buffer, this.offset, layout.PLAN_HEADER_WORDS + this.layers.length * layout.LAYER_WORDS);
+  }
+
+  private writeRecords(): void {
+    const { layout, activationCodes } = this.runtime.kernels;
+    const plan = this.words();
+    plan[layout.PLAN_LAYER_COUNT] = this.layers.length;
+    plan[layout.PLAN_PARAMS] = this.params;
+    plan[layout.PLAN_GRADS] = this.grads;
+    plan[layout.PLAN_PARAM_COUNT] = this.paramFloats;
+    plan[layout.PLAN_INPUT_SIZE] = this.inputSize;
+    plan[layout.PLAN_LOSS_KIND] = {
+      'softmax-cross-entropy': layout.LOSS_SOFTMAX_CROSS_ENTROPY,
+      'binary-cross-entropy': layout.LOSS_SIGMOID_BINARY_CROSS_ENTROPY,
+      mse: layout.LOSS_MEAN_SQUARED_ERROR,
+    }[this.loss];
+    let denseIndex = 0;
+    this.layers.forEach((layer, l) => {
+      const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
+      plan[record + layout.LAYER_IN] = l === 0 ? this.inputSize : this.widths[l - 1];
+      plan[record + layout.LAYER_OUT] = this.widths[l];
+      if (layer.kind === 'dense') {
+        const weights = this.tensors[2 * denseIndex];
+        const bias = this.tensors[2 * denseIndex + 1];
+        denseIndex++;
+        plan[record + layout.LAYER_KIND] = layout.KIND_DENSE;
+        plan[record + layout.LAYER_WEIGHTS] = this.params + weights.offset;
+        plan[record + layout.LAYER_BIAS] = this.params + bias.offset;
+        plan[record + layout.LAYER_WEIGHT_GRAD] = this.grads + weights.offset;
+        plan[record + layout.LAYER_BIAS_GRAD] = this.grads + bias.offset;
+      } else {
+        const code = activationCodes.get(layer.function);
+        if (code === undefined) throw new SimdnetError(`the kernel module has no activation '${layer.function}': rebuild it`);
+        plan[record + layout.LAYER_KIND] = layout.KIND_ACTIVATION;
+        plan[record + layout.LAYER_FUNCTION] = code;
+      }
+    });
+  }
+}
