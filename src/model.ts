@@ -10,6 +10,8 @@ import { ModelFormatError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
+import type { Network } from './network.js';
+import { assignOrFail } from './torch.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
 import type { OptimizerOptions } from './optimizer.js';
 import type { Runtime } from './runtime.js';
@@ -22,7 +24,7 @@ export interface Architecture {
   activations: Activation[];
 }
 
-export function namedTensors(net: MLP): NamedTensor[] {
+export function namedTensors(net: Network): NamedTensor[] {
   return net.paramNames.map((name) => ({ name, shape: net.paramShape(name), data: net.params[name].slice() }));
 }
 
@@ -101,9 +103,13 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   return { architecture: { sizes: sizes as number[], activations: activations as Activation[] }, tensors, optimizer, progress };
 }
 
-/** Copies named tensors into the network, checking that every parameter is there with its shape. */
-export function assignTensors(net: MLP, tensors: NamedTensor[], source: string): void {
+/**
+ * Copies named tensors into the network, all or nothing: every parameter must be there with its
+ * shape and finite values, and nothing else may be, before anything is written.
+ */
+export function assignTensors(net: Network, tensors: NamedTensor[], source: string): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));
+  const values: Record<string, Float32Array> = {};
   for (const name of net.paramNames) {
     const tensor = byName.get(name);
     const shape = net.paramShape(name);
@@ -111,10 +117,11 @@ export function assignTensors(net: MLP, tensors: NamedTensor[], source: string):
     if (tensor.shape.join(',') !== shape.join(',')) {
       throw new ModelFormatError(`${source}: ${name} has shape [${tensor.shape}], the network needs [${shape}]`);
     }
-    net.params[name] = tensor.data;
+    values[name] = tensor.data;
   }
   const extra = tensors.filter((t) => !net.paramNames.includes(t.name)).map((t) => t.name);
   if (extra.length) throw new ModelFormatError(`${source}: tensors the network does not have: ${extra.join(', ')}`);
+  assignOrFail(net, values, source);
 }
 
 /** The network a model file describes, with its optimizer state restored; and the saved progress. */
@@ -136,13 +143,13 @@ export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source 
 }
 
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */
-export function savetxtFiles(net: MLP): Record<string, string> {
+export function savetxtFiles(net: Network): Record<string, string> {
   const files: Record<string, string> = {};
   for (const tensor of namedTensors(net)) files[`${tensor.name}.txt`] = formatSavetxt(tensor);
   return files;
 }
 
-export function assignSavetxtFiles(net: MLP, files: Record<string, string>, source: string): void {
+export function assignSavetxtFiles(net: Network, files: Record<string, string>, source: string): void {
   const tensors = net.paramNames.map((name) => {
     const text = files[`${name}.txt`];
     if (text === undefined) throw new ModelFormatError(`${source}: missing ${name}.txt`);

@@ -43,7 +43,7 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
   it('loss and every gradient', () => {
     const net = referenceNet();
     expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
-    for (const t of toTorchLayout(net.sizes, net.gradient(x, y))) {
+    for (const t of toTorchLayout(net, net.gradient(x, y))) {
       expect(relativeError(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
     }
     net.dispose();
