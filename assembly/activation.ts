@@ -12,6 +12,10 @@ export const ACTIVATION_IDENTITY: i32 = 0;
 export const ACTIVATION_SIGMOID: i32 = 1;
 export const ACTIVATION_RELU: i32 = 2;
 export const ACTIVATION_TANH: i32 = 3;
+export const ACTIVATION_LEAKY_RELU: i32 = 4;
+
+// PyTorch's nn.LeakyReLU default negative_slope.
+const LEAKY_SLOPE: f32 = 0.01;
 
 // Beyond ±80 sigmoid is 1 or below 2e-35; clamping there keeps 1/(1+e^-a) out of the
 // denormal range, where x86 arithmetic is ~100x slower.
@@ -73,6 +77,37 @@ export function reluBackward(dx: usize, dy: usize, h: usize, count: i32): void {
   }
 }
 
+export function leakyReluForward(y: usize, x: usize, count: i32): void {
+  const end = x + (<usize>count << 2);
+  const vectorEnd = x + (<usize>(count & ~3) << 2);
+  const zero = f32x4.splat(0), slope = f32x4.splat(LEAKY_SLOPE);
+  let p = x, q = y;
+  for (; p < vectorEnd; p += 16, q += 16) {
+    const v = v128.load(p);
+    v128.store(q, v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, zero)));
+  }
+  for (; p < end; p += 4, q += 4) {
+    const v = load<f32>(p);
+    store<f32>(q, v > 0 ? v : v * LEAKY_SLOPE);
+  }
+}
+
+/** dx = dy · (h > 0 ? 1 : slope): h > 0 exactly where x > 0. */
+export function leakyReluBackward(dx: usize, dy: usize, h: usize, count: i32): void {
+  const end = dy + (<usize>count << 2);
+  const vectorEnd = dy + (<usize>(count & ~3) << 2);
+  const zero = f32x4.splat(0), slope = f32x4.splat(LEAKY_SLOPE);
+  let g = dy, hp = h, out = dx;
+  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
+    const gv = v128.load(g);
+    v128.store(out, v128.bitselect(gv, f32x4.mul(gv, slope), f32x4.gt(v128.load(hp), zero)));
+  }
+  for (; g < end; g += 4, hp += 4, out += 4) {
+    const gv = load<f32>(g);
+    store<f32>(out, load<f32>(hp) > 0 ? gv : gv * LEAKY_SLOPE);
+  }
+}
+
 // tanh: for |x| < 0.625 Cephes' odd polynomial x + x³·P(x²), which keeps full relative
 // precision near 0 where 1 − 2/(e^2x + 1) would cancel; beyond, 1 − 2/(e^{2|x|} + 1) with the
 // sign restored. Both computed for all four lanes and blended.
@@ -124,6 +159,7 @@ export function activationForward(kind: i32, y: usize, x: usize, count: i32): vo
   if (kind == ACTIVATION_SIGMOID) sigmoidForward(y, x, count);
   else if (kind == ACTIVATION_RELU) reluForward(y, x, count);
   else if (kind == ACTIVATION_TANH) tanhForward(y, x, count);
+  else if (kind == ACTIVATION_LEAKY_RELU) leakyReluForward(y, x, count);
   else memory.copy(y, x, <usize>count << 2);
 }
 
@@ -131,6 +167,7 @@ export function activationBackward(kind: i32, dx: usize, dy: usize, h: usize, co
   if (kind == ACTIVATION_SIGMOID) sigmoidBackward(dx, dy, h, count);
   else if (kind == ACTIVATION_RELU) reluBackward(dx, dy, h, count);
   else if (kind == ACTIVATION_TANH) tanhBackward(dx, dy, h, count);
+  else if (kind == ACTIVATION_LEAKY_RELU) leakyReluBackward(dx, dy, h, count);
   else memory.copy(dx, dy, <usize>count << 2);
 }
 
@@ -139,5 +176,6 @@ export function activationF64(kind: i32, z: f64): f64 {
   if (kind == ACTIVATION_SIGMOID) return 1 / (1 + Math.exp(-z));
   if (kind == ACTIVATION_RELU) return z > 0 ? z : 0;
   if (kind == ACTIVATION_TANH) return Math.tanh(z);
+  if (kind == ACTIVATION_LEAKY_RELU) return z > 0 ? z : z * <f64>LEAKY_SLOPE;
   return z;
 }

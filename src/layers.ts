@@ -6,8 +6,8 @@
 import { ValueError } from './errors.js';
 
 /** Element-wise activations, each implemented in assembly/activation.ts as ACTIVATION_<NAME>. */
-export type Activation = 'sigmoid' | 'relu' | 'tanh';
-export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
+export type Activation = 'sigmoid' | 'relu' | 'tanh' | 'leaky-relu';
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh', 'leaky-relu'];
 
 export interface DenseLayer {
   kind: 'dense';
@@ -45,6 +45,8 @@ export function activation(name: Activation): ActivationLayer {
 export const sigmoid = (): ActivationLayer => activation('sigmoid');
 export const relu = (): ActivationLayer => activation('relu');
 export const tanh = (): ActivationLayer => activation('tanh');
+/** max(x, 0.01·x), as nn.LeakyReLU() */
+export const leakyRelu = (): ActivationLayer => activation('leaky-relu');
 
 /** Checks a declared network; returns each layer's output width. */
 export function layerWidths(input: number, layers: readonly LayerSpec[], loss: Loss): number[] {
