@@ -237,9 +237,15 @@ async function runTrain(options: CliOptions): Promise<void> {
   let net: MLP;
   let resume: TrainProgress | undefined;
   if (options.resume) {
-    ({ net, progress: resume } = checkpointFromBytes(runtime, await readFile(options.resume).catch(() => {
+    const checkpoint = checkpointFromBytes(runtime, await readFile(options.resume).catch(() => {
       throw new UsageError(`--resume: cannot read ${options.resume}`);
-    }), options.resume));
+    }), options.resume);
+    resume = checkpoint.progress;
+    if (!(checkpoint.net instanceof MLP)) {
+      checkpoint.net.dispose();
+      throw new UsageError(`--resume: ${options.resume} holds a network the MNIST flags cannot describe`);
+    }
+    net = checkpoint.net;
     const described = `${options.sizes.join('-')} ${activations.join('/')}`;
     const saved = `${net.sizes.join('-')} ${net.activations.join('/')}`;
     if (described !== saved || !resume) {

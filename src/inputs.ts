@@ -11,6 +11,22 @@ import type { Loss } from './layers.js';
 export type Targets = Uint8Array | Int32Array | Uint16Array | number[] | Float32Array | Float64Array;
 
 /**
+ * How many values of `t` belong to one row under this loss (1 for class indices, outputs for
+ * one-hot or real-valued rows); a ShapeError when `t` is not a whole number of rows.
+ */
+export function targetsPerRow(t: Targets, rows: number, outputs: number, loss: Loss): number {
+  const oneHot = t instanceof Float32Array || t instanceof Float64Array;
+  const perRow = loss === 'softmax-cross-entropy' && !oneHot ? 1 : outputs;
+  if (t.length === rows * perRow) return perRow;
+  if (loss !== 'softmax-cross-entropy') {
+    throw new ShapeError(`${t.length} target values for ${rows} rows of ${outputs} outputs: ${loss} needs rows×outputs values`);
+  }
+  throw new ShapeError(oneHot
+    ? `one-hot targets have ${t.length} values, expected rows×classes = ${rows}×${outputs}`
+    : `${t.length} labels for ${rows} input rows`);
+}
+
+/**
  * Writes targets as the loss head reads them at `offset` of `buffer`: i32 class indices for
  * softmax cross-entropy, f32 rows [rows×outputs] otherwise (checked finite; in [0, 1] for BCE).
  */
@@ -19,9 +35,7 @@ export function writeTargets(t: Targets, rows: number, outputs: number, loss: Lo
     labelsToIndices(t, rows, outputs, new Int32Array(buffer, offset, rows));
     return;
   }
-  if (t.length !== rows * outputs) {
-    throw new ShapeError(`${t.length} target values for ${rows} rows of ${outputs} outputs: ${loss} needs rows×outputs values`);
-  }
+  targetsPerRow(t, rows, outputs, loss);
   for (let i = 0; i < t.length; i++) {
     const v = t[i];
     if (!Number.isFinite(v) || (loss === 'binary-cross-entropy' && !(v >= 0 && v <= 1))) {

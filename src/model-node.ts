@@ -7,32 +7,32 @@ import { ModelFormatError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { assignSavetxtFiles, checkpointFromBytes, encodeModel, modelFromBytes, savetxtFiles } from './model.js';
 import type { TrainProgress } from './train.js';
-import type { MLP } from './mlp.js';
+import type { Network } from './network.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
 
 /** Writes the model (and optimizer state; and training progress, if given) to one file. */
-export async function saveModel(net: MLP, path: string, progress?: TrainProgress): Promise<void> {
+export async function saveModel(net: Network, path: string, progress?: TrainProgress): Promise<void> {
   await writeFileAtomic(path, encodeModel(net, progress));
 }
 
-export async function loadModel(path: string, runtime?: Runtime): Promise<MLP> {
+export async function loadModel(path: string, runtime?: Runtime): Promise<Network> {
   return modelFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
 }
 
 /** The network with its optimizer state, and the progress to pass as train({ resume }). */
-export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{ net: MLP; progress?: TrainProgress }> {
+export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{ net: Network; progress?: TrainProgress }> {
   return checkpointFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
 }
 
-/** Writes W1.txt, b1.txt, … into `dir`, as the references' np.savetxt calls do. */
-export async function saveParamsText(net: MLP, dir: string): Promise<string[]> {
+/** Writes W1.txt, b1.txt, … into `dir`, as the tutorials' np.savetxt calls do. */
+export async function saveParamsText(net: Network, dir: string): Promise<string[]> {
   const files = savetxtFiles(net);
   for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(dir, name), text);
   return Object.keys(files).map((name) => join(dir, name));
 }
 
 /** Reads W1.txt, b1.txt, … (np.savetxt's format) from `dir` into the network. */
-export async function loadParamsText(net: MLP, dir: string): Promise<void> {
+export async function loadParamsText(net: Network, dir: string): Promise<void> {
   const files: Record<string, string> = {};
   for (const name of net.paramNames) {
     files[`${name}.txt`] = new TextDecoder().decode(await readExisting(join(dir, `${name}.txt`)));

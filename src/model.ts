@@ -2,26 +2,44 @@
 //
 // model.safetensors  the documented binary format (README): safetensors with tensors named
 //                    W1, b1, W2, b2, … in simdnet's layout (W [in×out]), F32 little-endian, and
-//                    metadata { format: "simdnet-mlp", sizes: "[784,100,10]",
-//                    activations: '["sigmoid"]', crc32 } so the file alone rebuilds the network.
-// W1.txt, b1.txt …   the references' np.savetxt text files, one per tensor, which numpy reads
+//                    metadata { format, network: '{"input":784,"layers":[…],"loss":…}', crc32 }
+//                    so the file alone rebuilds the network. An MLP is written with format
+//                    "simdnet-mlp" and also its sizes and activations, as earlier releases read
+//                    it; any other network with format "simdnet-network".
+// W1.txt, b1.txt …   the tutorials' np.savetxt text files, one per tensor, which numpy reads
 //                    back with np.loadtxt.
-import { ModelFormatError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
+import { ModelFormatError, SimdnetError } from './errors.js';
+import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
-import type { Network } from './network.js';
-import { assignOrFail } from './torch.js';
-import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
-import type { OptimizerOptions } from './optimizer.js';
+import { ACTIVATIONS, layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
+import { MLP } from './mlp.js';
+import { Network } from './network.js';
+import { resolveOptimizer, type OptimizerOptions } from './optimizer.js';
 import type { Runtime } from './runtime.js';
+import { assignOrFail } from './torch.js';
 import type { TrainProgress } from './train.js';
 
 export const MODEL_FORMAT = 'simdnet-mlp';
+export const NETWORK_FORMAT = 'simdnet-network';
+// The data section's CRC (safetensors.ts) does not cover the metadata, where the architecture
+// lives: this one does, so an edited description is refused instead of loading another network.
+const METADATA_CHECKSUM_KEY = 'metadata_crc32';
 
-export interface Architecture {
-  sizes: number[];
-  activations: Activation[];
+function metadataChecksum(metadata: Record<string, string>): string {
+  const entries = Object.keys(metadata).filter((key) => key !== METADATA_CHECKSUM_KEY).sort().map((key) => [key, metadata[key]]);
+  return checksumText(new TextEncoder().encode(JSON.stringify(entries)));
+}
+
+/** What a model file says the network is. */
+export interface NetworkDescription {
+  input: number;
+  layers: LayerSpec[];
+  loss: Loss;
+}
+
+export function describeNetwork(net: Network): NetworkDescription {
+  return { input: net.inputSize, layers: net.layerSpecs.map((layer) => ({ ...layer })), loss: net.lossKind };
 }
 
 export function namedTensors(net: Network): NamedTensor[] {
@@ -31,15 +49,18 @@ export function namedTensors(net: Network): NamedTensor[] {
 /**
  * The model file: parameters and architecture, plus, when the network has an optimizer, its
  * settings, step count and state tensors (optimizer.state1/2), and, when given, the training
- * progress (training.order holds a shuffled-epoch permutation), so a run can resume exactly.
+ * progress (training.order, I32, holds a shuffled-epoch permutation), so a run can resume exactly.
  */
-export function encodeModel(net: MLP, progress?: TrainProgress): Uint8Array {
+export function encodeModel(net: Network, progress?: TrainProgress): Uint8Array {
   const tensors = namedTensors(net);
   const metadata: Record<string, string> = {
-    format: MODEL_FORMAT,
-    sizes: JSON.stringify(net.sizes),
-    activations: JSON.stringify(net.activations),
+    format: net instanceof MLP ? MODEL_FORMAT : NETWORK_FORMAT,
+    network: JSON.stringify(describeNetwork(net)),
   };
+  if (net instanceof MLP) {
+    metadata.sizes = JSON.stringify(net.sizes);
+    metadata.activations = JSON.stringify(net.activations);
+  }
   const optimizer = net.optimizerState();
   if (optimizer) {
     metadata.optimizer = JSON.stringify(optimizer.options);
@@ -47,60 +68,146 @@ export function encodeModel(net: MLP, progress?: TrainProgress): Uint8Array {
     optimizer.state.forEach((data, i) => tensors.push({ name: `optimizer.state${i + 1}`, shape: [data.length], data }));
   }
   if (progress) {
+    // NaN (no spare normal) does not survive JSON: it is written as null, which fromState reads.
     metadata.training = JSON.stringify({ iterations: progress.iterations, random: progress.random });
-    if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Float32Array.from(progress.order) });
+    if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Int32Array.from(progress.order) });
   }
+  metadata[METADATA_CHECKSUM_KEY] = metadataChecksum(metadata);
   return encodeSafetensors(tensors, metadata);
 }
 
 export interface DecodedModel {
-  architecture: Architecture;
+  description: NetworkDescription;
+  /** The MLP form (sizes, activations) when the file holds one, so it loads as an MLP. */
+  mlp?: { sizes: number[]; activations: Activation[] };
   tensors: NamedTensor[];
   optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
   progress?: TrainProgress;
 }
 
-/** What a model file holds, checked before any network is built. */
+/** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
+function parameterShapes(description: NetworkDescription): Map<string, number[]> {
+  const widths = layerWidths(description.input, description.layers, description.loss);
+  const shapes = new Map<string, number[]>();
+  let dense = 0;
+  description.layers.forEach((layer, l) => {
+    if (layer.kind !== 'dense') return;
+    dense++;
+    shapes.set(`W${dense}`, [l === 0 ? description.input : widths[l - 1], layer.units]);
+    shapes.set(`b${dense}`, [layer.units]);
+  });
+  return shapes;
+}
+
+/**
+ * What a model file holds, every part of it checked before any network is built or any memory
+ * allocated: the description is a valid network, the tensors are exactly its parameters with
+ * their shapes, the optimizer settings are valid, its state has the parameter block's length,
+ * the progress is well-formed.
+ */
 export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedModel {
   const decoded = decodeSafetensors(bytes, source);
   const { metadata } = decoded;
+  const fail = (problem: string): never => {
+    throw new ModelFormatError(`${source}: ${problem}`);
+  };
+  const json = (key: string): unknown => {
+    try {
+      return JSON.parse(metadata[key]);
+    } catch {
+      return fail(`metadata ${key} is not valid JSON`);
+    }
+  };
   const take = (name: string) => {
     const index = decoded.tensors.findIndex((t) => t.name === name);
     return index < 0 ? undefined : decoded.tensors.splice(index, 1)[0];
   };
+  // Files of earlier releases carry no metadata checksum; every file this one writes does.
+  if (metadata[METADATA_CHECKSUM_KEY] !== undefined && metadata[METADATA_CHECKSUM_KEY] !== metadataChecksum(metadata)) {
+    fail('metadata checksum mismatch: the metadata was edited or is corrupt');
+  }
+  if (metadata.format !== MODEL_FORMAT && metadata.format !== NETWORK_FORMAT) {
+    fail(`metadata format is '${metadata.format}', expected '${MODEL_FORMAT}' or '${NETWORK_FORMAT}'`);
+  }
+
+  let mlp: DecodedModel['mlp'];
+  if (metadata.sizes !== undefined || metadata.activations !== undefined) {
+    const sizes = json('sizes');
+    const activations = json('activations');
+    const isSizes = Array.isArray(sizes) && sizes.length >= 2 && sizes.every((s) => Number.isInteger(s) && s > 0);
+    const isActivations = Array.isArray(activations) && activations.every((a) => ACTIVATIONS.includes(a));
+    if (!isSizes || !isActivations || (activations as unknown[]).length !== (sizes as unknown[]).length - 2) {
+      fail(`metadata does not describe a network (sizes ${metadata.sizes}, activations ${metadata.activations})`);
+    }
+    mlp = { sizes: sizes as number[], activations: activations as Activation[] };
+  }
+  let description: NetworkDescription;
+  if (metadata.network !== undefined) {
+    const network = json('network') as NetworkDescription;
+    description = { input: network?.input, layers: network?.layers, loss: network?.loss };
+  } else if (mlp) {
+    description = { input: mlp.sizes[0], layers: mlpLayers(mlp.sizes, mlp.activations), loss: 'softmax-cross-entropy' };
+  } else {
+    return fail('metadata has no network description');
+  }
+  let shapes: Map<string, number[]>;
+  try {
+    shapes = parameterShapes(description);
+  } catch (error) {
+    return fail(`metadata network does not describe a network: ${(error as Error).message}`);
+  }
+  if (mlp && JSON.stringify(description) !== JSON.stringify({ input: mlp.sizes[0], layers: mlpLayers(mlp.sizes, mlp.activations), loss: 'softmax-cross-entropy' })) {
+    fail('metadata sizes/activations and network describe different networks');
+  }
+  const paramFloats = [...shapes.values()].reduce((sum, shape) => sum + Math.ceil(shape.reduce((a, b) => a * b, 1) / 4) * 4, 0);
+
   let optimizer: DecodedModel['optimizer'];
+  if (metadata.optimizer !== undefined) {
+    let options: OptimizerOptions;
+    try {
+      options = resolveOptimizer(json('optimizer') as OptimizerOptions);
+    } catch (error) {
+      return fail(`metadata optimizer: ${(error as Error).message}`);
+    }
+    const step = Number(metadata.optimizer_step);
+    if (!Number.isSafeInteger(step) || step < 0) fail(`metadata optimizer_step is '${metadata.optimizer_step}': must be an integer >= 0`);
+    const state = [take('optimizer.state1'), take('optimizer.state2')].filter((t) => t).map((t) => t!);
+    const buffers = options.type === 'sgd' ? 1 : 2;
+    if (state.length !== buffers || state.some((t) => !(t.data instanceof Float32Array) || t.data.length !== paramFloats)) {
+      fail(`optimizer state must be ${buffers} F32 tensor(s) of ${paramFloats} values for ${options.type} on this network`);
+    }
+    optimizer = { options, step, state: state.map((t) => t.data as Float32Array) };
+  }
   let progress: TrainProgress | undefined;
-  try {
-    if (metadata.optimizer) {
-      const state = [take('optimizer.state1'), take('optimizer.state2')].filter((t) => t).map((t) => t!.data);
-      optimizer = { options: JSON.parse(metadata.optimizer), step: Number(metadata.optimizer_step), state };
+  if (metadata.training !== undefined) {
+    const training = json('training') as { iterations?: unknown; random?: unknown };
+    if (!Number.isSafeInteger(training?.iterations) || (training.iterations as number) < 0 || !Array.isArray(training.random)) {
+      fail('metadata training must hold an integer iterations >= 0 and the random state');
     }
-    if (metadata.training) {
-      const training = JSON.parse(metadata.training);
-      const order = take('training.order');
-      progress = { iterations: training.iterations, random: training.random, order: order && Int32Array.from(order.data) };
-    }
-  } catch {
-    throw new ModelFormatError(`${source}: optimizer or training metadata is not valid JSON`);
+    const order = take('training.order');
+    if (order && !(order.data instanceof Int32Array)) fail('training.order must be an I32 tensor');
+    progress = { iterations: training.iterations as number, random: training.random as number[], order: order?.data as Int32Array | undefined };
   }
+
   const tensors = decoded.tensors;
-  if (metadata.format !== MODEL_FORMAT) {
-    throw new ModelFormatError(`${source}: metadata format is '${metadata.format}', expected '${MODEL_FORMAT}'`);
+  for (const [name, shape] of shapes) {
+    const tensor = tensors.find((t) => t.name === name);
+    if (!tensor) fail(`no tensor '${name}'`);
+    if (tensor!.shape.join(',') !== shape.join(',')) fail(`${name} has shape [${tensor!.shape}], the network needs [${shape}]`);
+    if (!(tensor!.data instanceof Float32Array)) fail(`${name} must be F32`);
   }
-  let sizes: unknown;
-  let activations: unknown;
-  try {
-    sizes = JSON.parse(metadata.sizes);
-    activations = JSON.parse(metadata.activations);
-  } catch {
-    throw new ModelFormatError(`${source}: metadata sizes/activations are not JSON`);
+  const extra = tensors.filter((t) => !shapes.has(t.name)).map((t) => t.name);
+  if (extra.length) fail(`tensors the network does not have: ${extra.join(', ')}`);
+  return { description, mlp, tensors, optimizer, progress };
+}
+
+function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  for (let l = 1; l < sizes.length; l++) {
+    layers.push({ kind: 'dense', units: sizes[l] });
+    if (l < sizes.length - 1) layers.push({ kind: 'activation', function: activations[l - 1] });
   }
-  const isSizes = Array.isArray(sizes) && sizes.length >= 2 && sizes.every((s) => Number.isInteger(s) && s > 0);
-  const isActivations = Array.isArray(activations) && activations.every((a) => ACTIVATIONS.includes(a));
-  if (!isSizes || !isActivations || (activations as unknown[]).length !== (sizes as unknown[]).length - 2) {
-    throw new ModelFormatError(`${source}: metadata does not describe a network (sizes ${metadata.sizes}, activations ${metadata.activations})`);
-  }
-  return { architecture: { sizes: sizes as number[], activations: activations as Activation[] }, tensors, optimizer, progress };
+  return layers;
 }
 
 /**
@@ -109,7 +216,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
  */
 export function assignTensors(net: Network, tensors: NamedTensor[], source: string): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const values: Record<string, Float32Array> = {};
+  const values: Record<string, ArrayLike<number>> = {};
   for (const name of net.paramNames) {
     const tensor = byName.get(name);
     const shape = net.paramShape(name);
@@ -124,20 +231,23 @@ export function assignTensors(net: Network, tensors: NamedTensor[], source: stri
   assignOrFail(net, values, source);
 }
 
-/** The network a model file describes, with its optimizer state restored; and the saved progress. */
-export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): MLP {
+/** The network a model file describes, with its optimizer state restored. */
+export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): Network {
   return checkpointFromBytes(runtime, bytes, source).net;
 }
 
-export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): { net: MLP; progress?: TrainProgress } {
-  const { architecture, tensors, optimizer, progress } = decodeModel(bytes, source);
-  const net = new MLP(runtime, { sizes: architecture.sizes, activation: architecture.activations });
+/** The network (an MLP when the file holds one) with its optimizer state, and the saved progress. */
+export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): { net: Network; progress?: TrainProgress } {
+  const { description, mlp, tensors, optimizer, progress } = decodeModel(bytes, source);
+  const net = mlp
+    ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
+    : new Network(runtime, description);
   try {
     assignTensors(net, tensors, source);
     if (optimizer) net.restoreOptimizerState(optimizer);
   } catch (error) {
     net.dispose();
-    throw error instanceof ModelFormatError ? error : new ModelFormatError(`${source}: ${(error as Error).message}`);
+    throw error instanceof SimdnetError && !(error.constructor === SimdnetError) ? new ModelFormatError(`${source}: ${error.message}`) : error;
   }
   return { net, progress };
 }

@@ -3,7 +3,7 @@
 // plan's (plan.ts), the optimizer's memory its record's (optimizer.ts), and every batch reaches
 // wasm the same way: copied into the plan's INPUT and TARGETS buffers, or already resident.
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
-import { checkInputs, writeTargets, type Targets } from './inputs.js';
+import { checkInputs, targetsPerRow, writeTargets, type Targets } from './inputs.js';
 import { layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
 import { OptimizerRecord, resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
 import { Plan, type ParamTensor } from './plan.js';
@@ -178,22 +178,29 @@ export class Network {
     return accuracy;
   }
 
-  /** Loss and metrics in one forward pass, in blocks inside wasm. */
+  /**
+   * Loss and metrics in one forward pass. The batch goes through the workspace in blocks of its
+   * rows, so evaluating allocates nothing in linear memory: views such as params.W1 stay valid
+   * across it (a closure over net.loss can be differentiated numerically).
+   */
   evaluate(x: Float32Array, t: Targets): Evaluation {
+    const plan = this.plan;
     const rows = checkInputs(x, this.inputSize);
-    const { arena } = this.runtime;
-    const targetFloats = this.lossKind === 'softmax-cross-entropy' ? rows : rows * this.outputSize;
-    const inputs = arena.alloc(x.length * 4);
-    const targets = arena.alloc(targetFloats * 4);
-    try {
-      // Views made after both allocations: an allocation may grow (and detach) the memory.
-      new Float32Array(this.memory.buffer, inputs, x.length).set(x);
-      writeTargets(t, rows, this.outputSize, this.lossKind, this.memory.buffer, targets);
-      return this.evaluateResident(inputs, targets, rows);
-    } finally {
-      arena.release(targets);
-      arena.release(inputs);
+    const { exports, layout } = this.runtime.kernels;
+    const perRow = targetsPerRow(t, rows, this.outputSize, this.lossKind);
+    const workspace = plan.workspace();
+    const sums = new Float64Array(layout.EVAL_SLOTS);
+    for (let start = 0; start < rows; start += workspace.rows) {
+      const count = Math.min(workspace.rows, rows - start);
+      const buffer = this.memory.buffer;
+      new Float32Array(buffer, workspace.input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      writeTargets(t.slice(start * perRow, (start + count) * perRow), count, this.outputSize, this.lossKind, buffer, workspace.targets);
+      exports.evaluate(plan.offset, workspace.input, workspace.targets, count, workspace.result.offset, workspace.scratch);
+      // The same f64 additions, block by block, as one evaluate() call over resident rows.
+      const block = workspace.result.array;
+      for (let i = 0; i < sums.length; i++) sums[i] += block[i];
     }
+    return this.metrics(sums, rows);
   }
 
   /**
@@ -202,22 +209,9 @@ export class Network {
    */
   evaluateResident(inputs: number, targets: number, rows: number): Evaluation {
     const plan = this.plan;
-    const { exports, layout } = this.runtime.kernels;
     const workspace = plan.workspace();
-    exports.evaluate(plan.offset, inputs, targets, rows, workspace.result.offset, workspace.scratch);
-    const sums = workspace.result.array;
-    const elements = this.lossKind === 'softmax-cross-entropy' ? rows : rows * this.outputSize;
-    const loss = sums[layout.EVAL_LOSS_SUM] / elements;
-    if (this.lossKind !== 'mse') {
-      const correct = sums[layout.EVAL_CORRECT];
-      return { loss, accuracy: correct / elements, correct, count: rows };
-    }
-    const mean = sums[layout.EVAL_TARGET_SUM] / elements;
-    const totalSquares = sums[layout.EVAL_TARGET_SQUARES] - elements * mean * mean;
-    return {
-      loss, count: rows, mse: loss, mae: sums[layout.EVAL_ABSOLUTE_ERROR] / elements,
-      r2: totalSquares > 0 ? 1 - sums[layout.EVAL_LOSS_SUM] / totalSquares : NaN,
-    };
+    this.runtime.kernels.exports.evaluate(plan.offset, inputs, targets, rows, workspace.result.offset, workspace.scratch);
+    return this.metrics(workspace.result.array, rows);
   }
 
   /** Backprop gradients of the mean loss, as fresh arrays named like params. */
@@ -376,6 +370,23 @@ export class Network {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /** The metrics from evaluate()'s sums (assembly/layout.ts EVAL_*). */
+  private metrics(sums: Float64Array, rows: number): Evaluation {
+    const { layout } = this.runtime.kernels;
+    const elements = this.lossKind === 'softmax-cross-entropy' ? rows : rows * this.outputSize;
+    const loss = sums[layout.EVAL_LOSS_SUM] / elements;
+    if (this.lossKind !== 'mse') {
+      const correct = sums[layout.EVAL_CORRECT];
+      return { loss, accuracy: correct / elements, correct, count: rows };
+    }
+    const mean = sums[layout.EVAL_TARGET_SUM] / elements;
+    const totalSquares = sums[layout.EVAL_TARGET_SQUARES] - elements * mean * mean;
+    return {
+      loss, count: rows, mse: loss, mae: sums[layout.EVAL_ABSOLUTE_ERROR] / elements,
+      r2: totalSquares > 0 ? 1 - sums[layout.EVAL_LOSS_SUM] / totalSquares : NaN,
+    };
+  }
 
   /** The plan, or a SimdnetError once the network is disposed: every entry point goes through here. */
   private get plan(): Plan {

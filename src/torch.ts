@@ -46,7 +46,7 @@ export function toTorchLayout(net: Network, tensors: Record<string, Float32Array
 export function assignTorchStateDict(net: Network, tensors: NamedTensor[], source = 'state_dict'): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const expected = new Set<string>();
-  const values: Record<string, Float32Array> = {};
+  const values: Record<string, ArrayLike<number>> = {};
   for (const { index, weights, bias: biasName, inSize, outSize } of linearModules(net)) {
     const weightName = `${index}.weight`;
     const torchBias = `${index}.bias`;

@@ -3,9 +3,11 @@
 // hostile resume points.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError, ValueError } from '../src/errors.js';
-import { encodeSafetensors } from '../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
+import { dense, tanh } from '../src/layers.js';
+import { Network } from '../src/network.js';
 import { MLP } from '../src/mlp.js';
-import { assignSavetxtFiles, savetxtFiles } from '../src/model.js';
+import { assignSavetxtFiles, checkpointFromBytes, encodeModel, modelFromBytes, savetxtFiles } from '../src/model.js';
 import { Random } from '../src/random.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, torchStateDict } from '../src/torch.js';
@@ -164,5 +166,71 @@ describe('resume points are validated before training (C)', () => {
     bad[0][0] = NaN;
     expect(() => net.restoreOptimizerState({ ...saved, state: bad })).toThrow(/state 1\[0\] is NaN/);
     expect(net.optimizerState()!.options.type).toBe('adam');
+  });
+});
+
+describe('model files are checked before anything is built (D, T, C)', () => {
+  /** The file with its metadata changed by `edit`, re-encoded with fresh data checksums. */
+  function edited(bytes: Uint8Array, edit: (metadata: Record<string, string>) => void, keepChecksum = true): Uint8Array {
+    const { tensors, metadata } = decodeSafetensors(bytes, 'm');
+    const crc = metadata.metadata_crc32;
+    edit(metadata);
+    if (!keepChecksum) delete metadata.metadata_crc32;
+    else metadata.metadata_crc32 = crc;
+    return encodeSafetensors(tensors, metadata);
+  }
+
+  it('a metadata edit (another activation) is refused by the metadata checksum', async () => {
+    const net = newNet(await fresh());
+    const bytes = edited(encodeModel(net), (m) => (m.activations = '["relu"]'));
+    expect(() => modelFromBytes(net.runtime, bytes)).toThrow(/metadata checksum mismatch/);
+  });
+
+  it('a description of a huge network with small tensors allocates nothing before failing', async () => {
+    const runtime = await fresh();
+    const net = newNet(runtime);
+    const bytes = edited(encodeModel(net), (m) => {
+      m.sizes = '[784,200000,10]';
+      m.activations = '["tanh"]';
+      m.network = JSON.stringify({ input: 784, layers: [{ kind: 'dense', units: 200000 }, { kind: 'activation', function: 'tanh' }, { kind: 'dense', units: 10 }], loss: 'softmax-cross-entropy' });
+    }, false);
+    const before = runtime.arena.memory.buffer.byteLength;
+    const allocated = runtime.arena.allocatedBytes;
+    expect(() => modelFromBytes(runtime, bytes)).toThrow(/W1 has shape \[8,12\], the network needs \[784,200000\]/);
+    expect(runtime.arena.memory.buffer.byteLength).toBe(before);
+    expect(runtime.arena.allocatedBytes).toBe(allocated);
+  });
+
+  it.each([
+    ['an optimizer_step of -1', (m: Record<string, string>) => (m.optimizer_step = '-1'), /optimizer_step is '-1'/],
+    ['an optimizer_step of NaN', (m: Record<string, string>) => (m.optimizer_step = 'NaN'), /optimizer_step is 'NaN'/],
+    ['an unknown optimizer', (m: Record<string, string>) => (m.optimizer = '{"type":"lion"}'), /metadata optimizer: unknown optimizer 'lion'/],
+    ['a training entry without iterations', (m: Record<string, string>) => (m.training = '{"random":[1,2,3,4]}'), /metadata training/],
+  ])('%s is a ModelFormatError', async (_, edit, message) => {
+    const runtime = await fresh();
+    const net = newNet(runtime);
+    net.useOptimizer({ type: 'adam' });
+    const bytes = edited(encodeModel(net, { iterations: 3, random: new Random(1).getState() }), edit, false);
+    expect(() => checkpointFromBytes(runtime, bytes)).toThrow(ModelFormatError);
+    expect(() => checkpointFromBytes(runtime, bytes)).toThrow(message);
+  });
+
+  it('the shuffled order is stored as I32 and comes back exactly', async () => {
+    const runtime = await fresh();
+    const net = newNet(runtime);
+    const order = Int32Array.from({ length: 300 }, (_, i) => 299 - i);
+    const { tensors } = decodeSafetensors(encodeModel(net, { iterations: 0, random: new Random(1).getState(), order }), 'm');
+    expect(tensors.find((t) => t.name === 'training.order')!.data).toBeInstanceOf(Int32Array);
+    expect(checkpointFromBytes(runtime, encodeModel(net, { iterations: 0, random: new Random(1).getState(), order })).progress!.order).toEqual(order);
+  });
+
+  it('a general network (mse head) round-trips through its file', async () => {
+    const runtime = await fresh();
+    const net = new Network(runtime, { input: 3, layers: [dense(4), tanh(), dense(2)], loss: 'mse', init: 'xavier' });
+    const back = modelFromBytes(runtime, encodeModel(net));
+    expect(back).not.toBeInstanceOf(MLP);
+    expect(back.lossKind).toBe('mse');
+    const x = randomArray(6, 4);
+    expect(back.predict(x)).toEqual(net.predict(x));
   });
 });

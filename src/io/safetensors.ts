@@ -1,15 +1,19 @@
 // The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__: { … } } padded with
-// spaces to a multiple of 8, then the tensors' raw little-endian bytes. simdnet writes F32 only
-// and adds a CRC-32 of the data section to the metadata, so a corrupt file is detected on load.
+// spaces to a multiple of 8, then the tensors' raw little-endian bytes. simdnet writes F32 (and
+// I32 for indices) and adds a CRC-32 of the data section to the metadata, so a corrupt file is
+// detected on load.
 import { ModelFormatError, ShapeError, ValueError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import type { NamedTensor } from './tensor.js';
 
 const CHECKSUM_KEY = 'crc32';
 const METADATA_KEY = '__metadata__';
+// The format's own limit on the JSON header, checked before it is read.
+const MAX_HEADER_BYTES = 100_000_000;
 
-function checksumText(data: Uint8Array): string {
+/** CRC-32 as 8 hex digits. */
+export function checksumText(data: Uint8Array): string {
   return crc32(data).toString(16).padStart(8, '0');
 }
 
@@ -22,14 +26,15 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
     if (!shape.every((d) => Number.isInteger(d) && d >= 0) || shape.reduce((a, b) => a * b, 1) !== data.length) {
       throw new ShapeError(`${name}: shape [${shape}] does not hold ${data.length} values`);
     }
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
+    header[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
     offset += data.length * 4;
   }
   const body = new Uint8Array(offset);
   const view = new DataView(body.buffer);
   offset = 0;
   for (const { data } of tensors) {
-    for (let i = 0; i < data.length; i++, offset += 4) view.setFloat32(offset, data[i], true);
+    if (data instanceof Int32Array) for (let i = 0; i < data.length; i++, offset += 4) view.setInt32(offset, data[i], true);
+    else for (let i = 0; i < data.length; i++, offset += 4) view.setFloat32(offset, data[i], true);
   }
   header[METADATA_KEY] = { ...metadata, [CHECKSUM_KEY]: checksumText(body) };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -52,6 +57,7 @@ export function decodeSafetensors(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.length - 8) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
+  if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
@@ -70,7 +76,7 @@ export function decodeSafetensors(
     if (name === METADATA_KEY) continue;
     if (!isObject(info)) fail(`tensor '${name}' is not described by an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    if (dtype !== 'F32') fail(`tensor '${name}' has dtype ${String(dtype)}: only F32 is supported`);
+    if (dtype !== 'F32' && dtype !== 'I32') fail(`tensor '${name}' has dtype ${String(dtype)}: only F32 and I32 are supported`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has no valid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       fail(`tensor '${name}' has no valid data_offsets`);
@@ -81,7 +87,7 @@ export function decodeSafetensors(
       fail(`tensor '${name}': shape [${shape}] needs ${count * 4} bytes, data_offsets span ${end - begin}`);
     }
     if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section (truncated?)`);
-    tensors.push({ tensor: { name, shape: shape as number[], data: new Float32Array(count) }, begin });
+    tensors.push({ tensor: { name, shape: shape as number[], data: dtype === 'I32' ? new Int32Array(count) : new Float32Array(count) }, begin });
   }
   tensors.sort((a, b) => a.begin - b.begin);
   let expected = 0;
@@ -95,8 +101,9 @@ export function decodeSafetensors(
   // Read through a DataView: the data section need not be 4-byte aligned in `bytes`, and the
   // tensors must not alias the caller's buffer.
   const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (const { tensor, begin } of tensors) {
-    for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = dataView.getFloat32(begin + 4 * i, true);
+  for (const { tensor: { data }, begin } of tensors) {
+    if (data instanceof Int32Array) for (let i = 0; i < data.length; i++) data[i] = dataView.getInt32(begin + 4 * i, true);
+    else for (let i = 0; i < data.length; i++) data[i] = dataView.getFloat32(begin + 4 * i, true);
   }
   return { tensors: tensors.map((t) => t.tensor), metadata: rest };
 }
