@@ -10,6 +10,8 @@ export type { Activation, Init, MlpOptions, Evaluation, Gradients, Layer } from 
 export { TwoLayerNet } from './two-layer-net.js';
 export type { TwoLayerNetOptions } from './two-layer-net.js';
 export type { Targets } from './inputs.js';
+export { numericalGradient, gradientDescent } from './numerical.js';
+export type { FloatArray, GradientDescentOptions, GradientDescentResult } from './numerical.js';
 export { compareGradients } from './gradient-check.js';
 export type { GradientComparison } from './gradient-check.js';
 export { ResidentDataset } from './dataset.js';
