@@ -1,4 +1,5 @@
 // The references' training loop. Each iteration takes a batch, runs one fused SGD step in wasm
+// (or, with gradient 'numerical', a step by central differences: numerical-training.ts)
 // and records the loss; every `evaluateEvery` iterations (one "epoch": ceil(train/batch)) it
 // measures loss and accuracy on the full train and test sets.
 //
@@ -10,6 +11,7 @@
 import { ValueError } from './errors.js';
 import { ResidentDataset, type LabelledImages } from './dataset.js';
 import type { Evaluation, MLP } from './mlp.js';
+import { NumericalGradientStep } from './numerical-training.js';
 import type { OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 
@@ -26,6 +28,14 @@ export interface TrainOptions {
   schedule?: Schedule;
   /** The update rule; default plain SGD (p −= lr·g). */
   optimizer?: OptimizerOptions;
+  /**
+   * How each step's gradient is taken: 'backprop' (default, fused in wasm) or 'numerical',
+   * central differences over every parameter (net.numericalGradient) then plain SGD: the slow,
+   * obviously correct way, for comparison. It accepts no other optimizer.
+   */
+  gradient?: 'backprop' | 'numerical';
+  /** With gradient 'numerical': the central differences' step h. Default: net.numericalGradient's. */
+  numericalStep?: number;
   /** Also measure loss and accuracy on the whole training set at each evaluation. Default true. */
   evaluateTrain?: boolean;
   batchSize?: number;
@@ -76,7 +86,8 @@ export interface EvaluationRecord {
 }
 
 export interface TrainHistory {
-  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume'>> & { optimizer?: OptimizerOptions };
+  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume' | 'numericalStep'>>
+    & { optimizer?: OptimizerOptions; numericalStep?: number };
   /** Loss of every step of this run (from the resumed iteration on), before its update. */
   loss: Float64Array;
   evaluations: EvaluationRecord[];
@@ -176,10 +187,14 @@ function* trainLoop(
   const { learningRate, batchSize, sampling } = resolved;
   const resume = options.resume;
   const random = resume ? Random.fromState(resume.random) : new Random(resolved.seed);
+  const numerical = resolved.gradient === 'numerical'
+    ? new NumericalGradientStep(net, trainSet, batchSize, resolved.numericalStep, resume ? undefined : options.optimizer)
+    : undefined;
   if (options.optimizer && !resume) net.useOptimizer(options.optimizer);
   net.ensureRows(batchSize);
-  const indices = net.batchIndices();
-  const stepLoss = net.stepLoss();
+  // The numerical step may grow wasm memory, which would detach views of the network's buffers.
+  const indices = numerical ? numerical.indices : net.batchIndices();
+  const stepLoss = numerical ? new Float64Array(1) : net.stepLoss();
 
   const started = performance.now();
   let stepMs = 0;
@@ -223,7 +238,8 @@ function* trainLoop(
   };
   const step = (rows: number) => {
     const t0 = performance.now();
-    net.trainStepResident(trainSet.images, trainSet.labels, rows, rateAt(iterations));
+    if (numerical) stepLoss[0] = numerical.run(rows, rateAt(iterations));
+    else net.trainStepResident(trainSet.images, trainSet.labels, rows, rateAt(iterations));
     stepMs += performance.now() - t0;
     loss[iterations++] = stepLoss[0];
     options.onStep?.(iterations, stepLoss[0]);
@@ -275,6 +291,8 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     learningRate: options.learningRate ?? 0.1,
     schedule: options.schedule ?? 'constant',
     optimizer: options.optimizer,
+    gradient: options.gradient ?? 'backprop',
+    numericalStep: options.numericalStep,
     evaluateTrain: options.evaluateTrain ?? true,
     batchSize,
     sampling: options.sampling ?? 'with-replacement',
@@ -300,6 +318,9 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     ? !(Number.isInteger(schedule.stepEvery) && schedule.stepEvery > 0 && schedule.gamma >= 0 && Number.isFinite(schedule.gamma))
     : schedule !== 'constant' && schedule !== 'cosine') {
     throw new ValueError(`bad schedule ${JSON.stringify(schedule)}: expected 'constant', 'cosine' or { stepEvery, gamma }`);
+  }
+  if (resolved.gradient !== 'backprop' && resolved.gradient !== 'numerical') {
+    throw new ValueError(`unknown gradient '${resolved.gradient}': expected backprop or numerical`);
   }
   if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);
