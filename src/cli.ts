@@ -42,8 +42,11 @@ Training
                         plain SGD; slow, for comparison
   --numerical-step H    with --gradient numerical: the central differences' step (default 0.01)
   --batch N             batch size (default 100)
-  --iterations N        steps, batches drawn with replacement (default 10000)
-  --epochs N            train N shuffled epochs instead (a permutation per epoch)
+  --iterations N        steps, batches drawn with replacement (default 10000). An epoch is
+                        then E = ceil(train/batch) steps (600 for 60000 images, batch 100):
+                        train/test are evaluated after steps 1, 1+E, 1+2E, … and at the end
+  --epochs N            train N shuffled epochs instead: an epoch is one pass over a fresh
+                        permutation of the training set, evaluated after each
   --drop-last           with --epochs: drop the last partial batch
   --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
   --validate            hold out the last 10000 training images as a validation set
