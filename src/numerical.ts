@@ -47,8 +47,10 @@ export function numericalGradient<T extends FloatArray>(f: (x: T) => number, x: 
     const plus = saved + h;
     const minus = saved - h;
     const step = f32 ? Math.fround(plus) - Math.fround(minus) : plus - minus;
-    if (!(step > 0) || !Number.isFinite(step)) {
-      throw new ValueError(`h = ${h} is too small for x[${i}] = ${saved}: x[${i}] ± h rounds to the same value in ${f32 ? 'float32' : 'float64'}`);
+    const precision = f32 ? 'float32' : 'float64';
+    if (!Number.isFinite(step)) throw new ValueError(`x[${i}] = ${saved} ± ${h} overflows ${precision}`);
+    if (!(step > 0)) {
+      throw new ValueError(`h = ${h} is too small for x[${i}] = ${saved}: x[${i}] ± h rounds to the same value in ${precision}`);
     }
     let upper: number;
     let lower: number;

@@ -69,6 +69,7 @@ describe('numericalGradient(f, x)', () => {
     expect(() => numericalGradient(() => undefined as unknown as number, x)).toThrow(/f returned undefined at x\[0\] \+ h/);
     expect(() => numericalGradient(sumOfSquares, new Float64Array([1, NaN]))).toThrow(/x\[1\] is NaN/);
     expect(() => numericalGradient(sumOfSquares, new Float32Array([1, 1e8]))).toThrow(/too small for x\[1\] = 100000000/);
+    expect(() => numericalGradient(sumOfSquares, new Float32Array([3.4028234663852886e38]), 1e32)).toThrow(/x\[0\] = .* overflows float32/);
     expect(() => numericalGradient(sumOfSquares, [1, 2] as unknown as Float64Array)).toThrow(ValueError);
     const buffer = new ArrayBuffer(16);
     const view = new Float64Array(buffer);
