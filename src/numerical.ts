@@ -16,54 +16,65 @@ export type FloatArray = Float64Array | Float32Array;
  * Float64Array of x's length. x is perturbed in place (f sees the same array) and is
  * bit-identical afterwards, even if f throws.
  *
- * x may be a live view of wasm memory (a network's params.W1): f must then not grow that memory,
- * which would detach the view; that is detected and reported rather than read as zeros.
+ * x may instead be a function returning the array, read again after every call of f: the way to
+ * pass a live view of wasm memory (`() => net.params.W1`) when f may grow that memory, which
+ * detaches views taken before. A plain view detached under f is reported, naming the element
+ * left perturbed, rather than read as zeros.
  */
-export function numericalGradient<T extends FloatArray>(f: (x: T) => number, x: T, h = 1e-4): Float64Array {
-  if (!(x instanceof Float64Array || x instanceof Float32Array)) {
-    throw new ValueError('x must be a Float64Array or a Float32Array');
+export function numericalGradient<T extends FloatArray>(f: (x: T) => number, x: T | (() => T), h = 1e-4): Float64Array {
+  const current = typeof x === 'function' ? x : () => x;
+  const first = current();
+  if (!(first instanceof Float64Array || first instanceof Float32Array)) {
+    throw new ValueError('x must be a Float64Array or a Float32Array (or a function returning one)');
   }
   if (!(typeof h === 'number' && h > 0 && Number.isFinite(h))) throw new ValueError(`h is ${h}: must be a positive finite step`);
-  const n = x.length;
-  const f32 = x instanceof Float32Array;
-  const grad = new Float64Array(n);
+  const n = first.length;
+  const f32 = first instanceof Float32Array;
+  const precision = f32 ? 'float32' : 'float64';
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i])) throw new ValueError(`x[${i}] is ${x[i]}: every element must be finite`);
+    if (!Number.isFinite(first[i])) throw new ValueError(`x[${i}] is ${first[i]}: every element must be finite`);
   }
-  const evaluate = (i: number, side: string): number => {
-    const value = f(x);
-    if (x.length !== n) {
+  /** The array now; throws if it is no longer usable (detached, or another length). */
+  const array = (i: number, saved: number, side: string): T => {
+    const a = current();
+    if (a.length !== n) {
       throw new ValueError(
-        `x was detached while f ran (at x[${i}]${side}): its buffer was transferred, or wasm memory grew under a view of it`,
+        `x was detached while f ran (at x[${i}]${side}): its buffer was transferred, or wasm memory grew under a view ` +
+          `of it, where x[${i}] is left at ${saved}${side} (pass a function returning the view to have it re-read)`,
       );
     }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ValueError(`f returned ${String(value)} at x[${i}]${side}: it must return a finite number`);
-    }
-    return value;
+    return a;
   };
+  const grad = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const saved = x[i];
+    let a = current();
+    const saved = a[i];
     const plus = saved + h;
     const minus = saved - h;
     const step = f32 ? Math.fround(plus) - Math.fround(minus) : plus - minus;
-    const precision = f32 ? 'float32' : 'float64';
     if (!Number.isFinite(step)) throw new ValueError(`x[${i}] = ${saved} ± ${h} overflows ${precision}`);
     if (!(step > 0)) {
       throw new ValueError(`h = ${h} is too small for x[${i}] = ${saved}: x[${i}] ± h rounds to the same value in ${precision}`);
     }
-    let upper: number;
-    let lower: number;
+    const values: number[] = [];
+    let side = '';
     try {
-      x[i] = plus;
-      upper = evaluate(i, ' + h');
-      x[i] = minus;
-      lower = evaluate(i, ' − h');
+      for (const [value, name] of [[plus, ' + h'], [minus, ' − h']] as const) {
+        a[i] = value;
+        side = name;
+        const y = f(a);
+        a = array(i, saved, side);
+        if (typeof y !== 'number' || !Number.isFinite(y)) {
+          throw new ValueError(`f returned ${String(y)} at x[${i}]${side}: it must return a finite number`);
+        }
+        values.push(y);
+      }
     } finally {
-      if (x.length === n) x[i] = saved;
+      const now = current();
+      if (now.length === n) now[i] = saved;
     }
-    const g = (upper - lower) / step;
-    if (!Number.isFinite(g)) throw new ValueError(`the difference of f at x[${i}] ± h overflowed (${upper} − ${lower})`);
+    const g = (values[0] - values[1]) / step;
+    if (!Number.isFinite(g)) throw new ValueError(`the difference of f at x[${i}] ± h overflowed (${values[0]} − ${values[1]})`);
     grad[i] = g;
   }
   return grad;

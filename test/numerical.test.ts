@@ -71,6 +71,7 @@ describe('numericalGradient(f, x)', () => {
     expect(() => numericalGradient(sumOfSquares, new Float32Array([1, 1e8]))).toThrow(/too small for x\[1\] = 100000000/);
     expect(() => numericalGradient(sumOfSquares, new Float32Array([3.4028234663852886e38]), 1e32)).toThrow(/x\[0\] = .* overflows float32/);
     expect(() => numericalGradient(sumOfSquares, [1, 2] as unknown as Float64Array)).toThrow(ValueError);
+    expect(() => numericalGradient(sumOfSquares, () => [1, 2] as unknown as Float64Array)).toThrow(/or a function returning one/);
     const buffer = new ArrayBuffer(16);
     const view = new Float64Array(buffer);
     expect(() => numericalGradient(() => (structuredClone(buffer, { transfer: [buffer] }), 0), view)).toThrow(/x was detached while f ran \(at x\[0\] \+ h\)/);
@@ -172,6 +173,21 @@ describe('simpleNet', () => {
       expect(Math.abs(g - backprop[i])).toBeLessThan(1e-4);
       expect(Math.abs(backprop[i] - exact[i])).toBeLessThan(1e-6);
     });
+    // A loss that grows wasm memory detaches a view taken before it. Given as a function, the
+    // view is re-read after every call and the result is the same; given as a plain view, the
+    // detachment is reported, naming the element left perturbed in the moved memory.
+    const { arena } = runtime;
+    const growing = () => {
+      arena.release(arena.alloc(arena.memory.buffer.byteLength + 65536));
+      return net.loss(x, t);
+    };
+    const reread = numericalGradient(growing, () => net.params.W1, 1e-2);
+    expect(Array.from(reread)).toEqual(Array.from(dW));
+    expect(bits(net.params.W1)).toEqual(before);
+    expect(() => numericalGradient(growing, net.params.W1, 1e-2))
+      .toThrow(/x was detached while f ran \(at x\[0\] \+ h\).*wasm memory grew .*x\[0\] is left at 1.76405\d* \+ h/);
+    expect(net.params.W1[0]).toBe(Math.fround(Math.fround(W[0]) + 1e-2));
+    net.params.W1 = W;
     // The network's own (fused, wasm) numerical gradient agrees too.
     const own = net.numericalGradient(x, t).W1;
     own.forEach((g, i) => expect(Math.abs(g - backprop[i])).toBeLessThan(1e-4));
