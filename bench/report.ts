@@ -1,4 +1,5 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
+import type { NumericalTrainingResult } from './numerical-training.js';
 
 export interface Results {
   machine: { cpu: string; cores: number; arch: string; node: string; v8: string; peers: string };
@@ -13,6 +14,7 @@ export interface Results {
   stepProfile: { part: string; us: number }[];
   scaling: { batch: number; hidden: number; ms: number; gflops: number }[];
   numericalGradient: { parameters: number; batch: number; seconds: number };
+  numericalTraining: NumericalTrainingResult;
   heap: { steps: number; gcExposed: boolean; runs: number[]; bytesPerStep: number; wasmMemoryGrowthBytes: number };
   protocol: {
     build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
@@ -61,6 +63,8 @@ export function renderMarkdown(r: Results): string {
 
   lines.push('', '## Other', '');
   lines.push(`- Full numerical gradient of 784-100-10 (${r.numericalGradient.parameters} entries, batch ${r.numericalGradient.batch}): ${f3(r.numericalGradient.seconds)} s.`);
+  const n = r.numericalTraining;
+  lines.push(`- Training by the numerical gradient, ${n.network}, batch ${n.batch}, relaxed SIMD: ${f1(n.numericalMsPerStep)} ms per step (mean of ${n.numericalSteps}) against ${f3(n.backpropMsPerStep)} ms by backprop (mean of ${n.backpropSteps}), ${n.ratio.toFixed(0)}× slower.`);
   lines.push(`- JS heap growth without GC over three runs of ${r.heap.steps} training steps: ${r.heap.runs.join(', ')} bytes; the steady state is ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}. Wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 // process on one core: the machine's wasm SIMD peak, each GEMM layout on the networks' shapes
 // (simdnet's two builds, a naive TypeScript loop, TensorFlow.js wasm), the training step against
 // tfjs, scaling with batch and width, reference 001's full protocol, the full numerical
-// gradient, and heap growth over 10000 steps. Writes bench/results.json, bench/RESULTS.md and
+// gradient, a training step by the numerical gradient against backprop, and heap growth over 10000 steps. Writes bench/results.json, bench/RESULTS.md and
 // bench/scaling.svg.
 import { arch, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   accuracyChartSvg, createRuntime, loadMnist, MLP, ResidentDataset, train, TwoLayerNet, writeFileAtomic,
   type KernelBuild, type Runtime,
 } from 'simdnet';
+import { benchNumericalTraining } from './numerical-training.js';
 import { initTfjs, naiveGemm, tfjsGemm, tfjsTrainer, type Layout } from './peers.js';
 import { renderMarkdown, type Results } from './report.js';
 
@@ -300,6 +301,7 @@ async function main() {
     stepProfile: await benchStepProfile(runtimes['relaxed-simd']),
     scaling: await benchScaling(runtimes['relaxed-simd'], mnist),
     numericalGradient: benchNumericalGradient(runtimes['relaxed-simd'], mnist),
+    numericalTraining: await benchNumericalTraining('relaxed-simd', mnist.train, quick ? 3 : 10, quick ? 200 : 1000),
     heap: benchHeap(runtimes['relaxed-simd'], mnist),
     protocol: [await benchProtocol('relaxed-simd', mnist), await benchProtocol('simd', mnist)],
   };

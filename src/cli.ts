@@ -37,9 +37,16 @@ Training
   --nesterov            sgd with Nesterov momentum
   --weight-decay W      L2 penalty (adamw: decoupled; default 0, adamw 0.01)
   --schedule NAME       constant | cosine (default constant)
+  --gradient NAME       backprop | numerical (default backprop): numerical takes every
+                        step's gradient by central differences over every parameter, then
+                        plain SGD; slow, for comparison
+  --numerical-step H    with --gradient numerical: the central differences' step (default 0.01)
   --batch N             batch size (default 100)
-  --iterations N        steps, batches drawn with replacement (default 10000)
-  --epochs N            train N shuffled epochs instead (a permutation per epoch)
+  --iterations N        steps, batches drawn with replacement (default 10000). An epoch is
+                        then E = ceil(train/batch) steps (600 for 60000 images, batch 100):
+                        train/test are evaluated after steps 1, 1+E, 1+2E, … and at the end
+  --epochs N            train N shuffled epochs instead: an epoch is one pass over a fresh
+                        permutation of the training set, evaluated after each
   --drop-last           with --epochs: drop the last partial batch
   --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
   --validate            hold out the last 10000 training images as a validation set
@@ -64,6 +71,8 @@ interface CliOptions {
   init: Init;
   optimizer: OptimizerOptions;
   schedule: 'constant' | 'cosine';
+  gradient: 'backprop' | 'numerical';
+  numericalStep?: number;
   validate: boolean;
   resume?: string;
   weightStd: number;
@@ -100,6 +109,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         init: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
         nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, schedule: { type: 'string' },
         validate: { type: 'boolean' }, resume: { type: 'string' },
+        gradient: { type: 'string' }, 'numerical-step': { type: 'string' },
       },
     });
   } catch (error) {
@@ -152,6 +162,14 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   }
   const schedule = values.schedule ?? 'constant';
   if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${schedule}'`);
+  const gradient = values.gradient ?? 'backprop';
+  if (gradient !== 'backprop' && gradient !== 'numerical') {
+    throw new UsageError(`--gradient must be backprop or numerical, got '${gradient}'`);
+  }
+  if (gradient === 'numerical' && (optimizerType !== 'sgd' || values.momentum !== undefined || values.nesterov || weightDecay)) {
+    throw new UsageError('--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay');
+  }
+  if (values['numerical-step'] !== undefined && gradient !== 'numerical') throw new UsageError('--numerical-step goes with --gradient numerical');
   const build = (values.build ?? process.env.SIMDNET_BUILD ?? 'auto') as KernelBuildChoice;
   if (!['auto', 'simd', 'relaxed-simd'].includes(build)) {
     throw new UsageError(`--build must be auto, simd or relaxed-simd, got '${build}'`);
@@ -168,6 +186,8 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     init,
     optimizer,
     schedule,
+    gradient,
+    numericalStep: values['numerical-step'] === undefined ? undefined : number('numerical-step', values['numerical-step'], 0, 'positive'),
     validate: values.validate ?? false,
     resume: values.resume,
     weightStd: number('weight-std', values['weight-std'], 0.01, 'nonnegative'),
@@ -268,7 +288,8 @@ async function runTrain(options: CliOptions): Promise<void> {
       (sampling === 'with-replacement'
         ? `${options.iterations} iterations of batch ${options.batchSize} drawn with replacement`
         : `${options.epochs} shuffled epochs of batch ${options.batchSize}`) +
-      `, ${options.optimizer.type} lr ${options.learningRate}${options.schedule === 'cosine' ? ' (cosine)' : ''}`,
+      `, ${options.optimizer.type} lr ${options.learningRate}${options.schedule === 'cosine' ? ' (cosine)' : ''}` +
+      (options.gradient === 'numerical' ? `, numerical gradient${options.numericalStep ? ` (h ${options.numericalStep})` : ''}` : ''),
   );
   const bar = options.progress ? progressBar(steps) : undefined;
   // Reference 002 trains on 50000 images and validates on the 10000 after them.
@@ -282,6 +303,8 @@ async function runTrain(options: CliOptions): Promise<void> {
   const history = train(net, data, {
     optimizer: options.optimizer,
     schedule: options.schedule,
+    gradient: options.gradient,
+    numericalStep: options.numericalStep,
     learningRate: options.learningRate,
     batchSize: options.batchSize,
     sampling,

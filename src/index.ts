@@ -14,6 +14,8 @@ export type { MlpOptions } from './mlp.js';
 export { TwoLayerNet } from './two-layer-net.js';
 export type { TwoLayerNetOptions } from './two-layer-net.js';
 export type { Targets } from './inputs.js';
+export { numericalGradient, gradientDescent } from './numerical.js';
+export type { FloatArray, GradientDescentOptions, GradientDescentResult } from './numerical.js';
 export { compareGradients } from './gradient-check.js';
 export type { GradientComparison } from './gradient-check.js';
 export { ResidentDataset } from './dataset.js';

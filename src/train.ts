@@ -1,4 +1,5 @@
 // The references' training loop. Each iteration takes a batch, runs one fused SGD step in wasm
+// (or, with gradient 'numerical', a step by central differences: numerical-training.ts)
 // and records the loss; every `evaluateEvery` iterations (one "epoch": ceil(train/batch)) it
 // measures loss and accuracy on the full train and test sets.
 //
@@ -10,6 +11,7 @@
 import { SimdnetError, ValueError } from './errors.js';
 import { ResidentDataset, type DataSet } from './dataset.js';
 import type { Evaluation, Network } from './network.js';
+import { NumericalGradientStep } from './numerical-training.js';
 import type { OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 
@@ -26,6 +28,14 @@ export interface TrainOptions {
   schedule?: Schedule;
   /** The update rule; default plain SGD (p −= lr·g). */
   optimizer?: OptimizerOptions;
+  /**
+   * How each step's gradient is taken: 'backprop' (default, fused in wasm) or 'numerical',
+   * central differences over every parameter (net.numericalGradient) then plain SGD: the slow,
+   * obviously correct way, for comparison. It accepts no other optimizer.
+   */
+  gradient?: 'backprop' | 'numerical';
+  /** With gradient 'numerical': the central differences' step h. Default: net.numericalGradient's. */
+  numericalStep?: number;
   /** Also measure loss and accuracy on the whole training set at each evaluation. Default true. */
   evaluateTrain?: boolean;
   batchSize?: number;
@@ -76,7 +86,8 @@ export interface EvaluationRecord {
 }
 
 export interface TrainHistory {
-  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume'>> & { optimizer?: OptimizerOptions };
+  options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume' | 'numericalStep'>>
+    & { optimizer?: OptimizerOptions; numericalStep?: number };
   /** Loss of every step of this run (from the resumed iteration on), before its update. */
   loss: Float64Array;
   evaluations: EvaluationRecord[];
@@ -192,11 +203,16 @@ function* runLoop(
   const { learningRate, batchSize, sampling } = resolved;
   const resume = options.resume;
   const random = resume ? Random.fromState(resume.random) : new Random(resolved.seed);
+  const numerical = resolved.gradient === 'numerical'
+    ? new NumericalGradientStep(net, trainSet, batchSize, resolved.numericalStep, resume ? undefined : options.optimizer)
+    : undefined;
   if (options.optimizer && !resume) net.useOptimizer(options.optimizer);
   // The batch indices and the step's loss live in linear memory. Their views are fetched at
   // every use, never kept: a callback, or another run between two turns, may grow the memory,
   // which detaches every view made before.
   net.ensureRows(batchSize);
+  // The numerical step draws its batches into its own (JS) index buffer.
+  const batchIndices = () => (numerical ? numerical.indices : net.batchIndices());
 
   const started = performance.now();
   let stepMs = 0;
@@ -243,9 +259,13 @@ function* runLoop(
   };
   const step = (rows: number) => {
     const t0 = performance.now();
-    net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations));
+    let stepLoss: number;
+    if (numerical) stepLoss = numerical.run(rows, rateAt(iterations));
+    else {
+      net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations));
+      stepLoss = net.stepLoss()[0];
+    }
     stepMs += performance.now() - t0;
-    const stepLoss = net.stepLoss()[0];
     loss[iterations++] = stepLoss;
     options.onStep?.(iterations, stepLoss);
     if (stopRequested()) stopped = true;
@@ -254,7 +274,7 @@ function* runLoop(
 
   if (sampling === 'with-replacement') {
     for (let i = firstIteration; i < resolved.iterations && !stopped; i++) {
-      const indices = net.batchIndices();
+      const indices = batchIndices();
       for (let r = 0; r < batchSize; r++) indices[r] = random.int(trainSet.count);
       step(batchSize);
       // As the references: evaluate after the update of iterations 0, E, 2E, …
@@ -267,7 +287,7 @@ function* runLoop(
       for (let start = 0; start < trainSet.count; start += batchSize) {
         const rows = Math.min(batchSize, trainSet.count - start);
         if (rows < batchSize && resolved.dropLast) break;
-        net.batchIndices().set(order!.subarray(start, start + rows));
+        batchIndices().set(order!.subarray(start, start + rows));
         step(rows);
         if (stopped) break;
         if (turnDue()) yield;
@@ -297,6 +317,8 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     learningRate: options.learningRate ?? 0.1,
     schedule: options.schedule ?? 'constant',
     optimizer: options.optimizer,
+    gradient: options.gradient ?? 'backprop',
+    numericalStep: options.numericalStep,
     evaluateTrain: options.evaluateTrain ?? true,
     batchSize,
     sampling: options.sampling ?? 'with-replacement',
@@ -322,6 +344,9 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     ? !(Number.isInteger(schedule.stepEvery) && schedule.stepEvery > 0 && schedule.gamma >= 0 && Number.isFinite(schedule.gamma))
     : schedule !== 'constant' && schedule !== 'cosine') {
     throw new ValueError(`bad schedule ${JSON.stringify(schedule)}: expected 'constant', 'cosine' or { stepEvery, gamma }`);
+  }
+  if (resolved.gradient !== 'backprop' && resolved.gradient !== 'numerical') {
+    throw new ValueError(`unknown gradient '${resolved.gradient}': expected backprop or numerical`);
   }
   if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);

@@ -132,10 +132,33 @@ describe('CLI', () => {
     expect(mismatch.err).toMatch(/holds a 784-16-10 relu network, the flags describe 784-32-10 sigmoid/);
   });
 
+  it('--gradient numerical trains by the numerical gradient, as train({ gradient: \'numerical\' })', async () => {
+    const dir = await tempDir();
+    const flags = ['--layers', '784,8,10', '--activation', 'relu', '--batch', '20', '--iterations', '3', '--eval-every', '2', '--seed', '5'];
+    const result = await run('train', ...flags, '--gradient', 'numerical', '--numerical-step', '0.001', '--out', dir, '--no-progress');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/sgd lr 0.1, numerical gradient \(h 0.001\)/);
+    expect(result.out.match(/^epoch +\d+ \| iter/gm)).toHaveLength(2);
+    const history = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
+    expect(history.training.gradient).toBe('numerical');
+    expect(history.training.numericalStep).toBe(0.001);
+    expect(history.loss).toHaveLength(3);
+    // The same run through the API gives the same bits.
+    const mnist = await loadMnist();
+    const net = new MLP(runtime, { sizes: [784, 8, 10], activation: 'relu', seed: 5 });
+    train(net, mnist, { batchSize: 20, iterations: 3, evaluateEvery: 2, seed: 5, learningRate: 0.1, gradient: 'numerical', numericalStep: 0.001 });
+    const model = await loadModel(join(dir, 'model.safetensors'), runtime);
+    for (const name of net.paramNames) expect(model.params[name], name).toEqual(net.params[name]);
+    const untrained = new MLP(runtime, { sizes: [784, 8, 10], activation: 'relu', seed: 5 });
+    expect(model.params.W2).not.toEqual(untrained.params.W2);
+    for (const n of [net, model, untrained]) n.dispose();
+  });
+
   it('--help documents every flag', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress']) {
+    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--gradient', '--numerical-step', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress']) {
       expect(result.out).toContain(flag);
     }
   });
@@ -149,6 +172,10 @@ describe('CLI', () => {
     [['train', '--optimizer', 'adam', '--momentum', '0.9'], 2, /--momentum and --nesterov go with --optimizer sgd/],
     [['train', '--layers', '784,0,10'], 2, /--layers expects a positive integer, got '0'/],
     [['train', '--lr', 'NaN'], 2, /--lr expects a positive number, got 'NaN'/],
+    [['train', '--gradient', 'finite'], 2, /--gradient must be backprop or numerical, got 'finite'/],
+    [['train', '--gradient', 'numerical', '--momentum', '0.9'], 2, /--gradient numerical trains with plain SGD/],
+    [['train', '--numerical-step', '0.01'], 2, /--numerical-step goes with --gradient numerical/],
+    [['train', '--gradient', 'numerical', '--numerical-step', '0'], 2, /--numerical-step expects a positive number, got '0'/],
     [['evaluate'], 2, /unknown command 'evaluate'/],
     [['train', '--data', '/nonexistent/dir'], 1, /^simdnet: MNIST directory \/nonexistent\/dir does not exist$/],
   ])('%j exits %i with one line on stderr', async (args, code, message) => {
