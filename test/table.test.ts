@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, parseJsonRecords } from '../src/data/records.js';
 import { loadTable } from '../src/data/table-node.js';
@@ -381,5 +383,20 @@ describe('tableFromJson', () => {
   it('matches tableFromRecords on the same records', () => {
     const records = [{ a: 1, k: 'x' }, { a: 2, k: 'y' }, { a: 3, k: 'x' }];
     expect(tableFromJson(JSON.stringify(records), { target: 'k', ...noSplit })).toEqual(tableFromRecords(records, { target: 'k', ...noSplit }));
+  });
+});
+
+describe('README', () => {
+  it('the Tabular data example runs as written and prints what its comments say', async () => {
+    const root = join(import.meta.dirname, '..');
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Tabular data'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1];
+    // Each console.log line ends with a comment holding what it prints.
+    const expected = code.split('\n').filter((line) => line.startsWith('console.log')).map((line) => line.split('// ')[1].trim());
+    expect(expected).toHaveLength(3);
+    // 'simdnet' resolves to this package itself (dist/node.js) from its own directory.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
+    expect(stdout.trim().split('\n')).toEqual(expected);
   });
 });
