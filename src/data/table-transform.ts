@@ -76,11 +76,11 @@ export function encodeFeatures(
   return out;
 }
 
-/** The target per record: class indices for classification, values for regression. */
-export function encodeTargets(
-  transform: Pick<TableTransform, 'task' | 'target' | 'classNames' | 'missingMarkers'>,
-  records: readonly Record<string, unknown>[],
-): Int32Array | Float32Array {
+/**
+ * The target per record, as training saw it: class indices for classification, values for
+ * regression (to evaluate a model on new records that carry the target column).
+ */
+export function applyTableTargets(transform: TableTransform, records: readonly Record<string, unknown>[]): Int32Array | Float32Array {
   const missing = new Set(transform.missingMarkers);
   const { target } = transform;
   const classes = transform.task === 'classification' ? indexOf(transform.classNames ?? []) : undefined;
@@ -127,11 +127,6 @@ export function standardize(rows: Float64Array, means: readonly number[], stds: 
 /** Network inputs for new records, row-major [records × features], as training saw them. */
 export function applyTableTransform(transform: TableTransform, records: readonly Record<string, unknown>[]): Float32Array {
   return standardize(encodeFeatures(transform.columns, records, transform.missingMarkers), transform.means, transform.stds);
-}
-
-/** Targets for records that carry the target column (to evaluate a model on new data). */
-export function applyTableTargets(transform: TableTransform, records: readonly Record<string, unknown>[]): Int32Array | Float32Array {
-  return encodeTargets(transform, records);
 }
 
 /** The transform as JSON text, e.g. for a model file's metadata. */

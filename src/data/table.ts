@@ -31,7 +31,7 @@ import { readCell, DEFAULT_MISSING_MARKERS, type Cell } from './cell.js';
 import { parseCsv, parseJsonRecords, recordsFrom, type CsvOptions, type Records } from './records.js';
 import { splitRows, type SplitOptions } from './table-split.js';
 import {
-  TABLE_TRANSFORM_FORMAT, cellText, encodeFeatures, encodeTargets, featureNamesOf, fitStandardization, standardize,
+  TABLE_TRANSFORM_FORMAT, applyTableTargets, cellText, encodeFeatures, featureNamesOf, fitStandardization, standardize,
   type TableColumn, type TableTask, type TableTransform,
 } from './table-transform.js';
 
@@ -179,7 +179,7 @@ export function tableFrom({ columns: available, records }: Records, options: Tab
     ...(classNames ? { classNames } : {}),
     columns, featureNames, means, stds, missingMarkers,
   };
-  const targets = encodeTargets(transform, kept);
+  const targets = applyTableTargets(transform, kept);
   const splitOf = (positions: Int32Array): TableSplit => ({
     inputs: standardize(rowsOf(positions), means, stds),
     targets: targets instanceof Int32Array ? Int32Array.from(positions, (k) => targets[k]) : Float32Array.from(positions, (k) => targets[k]),
