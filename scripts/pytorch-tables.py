@@ -21,6 +21,11 @@ The protocols, for simdnet to run the same:
            betas (0.9, 0.999), eps 1e-8, no weight decay; batch 32, the training rows reshuffled
            every epoch, the last batch smaller; 200 epochs; metrics on the test split after the
            last epoch (MSE, MAE, R^2 = 1 - SS_res / SS_tot about the test mean; accuracy).
+
+Measured (torch 1.13.0a0, Debian's python3-torch, one thread, Intel Xeon; mean ± sd of seeds 0..4):
+  cars     test MSE 4.878 ± 0.183, MAE 1.666 ± 0.034, R^2 0.909 ± 0.003 (78 cars; always
+           predicting the training mean: MSE 54.22, R^2 -0.011); 4 s for the five runs.
+  weather  test accuracy 0.842 ± 0.008 (292 days; always "sun": 0.414); 14 s for the five runs.
 """
 import json
 import struct
@@ -65,7 +70,11 @@ def read_safetensors(path):
 
 
 def export_split(protocol):
-    out = Path(tempfile.mkdtemp(prefix='simdnet-table-')) / 'split.safetensors'
+    with tempfile.TemporaryDirectory(prefix='simdnet-table-') as folder:
+        return run_exporter(protocol, Path(folder) / 'split.safetensors')
+
+
+def run_exporter(protocol, out):
     args = ['node', str(ROOT / 'scripts' / 'export-table-split.mjs'), str(DATA / protocol['file']), protocol['target'],
             str(out), '--features', protocol['features'], '--task', protocol['task'],
             '--validation', SPLIT['validation'], '--test', SPLIT['test'], '--seed', SPLIT['seed']]
