@@ -7,11 +7,7 @@ export * from './activation';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './losses/softmax-cross-entropy';
 export { binaryCrossEntropyForward, binaryCrossEntropyBackward } from './losses/binary-cross-entropy';
 export { squaredErrorSum, meanSquaredErrorBackward } from './losses/mean-squared-error';
-export {
-  sgdUpdate, optimizerStep, OPTIMIZER_SGD, OPTIMIZER_ADAM, OPT_KIND, OPT_MOMENTUM, OPT_NESTEROV,
-  OPT_WEIGHT_DECAY, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_DECOUPLED, OPT_STEP, OPT_STATE1, OPT_STATE2,
-  OPT_SLOTS,
-} from './optim';
+export * from './optim';
 export { numericalGradientLastLayers } from './numerical-gradient';
 export { kernelBuild, heapBase } from './simd';
 export { simdPeakChained, simdPeakAccumulate } from './peak';

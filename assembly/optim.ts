@@ -19,6 +19,8 @@ export function sgdUpdate(params: usize, grads: usize, count: i32, lr: f32): voi
 // pointers to its state, which mirrors the parameter layout.
 export const OPTIMIZER_SGD: i32 = 0; // momentum, nesterov, weight decay (all optional)
 export const OPTIMIZER_ADAM: i32 = 1; // Adam, or AdamW when DECOUPLED
+export const OPTIMIZER_RMSPROP: i32 = 2; // alpha, eps, weight decay, momentum
+export const OPTIMIZER_ADAGRAD: i32 = 3; // lr decay, eps, weight decay
 export const OPT_KIND: i32 = 0;
 export const OPT_MOMENTUM: i32 = 1;
 export const OPT_NESTEROV: i32 = 2;
@@ -28,9 +30,14 @@ export const OPT_BETA2: i32 = 5;
 export const OPT_EPS: i32 = 6;
 export const OPT_DECOUPLED: i32 = 7;
 export const OPT_STEP: i32 = 8; // steps taken so far; the update increments it
-export const OPT_STATE1: i32 = 9; // SGD: momentum buffer; Adam: exp_avg
-export const OPT_STATE2: i32 = 10; // Adam: exp_avg_sq
-export const OPT_SLOTS: i32 = 11;
+export const OPT_STATE1: i32 = 9; // SGD: momentum buffer; Adam: exp_avg; RMSprop: square_avg; Adagrad: sum
+export const OPT_STATE2: i32 = 10; // Adam: exp_avg_sq; RMSprop: momentum buffer
+export const OPT_ALPHA: i32 = 11; // RMSprop's smoothing constant
+export const OPT_LR_DECAY: i32 = 12; // Adagrad
+// Gradient clipping by global norm before the update, as torch.nn.utils.clip_grad_norm_
+// (0: off).
+export const OPT_MAX_GRAD_NORM: i32 = 13;
+export const OPT_SLOTS: i32 = 14;
 
 // @ts-ignore: decorator
 @inline
@@ -42,8 +49,77 @@ function slot(record: usize, index: i32): f64 {
 export function optimizerStep(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
   const step = slot(record, OPT_STEP) + 1;
   store<f64>(record + (<usize>OPT_STEP << 3), step);
-  if (<i32>slot(record, OPT_KIND) == OPTIMIZER_ADAM) adamUpdate(record, params, grads, count, lr, step);
+  const maxNorm = slot(record, OPT_MAX_GRAD_NORM);
+  if (maxNorm > 0) clipGradNorm(grads, count, maxNorm);
+  const kind = <i32>slot(record, OPT_KIND);
+  if (kind == OPTIMIZER_ADAM) adamUpdate(record, params, grads, count, lr, step);
+  else if (kind == OPTIMIZER_RMSPROP) rmspropUpdate(record, params, grads, count, lr);
+  else if (kind == OPTIMIZER_ADAGRAD) adagradUpdate(record, params, grads, count, lr, step);
   else sgdMomentumUpdate(record, params, grads, count, lr);
+}
+
+// clip_grad_norm_: total = ‖g‖₂ over every gradient (summed in f64; the block's padding is 0);
+// when max/(total + 1e-6) < 1, every gradient is scaled by it.
+function clipGradNorm(grads: usize, count: i32, maxNorm: f64): void {
+  let squares: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const g = <f64>load<f32>(grads + (<usize>i << 2));
+    squares += g * g;
+  }
+  const coefficient = maxNorm / (Math.sqrt(squares) + 1e-6);
+  if (coefficient >= 1) return;
+  const scale = <f32>coefficient;
+  for (let i = 0; i < count; i++) {
+    const at = grads + (<usize>i << 2);
+    store<f32>(at, load<f32>(at) * scale);
+  }
+}
+
+// torch.optim.RMSprop (not centered): g += wd·p; v = α·v + (1−α)·g²; a = √v + eps;
+// with momentum buf = μ·buf + g/a, p −= lr·buf; without, p −= lr·g/a.
+function rmspropUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
+  const alpha = <f32>slot(record, OPT_ALPHA);
+  const oneMinusAlpha = <f32>(1 - slot(record, OPT_ALPHA));
+  const eps = <f32>slot(record, OPT_EPS);
+  const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
+  const momentum = <f32>slot(record, OPT_MOMENTUM);
+  const squareAvg = <usize>slot(record, OPT_STATE1);
+  const buffer = <usize>slot(record, OPT_STATE2);
+  const rate = <f32>lr;
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    const p = load<f32>(params + at);
+    let g = load<f32>(grads + at);
+    if (decay != 0) g += decay * p;
+    const v = alpha * load<f32>(squareAvg + at) + oneMinusAlpha * g * g;
+    store<f32>(squareAvg + at, v);
+    const avg = Mathf.sqrt(v) + eps;
+    if (momentum != 0) {
+      const b = momentum * load<f32>(buffer + at) + g / avg;
+      store<f32>(buffer + at, b);
+      store<f32>(params + at, p - rate * b);
+    } else {
+      store<f32>(params + at, p - rate * (g / avg));
+    }
+  }
+}
+
+// torch.optim.Adagrad: clr = lr / (1 + (t−1)·lr_decay); g += wd·p; sum += g²;
+// p −= clr · g / (√sum + eps).
+function adagradUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64, step: f64): void {
+  const clr = <f32>(lr / (1 + (step - 1) * slot(record, OPT_LR_DECAY)));
+  const eps = <f32>slot(record, OPT_EPS);
+  const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
+  const sum = <usize>slot(record, OPT_STATE1);
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    const p = load<f32>(params + at);
+    let g = load<f32>(grads + at);
+    if (decay != 0) g += decay * p;
+    const s = load<f32>(sum + at) + g * g;
+    store<f32>(sum + at, s);
+    store<f32>(params + at, p - clr * (g / (Mathf.sqrt(s) + eps)));
+  }
 }
 
 // torch.optim.SGD: g += wd·p; buf = μ·buf + g (buf = g on the first step, the same with

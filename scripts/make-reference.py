@@ -6,7 +6,9 @@ Writes test/fixtures/pytorch-reference.json: a small nn.Sequential MLP's initial
 (PyTorch layout, weight [out, in]), a batch, the loss and every gradient, and the parameters
 after a few steps of each optimizer; and test/fixtures/pytorch-state.safetensors, the same
 initial state_dict serialized by hand following the safetensors format, which simdnet's export
-must reproduce byte for byte.
+must reproduce byte for byte; and test/fixtures/pytorch-heads.json: the other loss heads
+(BCEWithLogitsLoss, MSELoss) on a small network, and five steps of RMSprop, Adagrad, Adam with
+L2 weight decay, SGD with weight decay alone, and gradient clipping by global norm.
 """
 import json
 import struct
@@ -110,3 +112,73 @@ original = make_model()
 original.load_state_dict(initial)
 assert torch.equal(check(x), original(x))
 print('wrote', fixtures / 'pytorch-reference.json', 'and', fixtures / 'pytorch-state.safetensors')
+
+# --- Loss heads and the other optimizers ---------------------------------------------------------
+HEAD_SIZES = [5, 4, 3]
+
+
+def make_head_model():
+    return nn.Sequential(nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3))
+
+
+head_model = make_head_model()
+head_initial = {k: v.detach().clone() for k, v in head_model.state_dict().items()}
+hx = torch.randn(7, 5)
+head_targets = {
+    'binary-cross-entropy': (torch.rand(7, 3) > 0.5).float(),
+    'binary-cross-entropy-soft': torch.rand(7, 3),
+    'mse': torch.randn(7, 3) * 2,
+}
+HEAD_LOSSES = {
+    'binary-cross-entropy': nn.BCEWithLogitsLoss(),
+    'binary-cross-entropy-soft': nn.BCEWithLogitsLoss(),
+    'mse': nn.MSELoss(),
+}
+heads = {}
+for name, target in head_targets.items():
+    m = make_head_model()
+    m.load_state_dict(head_initial)
+    head_loss = HEAD_LOSSES[name](m(hx), target)
+    head_loss.backward()
+    heads[name] = {
+        'targets': target.flatten().tolist(),
+        'loss': head_loss.item(),
+        'gradients': {k: p.grad.flatten().tolist() for k, p in m.named_parameters()},
+    }
+
+MORE_OPTIMIZERS = {
+    'rmsprop': (lambda params: torch.optim.RMSprop(params, lr=1e-2), None),
+    'rmsprop-momentum': (lambda params: torch.optim.RMSprop(params, lr=1e-2, alpha=0.9, momentum=0.9, weight_decay=1e-3), None),
+    'adagrad': (lambda params: torch.optim.Adagrad(params, lr=0.1, lr_decay=0.01, weight_decay=1e-3, initial_accumulator_value=0.1), None),
+    'adam-l2': (lambda params: torch.optim.Adam(params, lr=1e-2, weight_decay=0.05), None),
+    'sgd-decay-only': (lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=0.05), None),
+    'sgd-clipped': (lambda params: torch.optim.SGD(params, lr=0.1), 0.03),
+    'adam-clipped': (lambda params: torch.optim.Adam(params, lr=1e-2), 0.03),
+}
+more_after = {}
+for name, (make, max_norm) in MORE_OPTIMIZERS.items():
+    m = make_model()
+    m.load_state_dict(initial)
+    optimizer = make(m.parameters())
+    losses = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        step_loss = F.cross_entropy(m(x), y)
+        step_loss.backward()
+        if max_norm is not None:
+            torch.nn.utils.clip_grad_norm_(m.parameters(), max_norm)
+        optimizer.step()
+        losses.append(step_loss.item())
+    more_after[name] = {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+
+(fixtures / 'pytorch-heads.json').write_text(json.dumps({
+    'torch': torch.__version__,
+    'sizes': HEAD_SIZES,
+    'state': {k: {'shape': list(v.shape), 'values': v.flatten().tolist()} for k, v in head_initial.items()},
+    'x': hx.flatten().tolist(),
+    'heads': heads,
+    'steps': STEPS,
+    'optimizers': more_after,
+}) + '\n')
+print('wrote', fixtures / 'pytorch-heads.json')
+

@@ -15,7 +15,7 @@ import type { NamedTensor } from './io/tensor.js';
 import { ACTIVATIONS, layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
 import { MLP } from './mlp.js';
 import { Network } from './network.js';
-import { resolveOptimizer, type OptimizerOptions } from './optimizer.js';
+import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
 import type { Runtime } from './runtime.js';
 import { assignOrFail } from './torch.js';
 import type { TrainProgress } from './train.js';
@@ -172,7 +172,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     const step = Number(metadata.optimizer_step);
     if (!Number.isSafeInteger(step) || step < 0) fail(`metadata optimizer_step is '${metadata.optimizer_step}': must be an integer >= 0`);
     const state = [take('optimizer.state1'), take('optimizer.state2')].filter((t) => t).map((t) => t!);
-    const buffers = options.type === 'sgd' ? 1 : 2;
+    const buffers = stateBuffers(options.type);
     if (state.length !== buffers || state.some((t) => !(t.data instanceof Float32Array) || t.data.length !== paramFloats)) {
       fail(`optimizer state must be ${buffers} F32 tensor(s) of ${paramFloats} values for ${options.type} on this network`);
     }
