@@ -168,7 +168,7 @@ describe('CLI', () => {
     [['train', '--bogus'], 2, /^simdnet: Unknown option '--bogus' \(see --help\)$/],
     [['train', '--batch', '0'], 2, /--batch expects a positive integer, got '0'/],
     [['train', '--activation', 'swish'], 2, /--activation must be one of sigmoid, relu, tanh, leaky-relu, got 'swish'/],
-    [['train', '--optimizer', 'rmsprop'], 2, /--optimizer must be one of sgd, adam, adamw, got 'rmsprop'/],
+    [['train', '--optimizer', 'lion'], 2, /--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got 'lion'/],
     [['train', '--optimizer', 'adam', '--momentum', '0.9'], 2, /--momentum and --nesterov go with --optimizer sgd/],
     [['train', '--layers', '784,0,10'], 2, /--layers expects a positive integer, got '0'/],
     [['train', '--lr', 'NaN'], 2, /--lr expects a positive number, got 'NaN'/],
