@@ -108,6 +108,7 @@ $('start').onclick = () => {
   const options: StartOptions = {
     hidden: number('hidden'), activation: ($('activation') as HTMLSelectElement).value as StartOptions['activation'],
     learningRate: number('lr'), batchSize: number('batch'), iterations: number('iterations'), seed: number('seed'),
+    mnistUrl: new URL('mnist/', document.baseURI).href,
   };
   evaluations.length = 0;
   drawChart();

@@ -12,6 +12,8 @@ export interface StartOptions {
   batchSize: number;
   iterations: number;
   seed: number;
+  /** The folder holding the gzipped MNIST files, resolved by the page (mnist/ next to it). */
+  mnistUrl: string;
 }
 
 export type Request =
@@ -31,7 +33,8 @@ let pause: { promise: Promise<void>; release: () => void } | undefined;
 
 async function start(options: StartOptions): Promise<void> {
   runtime ??= await sharedRuntime();
-  mnist ??= fetchMnist('/mnist/');
+  mnist ??= fetchMnist(options.mnistUrl, { suffix: '.gz' });
+  mnist.catch(() => (mnist = undefined)); // a failed download is retried by the next Train
   post({ type: 'status', text: 'loading MNIST…' });
   const data = await mnist;
   net?.dispose();

@@ -1,38 +1,43 @@
 // The demo in a real browser: Debian's Chromium driven by playwright-core (CI installs it with
-// apt-get). Trains MNIST in the page's worker, classifies a drawn stroke, checks that Chromium
-// and Node produce bit-identical weights from the same wasm, and that the browser bundle holds
-// no Node built-in.
+// apt-get). The demo is built (`npm run demo:build`'s Vite build) and served by a plain static
+// file server from a subfolder, as a user would host it; the page trains MNIST in its worker,
+// classifies a drawn stroke, checks that Chromium and Node produce bit-identical weights from
+// the same wasm, and the bundle holds no Node built-in.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, createServer, type ViteDevServer } from 'vite';
+import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/wasm-node.js';
+import { fetchIdx } from '../../src/data/mnist-fetch.js';
 import { Random } from '../../src/random.js';
 import { createRuntime } from '../../src/runtime.js';
 import { TwoLayerNet } from '../../src/two-layer-net.js';
 import { parameterBitsAfterSteps } from '../../demo/determinism.js';
+import { serveStatic, type StaticServer } from '../support/static-server.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const config = join(root, 'demo', 'vite.config.ts');
 const artifacts = join(root, 'test-results');
-let server: ViteDevServer;
+const site = join(artifacts, 'demo-site');
+let server: StaticServer;
 let browser: Browser;
 let page: Page;
+let siteUrl: string;
 
 beforeAll(async () => {
-  server = await createServer({ configFile: config, server: { port: 0, strictPort: false }, logLevel: 'error' });
-  await server.listen();
-  const address = server.httpServer!.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  await rm(site, { recursive: true, force: true });
+  await build({ configFile: config, logLevel: 'error', build: { outDir: site, emptyOutDir: true } });
+  server = await serveStatic(artifacts);
+  siteUrl = `${server.url}demo-site/`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(siteUrl);
   await page.waitForSelector('#build[data-build]', { timeout: 60_000 });
 });
 
@@ -80,23 +85,37 @@ describe('the demo page in Chromium', () => {
   });
 });
 
-describe('the browser bundle', () => {
-  it('builds with Vite, finds both wasm files itself, and contains no Node built-in', async () => {
-    const outDir = join(artifacts, 'bundle');
-    await rm(outDir, { recursive: true, force: true });
-    await build({ configFile: config, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    const assets = await readdir(join(outDir, 'assets'));
+describe('the built site', () => {
+  it('holds both wasm files and the gzipped MNIST files, and no Node built-in', async () => {
+    const assets = await readdir(join(site, 'assets'));
     expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    expect((await readdir(join(site, 'mnist'))).sort()).toEqual([
+      't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
+    ]);
     for (const file of assets.filter((f) => f.endsWith('.js'))) {
-      const code = await readFile(join(outDir, 'assets', file), 'utf8');
+      const code = await readFile(join(site, 'assets', file), 'utf8');
       expect(code, file).not.toMatch(/["'`]node:[a-z]/);
       expect(code, file).not.toMatch(/\brequire\(\s*["'`](fs|path|os|zlib|module|url|crypto|child_process)["'`]\s*\)/);
       expect(code, file).not.toMatch(/\bfrom\s*["'`](fs|path|os|zlib|module|url)["'`]/);
     }
     const sizes = await Promise.all(assets.map(async (f) => {
-      const bytes = await readFile(join(outDir, 'assets', f));
+      const bytes = await readFile(join(site, 'assets', f));
       return `${f}: ${bytes.length} B (${gzipSync(bytes).length} B gzip)`;
     }));
     console.log(`bundle sizes:\n${sizes.join('\n')}`);
+  });
+
+  it('is served by vite preview too (npm run demo:preview), MNIST included', async () => {
+    const previewServer: PreviewServer = await preview({
+      configFile: config, logLevel: 'error', build: { outDir: site }, preview: { port: 0, host: '127.0.0.1' },
+    });
+    try {
+      const base = previewServer.resolvedUrls!.local[0];
+      // vite preview sends .gz files with Content-Encoding: gzip; fetchIdx takes either form.
+      expect((await fetchIdx(new URL('mnist/t10k-labels-idx1-ubyte.gz', base))).dims).toEqual([10000]);
+      expect(await (await fetch(base)).text()).toContain('simdnet');
+    } finally {
+      await previewServer.close();
+    }
   });
 });
