@@ -15,6 +15,7 @@ import { Random } from '../../src/random.js';
 import { createRuntime } from '../../src/runtime.js';
 import { TwoLayerNet } from '../../src/two-layer-net.js';
 import { parameterBitsAfterSteps } from '../../demo/determinism.js';
+import { readmeExample } from '../support/readme.js';
 import { serveStatic, type StaticServer } from '../support/static-server.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -170,6 +171,29 @@ describe('the demo page in Chromium', () => {
     const inNode = await parameterBitsAfterSteps({ createRuntime, Random, TwoLayerNet }, kernelBuild, steps);
     expect(inBrowser.length).toBe(inNode.length);
     expect(inBrowser).toEqual(inNode);
+  });
+});
+
+describe("the README's plain page with an import map", () => {
+  it('trains in Chromium with no build step, the wasm found next to the package code', async () => {
+    // The page as written, at the root of a static server whose node_modules/ holds simdnet
+    // (this checkout) and @assemblyscript/loader.
+    const html = readmeExample('import-map page');
+    const modules = join(root, 'node_modules');
+    const pageServer = await serveStatic(modules, (request, response) => {
+      if (request.url !== '/') return false;
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+      return true;
+    }, { '/node_modules/simdnet/': root, '/node_modules/': modules });
+    const plain = await browser.newPage();
+    try {
+      await plain.goto(pageServer.url);
+      await plain.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('accuracy'), undefined, { timeout: 60_000 });
+      expect(Number((await plain.textContent('#out'))!.split(' ')[1])).toBeGreaterThan(0.9);
+    } finally {
+      await plain.close();
+      await pageServer.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readmeExample } from '../support/readme.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
@@ -97,5 +98,25 @@ describe('a fresh project that installs the tarball', () => {
     const trained = await exec('npx', ['--no-install', 'simdnet', 'train', '--hidden', '8', '--iterations', '30', '--no-progress'], { cwd: consumer });
     expect(trained.stdout).toMatch(/^final: train acc 0\.\d{4}, test acc 0\.\d{4}$/m);
     expect(trained.stdout).toMatch(/^wrote out\/: model\.safetensors/m);
+
+    // TypeScript with moduleResolution bundler: the Node entry's types need the node condition.
+    await writeFile(join(consumer, 'check.ts'), "import { loadMnist, createMLP } from 'simdnet';\nexport const used = [loadMnist, createMLP];\n");
+    const tsconfig = (conditions: string[]) => JSON.stringify({
+      compilerOptions: { module: 'esnext', moduleResolution: 'bundler', customConditions: conditions, noEmit: true, strict: true, skipLibCheck: true, types: [] },
+      files: ['check.ts'],
+    });
+    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    await writeFile(join(consumer, 'tsconfig.json'), tsconfig(['node']));
+    await exec(tsc, ['-p', consumer]);
+    await writeFile(join(consumer, 'tsconfig.json'), tsconfig([]));
+    const browserTypes = await exec(tsc, ['-p', consumer]).then(() => ({ stdout: '' }), (error: { stdout: string }) => error);
+    expect(browserTypes.stdout).toMatch(/has no exported member '?loadMnist/);
+
+    // The README's Node example, as written.
+    await writeFile(join(consumer, 'readme-example.js'), readmeExample('node'));
+    const example = await exec(process.execPath, ['readme-example.js'], { cwd: consumer });
+    const accuracy = Number(/^test accuracy ([\d.]+), [\d.]+ ms per step$/m.exec(example.stdout)?.[1]);
+    expect(accuracy).toBeGreaterThan(0.85);
+    await readFile(join(consumer, 'model.safetensors'));
   });
 });

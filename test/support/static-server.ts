@@ -15,15 +15,24 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/**
+ * `mounts` maps URL prefixes to folders (the longest matching prefix wins); everything else is
+ * served from `folder`.
+ */
 export async function serveStatic(
   folder: string,
   override?: (request: IncomingMessage, response: ServerResponse) => boolean,
+  mounts: Record<string, string> = {},
 ): Promise<StaticServer> {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer(async (request, response) => {
     if (override?.(request, response)) return;
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(folder, path));
-    if (file !== folder && !file.startsWith(folder + sep)) return void response.writeHead(403).end();
+    let path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const prefix = prefixes.find((p) => path.startsWith(p));
+    const base = prefix ? mounts[prefix] : folder;
+    if (prefix) path = path.slice(prefix.length - 1);
+    let file = normalize(join(base, path));
+    if (file !== base && !file.startsWith(base + sep)) return void response.writeHead(403).end();
     if ((await stat(file).catch(() => undefined))?.isDirectory()) file = join(file, 'index.html');
     const body = await readFile(file).catch(() => undefined);
     if (!body) return void response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
