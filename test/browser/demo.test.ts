@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { build, createServer, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/wasm-node.js';
 import { fetchIdx } from '../../src/data/mnist-fetch.js';
@@ -215,6 +215,17 @@ describe('the built site', () => {
       return `${f}: ${bytes.length} B (${gzipSync(bytes).length} B gzip)`;
     }));
     console.log(`bundle sizes:\n${sizes.join('\n')}`);
+  });
+
+  it('the dev server (npm run demo) serves the same gzipped MNIST files', async () => {
+    const dev = await createServer({ configFile: config, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+    await dev.listen();
+    try {
+      const base = dev.resolvedUrls!.local[0];
+      expect((await fetchIdx(new URL('mnist/train-labels-idx1-ubyte.gz', base))).dims).toEqual([60000]);
+    } finally {
+      await dev.close();
+    }
   });
 
   it('is served by vite preview too (npm run demo:preview), MNIST included', async () => {
