@@ -33,11 +33,12 @@ export function formatDuration(seconds: number): string {
 
 /**
  * The bar's text: done/total, the last loss, the rate over the run so far (evaluations
- * included, so the time left is what the user will wait) and that time left.
+ * included, so the time left is what the user will wait) and that time left. `start` is the
+ * iteration the run began at (a resumed run's steps before it took no time here).
  */
-export function formatProgress(done: number, total: number, loss: number, seconds: number, width = 24): string {
+export function formatProgress(done: number, total: number, loss: number, seconds: number, width = 24, start = 0): string {
   const filled = Math.min(width, Math.round((done / total) * width));
-  const rate = seconds > 0 ? done / seconds : 0;
+  const rate = seconds > 0 ? (done - start) / seconds : 0;
   const left = rate > 0 ? formatDuration((total - done) / rate) : '?';
   const rateText = rate >= 100 ? rate.toFixed(0) : rate.toFixed(1);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${loss.toFixed(4)} ` +
@@ -47,14 +48,16 @@ export function formatProgress(done: number, total: number, loss: number, second
 /** A one-line bar on stderr, redrawn at most every 100 ms so it costs the loop nothing. */
 export function progressBar(total: number, stream: NodeJS.WriteStream = process.stderr) {
   let lastDraw = 0;
+  let start: number | undefined;
   const started = performance.now();
   return {
     step(iteration: number, loss: number) {
+      start ??= iteration - 1;
       if (iteration % 20 !== 0 && iteration !== total) return;
       const now = performance.now();
       if (now - lastDraw < 100 && iteration !== total) return;
       lastDraw = now;
-      stream.write(`\r${formatProgress(iteration, total, loss, (now - started) / 1000)}\x1b[K`);
+      stream.write(`\r${formatProgress(iteration, total, loss, (now - started) / 1000, 24, start)}\x1b[K`);
     },
     clear() {
       stream.write('\r\x1b[K');

@@ -58,6 +58,8 @@ describe('CLI text', () => {
     expect(formatProgress(2500, 10000, 0.31234, 2, 20)).toBe('[#####...............] 2500/10000 loss 0.3123 1250 it/s ETA 0:06');
     expect(formatProgress(30, 600, 2.1, 4, 20)).toBe('[#...................] 30/600 loss 2.1000 7.5 it/s ETA 1:16');
     expect(formatProgress(0, 100, NaN, 0, 20)).toMatch(/ETA \?$/);
+    // Resumed at 5000: the rate counts this run's 1000 steps only.
+    expect(formatProgress(6000, 10000, 0.2, 2, 20, 5000)).toMatch(/ 500 it\/s ETA 0:08$/);
     expect(formatProgress(10000, 10000, 0.2, 13.2).length).toBeLessThan(80);
     expect(formatDuration(3725)).toBe('1:02:05');
     expect(formatDuration(59.6)).toBe('1:00');
