@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Node 20 itself (src/wasm-node.ts), and Node 22+ reject the old flag.
 const shared = {
   include: ['test/**/*.test.ts'],
-  exclude: ['test/browser/**'],
+  exclude: ['test/browser/**', 'test/package/**'],
   // Real-MNIST training and the gradient checks are CPU-bound: give them room, but no test
   // asserts on wall-clock time.
   testTimeout: 300_000,
@@ -21,6 +21,15 @@ export default defineConfig({
           ...shared,
           name: 'relaxed-simd',
           env: { SIMDNET_BUILD: 'relaxed-simd' },
+        },
+      },
+      // The packed tarball in a fresh project, once: it does not depend on the kernel build.
+      {
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
         },
       },
       // The demo in real Chromium, once: it checks both builds itself.

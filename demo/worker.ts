@@ -1,8 +1,10 @@
 // The training side of the demo: owns the network and the dataset, trains with trainAsync so
-// that pause, stop and predict messages are answered between steps.
+// that pause, stop and predict messages are answered between steps. A new network (from the
+// form or from a file) replaces the current one only once it exists and training has begun:
+// a failure keeps the network the page already has.
 import {
   encodeModel, fetchMnist, modelFromBytes, sharedRuntime, trainAsync, TwoLayerNet,
-  type Activation, type MLP, type Mnist, type Runtime,
+  type Activation, type EvaluationRecord, type MLP, type Mnist, type Runtime,
 } from 'simdnet';
 
 export interface StartOptions {
@@ -12,6 +14,8 @@ export interface StartOptions {
   batchSize: number;
   iterations: number;
   seed: number;
+  /** The folder holding the gzipped MNIST files, resolved by the page (mnist/ next to it). */
+  mnistUrl: string;
 }
 
 export type Request =
@@ -19,7 +23,22 @@ export type Request =
   | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
   | { type: 'predict'; pixels: Float32Array }
   | { type: 'save' }
-  | { type: 'load'; bytes: Uint8Array };
+  | { type: 'load'; bytes: Uint8Array; mnistUrl: string };
+
+/** What the network has learned, computed on the test set after training or loading. */
+export interface Insights {
+  /** The first layer's weights, [784 × hidden] as in params.W1. */
+  weights: Float32Array;
+  hidden: number;
+  /** confusion[true * 10 + predicted], over the whole test set. */
+  confusion: Int32Array;
+  /** The first GALLERY test images, [GALLERY × 784] in [0,1], with labels and predictions. */
+  images: Float32Array;
+  labels: Int32Array;
+  predictions: Int32Array;
+}
+
+export const GALLERY = 40;
 
 const post = (message: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 
@@ -29,42 +48,103 @@ let net: MLP | undefined;
 let stopRequested = false;
 let pause: { promise: Promise<void>; release: () => void } | undefined;
 
+function loadData(url: string): Promise<Mnist> {
+  if (!mnist) {
+    post({ type: 'status', text: 'downloading MNIST (11 MB)…' });
+    mnist = fetchMnist(url, { suffix: '.gz' });
+    mnist.catch(() => (mnist = undefined)); // a failed download is retried next time
+  }
+  return mnist;
+}
+
+function replaceNet(next: MLP) {
+  if (net !== next) net?.dispose();
+  net = next;
+}
+
 async function start(options: StartOptions): Promise<void> {
   runtime ??= await sharedRuntime();
-  mnist ??= fetchMnist('/mnist/');
-  post({ type: 'status', text: 'loading MNIST…' });
-  const data = await mnist;
-  net?.dispose();
-  net = new TwoLayerNet(runtime, {
+  const data = await loadData(options.mnistUrl);
+  const candidate = new TwoLayerNet(runtime, {
     inputSize: 784, hiddenSize: options.hidden, outputSize: 10, activation: options.activation, seed: options.seed,
   });
   stopRequested = false;
+  // Live speed counts training steps only: the time between two consecutive onStep calls is one
+  // step unless an evaluation or a turn of the event loop (messages, a pause) came in between.
+  let interrupted = true;
+  let lastStep = 0;
+  let stepMs = 0;
+  let steps = 0;
   let lastPost = 0;
-  let stepStarted = performance.now();
-  let stepsSince = 0;
-  const history = await trainAsync(net, data, {
-    iterations: options.iterations, batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
-    yieldEvery: 50,
-    onStep: (iteration, loss) => {
-      stepsSince++;
-      const now = performance.now();
-      if (now - lastPost < 100) return;
-      // Wall time per step since the last report, evaluations and pauses included.
-      const msPerIteration = (now - stepStarted) / stepsSince;
-      lastPost = stepStarted = now;
-      stepsSince = 0;
-      post({ type: 'progress', iteration, total: options.iterations, loss, msPerIteration });
-    },
-    onEvaluation: (record) => post({ type: 'evaluation', record }),
-    control: async () => {
-      if (pause) await pause.promise;
-      return !stopRequested;
-    },
-  });
-  post({
-    type: 'done', iterations: history.iterations, seconds: history.seconds, msPerIteration: history.msPerIteration,
-    final: history.final,
-  });
+  let losses: number[] = [];
+  const flush = (iteration: number) => {
+    post({ type: 'progress', iteration, total: options.iterations, losses: Float32Array.from(losses), msPerStep: steps ? stepMs / steps : NaN });
+    losses = [];
+  };
+  try {
+    const history = await trainAsync(candidate, data, {
+      iterations: options.iterations, batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
+      yieldEvery: 50,
+      onStep: (iteration, loss) => {
+        if (iteration === 1) replaceNet(candidate); // the options were valid: this is the network now
+        const now = performance.now();
+        if (!interrupted) {
+          stepMs += now - lastStep;
+          steps++;
+        }
+        interrupted = false;
+        lastStep = now;
+        losses.push(loss);
+        if (now - lastPost >= 100) {
+          lastPost = now;
+          flush(iteration);
+        }
+      },
+      onEvaluation: (record: EvaluationRecord) => {
+        interrupted = true;
+        post({ type: 'evaluation', record });
+      },
+      control: async () => {
+        interrupted = true;
+        if (pause) await pause.promise;
+        return !stopRequested;
+      },
+    });
+    flush(history.iterations);
+    post({
+      type: 'done', stopped: stopRequested, iterations: history.iterations, total: options.iterations,
+      seconds: history.seconds, msPerIteration: history.msPerIteration, final: history.final,
+      stepsPerEpoch: Math.ceil(data.train.count / options.batchSize),
+    });
+    postInsights(data);
+  } catch (error) {
+    if (net !== candidate) candidate.dispose();
+    throw error;
+  }
+}
+
+function postInsights(data: Mnist) {
+  if (!net) return;
+  const { test } = data;
+  const confusion = new Int32Array(100);
+  const batch = 1000;
+  const predictions = new Int32Array(test.count);
+  for (let start = 0; start < test.count; start += batch) {
+    const rows = Math.min(batch, test.count - start);
+    const probabilities = net.predict(test.images.subarray(start * 784, (start + rows) * 784));
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let k = 1; k < 10; k++) if (probabilities[r * 10 + k] > probabilities[r * 10 + best]) best = k;
+      predictions[start + r] = best;
+      confusion[test.labels[start + r] * 10 + best]++;
+    }
+  }
+  const insights: Insights = {
+    weights: net.params.W1.slice(), hidden: net.sizes[1], confusion,
+    images: test.images.slice(0, GALLERY * 784), labels: Int32Array.from(test.labels.subarray(0, GALLERY)),
+    predictions: predictions.slice(0, GALLERY),
+  };
+  post({ type: 'insights', insights }, [insights.weights.buffer, insights.images.buffer]);
 }
 
 self.onmessage = async (event: MessageEvent<Request>) => {
@@ -99,19 +179,26 @@ self.onmessage = async (event: MessageEvent<Request>) => {
           post({ type: 'saved', bytes }, [bytes.buffer]);
         }
         break;
-      case 'load':
+      case 'load': {
         runtime ??= await sharedRuntime();
-        net?.dispose();
-        net = modelFromBytes(runtime, request.bytes, 'uploaded model');
-        post({ type: 'loaded', sizes: net.sizes, activations: net.activations });
+        const loaded = modelFromBytes(runtime, request.bytes, 'the model file');
+        if (loaded.sizes[0] !== 784 || loaded.sizes[loaded.sizes.length - 1] !== 10) {
+          const sizes = loaded.sizes.join('-');
+          loaded.dispose();
+          throw new Error(`the model file holds a ${sizes} network; this page needs 784 inputs and 10 classes`);
+        }
+        replaceNet(loaded);
+        post({ type: 'loaded', sizes: loaded.sizes, activations: loaded.activations });
+        postInsights(await loadData(request.mnistUrl));
         break;
+      }
     }
   } catch (error) {
-    post({ type: 'error', message: (error as Error).message });
+    post({ type: 'error', message: (error as Error).message, haveNet: net !== undefined });
   }
 };
 
 sharedRuntime().then((r) => {
   runtime = r;
   post({ type: 'ready', build: r.kernels.build });
-}, (error) => post({ type: 'error', message: (error as Error).message }));
+}, (error) => post({ type: 'error', message: (error as Error).message, haveNet: false }));

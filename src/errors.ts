@@ -23,3 +23,6 @@ export class ModelFormatError extends SimdnetError {}
 
 /** A dataset file or directory is missing or unreadable. */
 export class DatasetError extends SimdnetError {}
+
+/** The kernel module (simd.wasm or relaxed-simd.wasm) could not be fetched, read or compiled. */
+export class KernelLoadError extends SimdnetError {}

@@ -1,8 +1,8 @@
 // simdnet's public API, the part that runs anywhere (Node and browsers): no Node built-ins are
 // reachable from here. Node adds file helpers in node.ts.
-export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError } from './errors.js';
-export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader } from './wasm.js';
-export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports } from './wasm.js';
+export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError } from './errors.js';
+export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader, setWasmUrl, WASM_FILES } from './wasm.js';
+export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports, WasmLocation, WasmReader } from './wasm.js';
 export { createRuntime, sharedRuntime } from './runtime.js';
 export type { Runtime } from './runtime.js';
 export { Network, createNetwork, INITS } from './network.js';
@@ -39,6 +39,9 @@ export { applyTableTransform, applyTableTargets, encodeTableTransform, decodeTab
 export type { TableTransform, TableColumn, TableTask } from './data/table-transform.js';
 export { DEFAULT_MISSING_MARKERS } from './data/cell.js';
 export { accuracyChartSvg, lineChartSvg } from './chart.js';
+export type { Series, ChartOptions } from './chart.js';
+export { accuracyChart, lossChart, smoothLoss, evaluationPoints } from './training-charts.js';
+export type { RunCharts } from './training-charts.js';
 export { preprocessDigit } from './digit.js';
 export { torchStateDict, toTorchLayout, assignTorchStateDict, encodeTorchSafetensors, assignTorchSafetensors } from './torch.js';
 export { resolveOptimizer, OPTIMIZERS } from './optimizer.js';

@@ -69,7 +69,7 @@ export function checkInputs(x: ArrayLike<number>, inputSize: number, what = 'x')
 /**
  * Writes the targets as i32 class indices into `out` (length = rows). Accepts integer labels
  * (typed arrays or number[]), or a float array of one-hot rows [rows×classes] as the
- * references' load_mnist(one_hot_label=True) produces.
+ * classic load_mnist(one_hot_label=True) produces.
  */
 export function labelsToIndices(t: Targets, rows: number, classes: number, out: Int32Array): void {
   const oneHot = (t instanceof Float32Array || t instanceof Float64Array);

@@ -24,7 +24,7 @@ export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{
   return checkpointFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
 }
 
-/** Writes W1.txt, b1.txt, … into `dir`, as the tutorials' np.savetxt calls do. */
+/** Writes W1.txt, b1.txt, … into `dir`, as np.savetxt(path, array) writes them. */
 export async function saveParamsText(net: Network, dir: string): Promise<string[]> {
   const files = savetxtFiles(net);
   for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(dir, name), text);

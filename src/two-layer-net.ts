@@ -1,4 +1,4 @@
-// The references' TwoLayerNet: input → Affine → sigmoid/relu → Affine → SoftmaxWithLoss, with
+// The classic two-layer network (TwoLayerNet): input → Affine → sigmoid/relu → Affine → SoftmaxWithLoss, with
 // their defaults (weight_init_std 0.01). It is simply the two-layer case of MLP.
 import { MLP, type Activation } from './mlp.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
@@ -8,7 +8,7 @@ export interface TwoLayerNetOptions {
   inputSize: number;
   hiddenSize: number;
   outputSize: number;
-  /** Default 'sigmoid', as reference 001's gradient_BP network. */
+  /** Default 'sigmoid', the classic two-layer MNIST network's activation. */
   activation?: Activation;
   weightInitStd?: number;
   seed?: number;

@@ -4,7 +4,7 @@
 // probe module that uses it (Chromium, Firefox and Node 22+ do by default; the Node entry enables
 // it on Node 20) and falls back to plain SIMD otherwise (Safari).
 import { instantiate } from '@assemblyscript/loader';
-import { SimdnetError, ValueError } from './errors.js';
+import { KernelLoadError, SimdnetError, ValueError } from './errors.js';
 
 export type KernelBuild = 'simd' | 'relaxed-simd';
 export type KernelBuildChoice = KernelBuild | 'auto';
@@ -101,7 +101,33 @@ export function resolveBuild(choice: KernelBuildChoice = 'auto'): KernelBuild {
   return choice;
 }
 
+/** The file name of each build, in the package's build/ folder and in setWasmUrl's folder. */
+export const WASM_FILES: Readonly<Record<KernelBuild, string>> = { simd: 'simd.wasm', 'relaxed-simd': 'relaxed-simd.wasm' };
+
+export type WasmLocation = string | URL | ((build: KernelBuild) => string | URL);
+
+let wasmLocation: WasmLocation | undefined;
+
+/**
+ * Where the kernel module is, for setups that do not serve the package's build/ folder at the
+ * URL the library computes (esbuild without a file loader, a CDN, a copied bundle): a folder
+ * URL ending in '/' that holds simd.wasm and relaxed-simd.wasm, or a function from the build to
+ * the file's URL. Relative URLs resolve against the page. Call it before the first runtime is
+ * created; `setWasmUrl(undefined)` restores the default.
+ */
+export function setWasmUrl(where: WasmLocation | undefined): void {
+  wasmLocation = where;
+}
+
 function wasmUrl(build: KernelBuild): URL {
+  if (wasmLocation !== undefined) {
+    const where = typeof wasmLocation === 'function' ? wasmLocation(build) : wasmLocation;
+    const base = globalThis.location?.href;
+    if (!URL.canParse(String(where), base)) {
+      throw new ValueError(`setWasmUrl: '${String(where)}' is not a URL${base ? '' : ' (without a page, give an absolute one: http:, https: or file:)'}`);
+    }
+    return typeof wasmLocation === 'function' ? new URL(String(where), base) : new URL(WASM_FILES[build], new URL(String(where), base));
+  }
   // Literal URLs so bundlers see and copy both files.
   return build === 'relaxed-simd'
     ? new URL('../build/relaxed-simd.wasm', import.meta.url)
@@ -119,9 +145,37 @@ export function setWasmReader(reader: WasmReader): void {
   readWasm = reader;
 }
 
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d]; // "\0asm"
+
+/**
+ * The module's bytes. The whole response is read rather than streamed into the compiler, so a
+ * server that sends the file with a MIME type other than application/wasm still works (29 KB:
+ * streaming would save nothing measurable); every failure names the URL and the fix.
+ */
+async function wasmBytes(url: URL): Promise<Uint8Array> {
+  const fix = `Serve the package's build/${WASM_FILES.simd} and build/${WASM_FILES['relaxed-simd']} ` +
+    "there, or tell simdnet where they are with setWasmUrl('folder/') before creating a runtime (see the README's Troubleshooting)";
+  let source: Uint8Array | Response;
+  try {
+    source = await readWasm(url);
+  } catch (error) {
+    throw new KernelLoadError(`cannot load the kernel module ${url.href}: ${(error as Error).message}. ${fix}`);
+  }
+  if (source instanceof Uint8Array) return source;
+  if (!source.ok) throw new KernelLoadError(`cannot load the kernel module ${url.href}: HTTP ${source.status}. ${fix}`);
+  const bytes = new Uint8Array(await source.arrayBuffer());
+  if (!WASM_MAGIC.every((byte, i) => bytes[i] === byte)) {
+    const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+    throw new KernelLoadError(
+      `${url.href} is not a WebAssembly module: the server returned ${html ? 'an HTML page' : 'something else'} for it. ${fix}`,
+    );
+  }
+  return bytes;
+}
+
 export async function loadKernels(choice: KernelBuildChoice = 'auto'): Promise<Kernels> {
   const build = resolveBuild(choice);
-  const source = await readWasm(wasmUrl(build));
+  const source = await wasmBytes(wasmUrl(build));
   const { exports } = await instantiate<Record<string, unknown>>(source, {});
   const layout = {} as Record<LayoutConstant, number>;
   for (const name of LAYOUT_CONSTANTS) {

@@ -14,13 +14,23 @@ const files: Record<string, Uint8Array> = {
   'truncated-idx1-ubyte': labels(5).subarray(0, 10),
   'corrupt.gz': new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]),
 };
+// What a single-page-app server (vite preview) sends for a file it does not have, and a JSON error.
+const htmlPage = '<!doctype html>\n<html><head><title>app</title></head><body></body></html>\n';
 for (const name of Object.keys(files)) if (!name.includes('.gz')) files[`${name}.gz`] = gzipSync(files[name]);
 
 let server: Server;
 let base = '';
 beforeAll(async () => {
   server = createServer((request, response) => {
-    const body = files[(request.url ?? '').replace(/^\/data\//, '')];
+    const name = (request.url ?? '').replace(/^\/data\//, '');
+    if (name.startsWith('spa/')) return void response.writeHead(200, { 'Content-Type': 'text/html' }).end(htmlPage);
+    if (name === 'html-as-octets') return void response.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(htmlPage);
+    if (name === 'json') return void response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"error":"no"}');
+    if (name === 'encoded.gz') {
+      // A server that marks .gz files Content-Encoding: gzip: fetch hands over the IDX bytes.
+      return void response.writeHead(200, { 'Content-Encoding': 'gzip' }).end(files['train-labels-idx1-ubyte.gz']);
+    }
+    const body = files[name];
     if (!body) return void response.writeHead(404).end();
     response.writeHead(200).end(body);
   });
@@ -47,5 +57,21 @@ describe('MNIST over fetch', () => {
     await expect(fetchIdx(`${base}truncated-idx1-ubyte.gz`)).rejects.toThrow(IdxFormatError);
     await expect(fetchIdx(`${base}corrupt.gz`)).rejects.toThrow(/corrupt.gz: not a valid gzip stream/);
     await expect(fetchIdx('http://127.0.0.1:1/nothing')).rejects.toThrow(/cannot fetch/);
+  });
+
+  it('says the server returned an HTML page (or something else), not "bad magic"', async () => {
+    const url = `${base}spa/train-labels-idx1-ubyte.gz`;
+    await expect(fetchIdx(url)).rejects.toThrow(DatasetError);
+    await expect(fetchIdx(url)).rejects.toThrow(`the server returned an HTML page for ${url}, not the IDX file`);
+    // Recognised by its content too, whatever the Content-Type says.
+    await expect(fetchIdx(`${base}html-as-octets`)).rejects.toThrow(/the server returned an HTML page for .*html-as-octets/);
+    await expect(fetchIdx(`${base}json`)).rejects.toThrow(/the server returned a response \(application\/json\) that is neither IDX nor gzip for .*json/);
+    await expect(fetchMnist(`${base}spa/`, { suffix: '.gz' })).rejects.not.toThrow(/bad magic/);
+  });
+
+  it('takes a .gz file that the server sent already decoded (Content-Encoding: gzip)', async () => {
+    const tensor = await fetchIdx(`${base}encoded.gz`);
+    expect(tensor.dims).toEqual([6]);
+    expect(Array.from(tensor.data)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

@@ -101,9 +101,9 @@ describe('CLI', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/784-32-10 sigmoid/);
-    expect(result.out.match(/^epoch +\d+ \| iter/gm)).toHaveLength(3); // after iterations 1, 51, 101
+    expect(result.out.match(/^ +\d+ +\d+ +\d\.\d{4} /gm)).toHaveLength(3); // after iterations 1, 51, 101
     expect(result.out).toMatch(/done: 120 iterations in [\d.]+ s \([\d.]+ ms\/iteration/);
-    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'checkpoint.safetensors', 'history.json', 'model.pt.safetensors', 'model.safetensors']);
+    expect((await readdir(dir)).sort()).toEqual(['W1.txt', 'W2.txt', 'accuracy.svg', 'b1.txt', 'b2.txt', 'checkpoint.safetensors', 'history.json', 'loss.svg', 'model.pt.safetensors', 'model.safetensors']);
     const history = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
     expect(history.loss).toHaveLength(120);
     expect(history.evaluations).toHaveLength(3);
@@ -121,7 +121,7 @@ describe('CLI', () => {
     expect((await run('train', ...flags, '--epochs', '1', '--out', interrupted)).code).toBe(0);
     const resumed = await run('train', ...flags, '--epochs', '2', '--out', interrupted, '--resume', join(interrupted, 'checkpoint.safetensors'));
     expect(resumed.code).toBe(0);
-    expect(resumed.out.match(/^epoch +\d+/gm)).toEqual(['epoch   1']);
+    expect(Array.from(resumed.out.matchAll(/^ +(\d+) +\d+ +\d\.\d{4} /gm), (m) => m[1])).toEqual(['1']);
     const a = await loadModel(join(straight, 'model.safetensors'), runtime);
     const b = await loadModel(join(interrupted, 'model.safetensors'), runtime);
     for (const name of a.paramNames) expect(b.params[name], name).toEqual(a.params[name]);
@@ -158,7 +158,7 @@ describe('CLI', () => {
   it('--help documents every flag', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--gradient', '--numerical-step', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress']) {
+    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--gradient', '--numerical-step', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress', '--version']) {
       expect(result.out).toContain(flag);
     }
   });

@@ -1,9 +1,11 @@
 // MNIST over HTTP, for browsers (and any runtime with fetch): the four IDX files from a base
-// URL, `.gz` ones decompressed with the platform's DecompressionStream, validated exactly as
+// URL, gzipped ones decompressed with the platform's DecompressionStream, validated exactly as
 // the Node loader validates files.
 import { DatasetError, IdxFormatError } from '../errors.js';
 import { parseIdx, type IdxTensor } from './idx.js';
 import { MNIST_FILE_NAMES, mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
+
+const GZIP_MAGIC = [0x1f, 0x8b];
 
 export async function fetchIdx(url: string | URL): Promise<IdxTensor> {
   const href = String(url);
@@ -13,16 +15,35 @@ export async function fetchIdx(url: string | URL): Promise<IdxTensor> {
   } catch (error) {
     throw new DatasetError(`cannot fetch ${href}: ${(error as Error).message}`);
   }
-  if (!response.ok || !response.body) throw new DatasetError(`cannot fetch ${href}: HTTP ${response.status}`);
-  let body: ReadableStream<Uint8Array> = response.body;
-  if (href.endsWith('.gz')) body = body.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await new Response(body).arrayBuffer());
-  } catch (error) {
-    throw new IdxFormatError(`${href}: not a valid gzip stream (${(error as Error).message})`);
+  if (!response.ok) throw new DatasetError(`cannot fetch ${href}: HTTP ${response.status}`);
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  // What is gzipped is decided by the bytes, not the name: a server that sends a .gz file with
+  // Content-Encoding: gzip has already had it decompressed by fetch.
+  if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
+    try {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    } catch (error) {
+      throw new IdxFormatError(`${href}: not a valid gzip stream (${(error as Error).message})`);
+    }
+  } else if (bytes.length >= 2 && (bytes[0] !== 0 || bytes[1] !== 0)) {
+    throw notIdx(href, response.headers.get('content-type'), bytes);
   }
   return parseIdx(bytes, href);
+}
+
+/**
+ * The error for a response that is neither IDX nor gzip. The usual cause is a server (a
+ * single-page-app fallback, `vite preview`) answering a missing file with its index page.
+ */
+function notIdx(href: string, contentType: string | null, bytes: Uint8Array): DatasetError {
+  const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
+  const html = /^text\/html/i.test(contentType ?? '') || head.startsWith('<!doctype html') || head.startsWith('<html');
+  const what = html ? 'an HTML page' : `a response${contentType ? ` (${contentType.split(';')[0]})` : ''} that is neither IDX nor gzip`;
+  return new DatasetError(
+    `the server returned ${what} for ${href}, not the IDX file: the file is not at that URL ` +
+      '(copy the MNIST IDX files there, or pass the URL of the folder that holds them)',
+  );
 }
 
 /**

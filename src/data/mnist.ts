@@ -1,5 +1,5 @@
 // MNIST from its four parsed IDX files: images as row-major Float32Array [count×784] (scaled to
-// [0,1] unless asked for raw 0..255, as reference 000 trains on), labels as class indices.
+// [0,1] unless asked for raw 0..255, for the classic unnormalized runs), labels as class indices.
 import { IdxFormatError, ValueError } from '../errors.js';
 import type { IdxTensor } from './idx.js';
 

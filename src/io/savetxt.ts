@@ -1,4 +1,4 @@
-// The text files the references write with np.savetxt(path, array): fmt '%.18e', values
+// The text files np.savetxt(path, array) writes: fmt '%.18e', values
 // separated by ' ', one row per line, a 1-D array one value per line. Reading accepts what
 // np.loadtxt accepts for them.
 import { ModelFormatError, ShapeError } from '../errors.js';

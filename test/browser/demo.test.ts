@@ -1,38 +1,44 @@
 // The demo in a real browser: Debian's Chromium driven by playwright-core (CI installs it with
-// apt-get). Trains MNIST in the page's worker, classifies a drawn stroke, checks that Chromium
-// and Node produce bit-identical weights from the same wasm, and that the browser bundle holds
-// no Node built-in.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+// apt-get). The demo is built (`npm run demo:build`'s Vite build) and served by a plain static
+// file server from a subfolder, as a user would host it; the page trains MNIST in its worker,
+// classifies a drawn stroke, checks that Chromium and Node produce bit-identical weights from
+// the same wasm, and the bundle holds no Node built-in.
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/wasm-node.js';
+import { fetchIdx } from '../../src/data/mnist-fetch.js';
 import { Random } from '../../src/random.js';
 import { createRuntime } from '../../src/runtime.js';
 import { TwoLayerNet } from '../../src/two-layer-net.js';
 import { parameterBitsAfterSteps } from '../../demo/determinism.js';
+import { readmeExample } from '../support/readme.js';
+import { serveStatic, type StaticServer } from '../support/static-server.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const config = join(root, 'demo', 'vite.config.ts');
 const artifacts = join(root, 'test-results');
-let server: ViteDevServer;
+const site = join(artifacts, 'demo-site');
+let server: StaticServer;
 let browser: Browser;
 let page: Page;
+let siteUrl: string;
 
 beforeAll(async () => {
-  server = await createServer({ configFile: config, server: { port: 0, strictPort: false }, logLevel: 'error' });
-  await server.listen();
-  const address = server.httpServer!.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  await rm(site, { recursive: true, force: true });
+  await build({ configFile: config, logLevel: 'error', build: { outDir: site, emptyOutDir: true } });
+  server = await serveStatic(artifacts);
+  siteUrl = `${server.url}demo-site/`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(siteUrl);
   await page.waitForSelector('#build[data-build]', { timeout: 60_000 });
 });
 
@@ -41,30 +47,118 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** Draws a vertical stroke on the canvas (a "1"), which the page classifies as it is drawn. */
+async function drawStroke() {
+  await page.locator('#draw').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#draw').boundingBox())!;
+  await page.mouse.move(box.x + 140, box.y + 50);
+  await page.mouse.down();
+  for (let i = 0; i <= 20; i++) await page.mouse.move(box.x + 140, box.y + 50 + i * 9);
+  await page.mouse.up();
+  await page.waitForSelector('#probabilities[data-ready="true"]');
+  return page.locator('#probabilities').innerText();
+}
+
+const state = () => page.getAttribute('#status', 'data-state');
+
 describe('the demo page in Chromium', () => {
-  it('trains MNIST in a worker and classifies a drawn stroke', async () => {
+  it('trains MNIST in a worker, with progress, charts, and what the network learned', async () => {
     // Chromium runs relaxed SIMD without flags; the page says which build it uses.
     expect(await page.getAttribute('#build', 'data-build')).toBe('relaxed-simd');
-    await page.fill('#iterations', '1200');
+    const drawTop = (await page.locator('#draw').boundingBox())!.y;
+    await page.fill('#iterations', '3000');
     await page.click('#start');
+    // While training: the iteration, the speed of training steps and the time left.
+    await page.waitForSelector('#status[data-state="training"]', { timeout: 120_000 });
+    await page.waitForFunction(() => /ms per training step +time left \d+:\d\d/.test(document.getElementById('status')!.textContent!));
     await page.waitForSelector('#status[data-state="done"]', { timeout: 180_000 });
+    expect(await page.textContent('#status')).toMatch(/^done: 3000 iterations in [\d.]+ s, [\d.]+ ms per training step\ntest accuracy/);
     const testAccuracy = Number(await page.getAttribute('#status', 'data-test-accuracy'));
-    expect(testAccuracy).toBeGreaterThan(0.8);
-    expect(Number(await page.getAttribute('#status', 'data-ms-per-iteration'))).toBeGreaterThan(0);
-    expect(await page.locator('#chart svg circle').count()).toBeGreaterThan(0);
+    expect(testAccuracy).toBeGreaterThan(0.85);
+    // The live speed counted training steps only: close to the final figure, not inflated by evaluations.
+    const live = Number(await page.getAttribute('#status', 'data-ms-per-step'));
+    const final = Number(await page.getAttribute('#status', 'data-ms-per-iteration'));
+    expect(final).toBeGreaterThan(0);
+    expect(live / final).toBeGreaterThan(0.5);
+    expect(live / final).toBeLessThan(2);
+    expect(await page.getAttribute('#bar', 'style')).toContain('width: 100%');
+    // Evaluations after iterations 1, 601, …, 2401 and the final one at 3000: six train points
+    // (circles) and six test points (squares), plus one of each in the legend.
+    expect(await page.locator('#accuracy-chart svg circle').count()).toBe(6 + 1);
+    expect(await page.locator('#loss-chart svg').textContent()).toContain('step loss (smoothed)');
+    // The first layer, test images with the answers, the confusion matrix.
+    expect(await page.getAttribute('#weights', 'data-units')).toBe('100');
+    expect(await page.getAttribute('#gallery', 'data-count')).toBe('40');
+    expect(await page.locator('#gallery figure.wrong').count()).toBe(Number(await page.getAttribute('#gallery', 'data-wrong')));
+    expect(await page.getAttribute('#confusion', 'data-total')).toBe('10000');
+    expect(Number(await page.getAttribute('#confusion', 'data-right')) / 10000).toBeCloseTo(testAccuracy, 3);
+    // Nothing moved when the charts and pictures appeared.
+    expect((await page.locator('#draw').boundingBox())!.y).toBe(drawTop);
 
-    await page.locator('#draw').scrollIntoViewIfNeeded();
-    const box = (await page.locator('#draw').boundingBox())!;
-    await page.mouse.move(box.x + 140, box.y + 50);
-    await page.mouse.down();
-    for (let i = 0; i <= 20; i++) await page.mouse.move(box.x + 140, box.y + 50 + i * 9);
-    await page.mouse.up();
-    await page.waitForSelector('#probabilities[data-ready="true"]');
+    const probabilities = await drawStroke();
     expect(Number(await page.getAttribute('#probabilities', 'data-count'))).toBe(10);
     expect(Math.abs(Number(await page.getAttribute('#probabilities', 'data-sum')) - 1)).toBeLessThan(1e-5);
+    expect(probabilities).toMatch(/→ \d/);
 
     await mkdir(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'demo.png'), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const screenshot = join(artifacts, 'demo.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    // SIMDNET_UPDATE_SCREENSHOT=1 npx vitest run --project browser refreshes the README's picture.
+    if (process.env.SIMDNET_UPDATE_SCREENSHOT) await copyFile(screenshot, join(root, 'docs', 'demo.png'));
+  });
+
+  it('saves the model as a download and loads it back from a file input', async () => {
+    const before = await drawStroke();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    expect(download.suggestedFilename()).toBe('model.safetensors');
+    const saved = join(artifacts, 'saved-model.safetensors');
+    await download.saveAs(saved);
+    await page.click('#clear');
+    await page.setInputFiles('#load', saved);
+    await page.waitForFunction(() => /^loaded a 784-100-10 sigmoid network/.test(document.getElementById('status')!.textContent!));
+    expect(await drawStroke()).toBe(before);
+  });
+
+  it('a bad model file or a bad field reports the cause, clears the bars and keeps the network', async () => {
+    const before = await drawStroke();
+    await page.setInputFiles('#load', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await page.waitForSelector('#status[data-state="error"]');
+    expect(await page.textContent('#status')).toMatch(/^error: the model file: .+\n\(the previous network is still here\)$/);
+    expect(await page.getAttribute('#probabilities', 'data-ready')).toBe('false');
+    expect(await page.locator('#probabilities div').count()).toBe(0);
+    await page.click('#clear');
+    expect(await drawStroke()).toBe(before);
+
+    await page.fill('#hidden', '0');
+    await page.click('#start');
+    expect(await state()).toBe('error');
+    expect(await page.textContent('#status')).toMatch(/^error: hidden units must be a whole number, at least 1, got '0'/);
+    expect(await page.getAttribute('#probabilities', 'data-ready')).toBe('false');
+    await page.click('#clear');
+    expect(await drawStroke()).toBe(before);
+    expect(await page.isEnabled('#save')).toBe(true);
+    await page.fill('#hidden', '100');
+  });
+
+  it('pauses (and says so), resumes, and stops (and says stopped, not done)', async () => {
+    await page.fill('#iterations', '200000');
+    await page.click('#start');
+    await page.waitForSelector('#status[data-state="training"]', { timeout: 120_000 });
+    await page.click('#pause');
+    expect(await state()).toBe('paused');
+    expect(await page.textContent('#pause')).toBe('Resume');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let messages already sent arrive
+    const bar = await page.getAttribute('#bar', 'style');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await page.getAttribute('#bar', 'style')).toBe(bar); // no progress while paused
+    expect(await state()).toBe('paused');
+    await page.click('#pause');
+    await page.waitForSelector('#status[data-state="training"]');
+    await page.click('#stop');
+    await page.waitForSelector('#status[data-state="stopped"]', { timeout: 120_000 });
+    expect(await page.textContent('#status')).toMatch(/^stopped at iteration \d+ of 200000 in [\d.]+ s/);
+    await page.fill('#iterations', '10000');
   });
 
   it.each(['simd', 'relaxed-simd'] as const)('%s: Chromium and Node train to bit-identical weights', async (kernelBuild) => {
@@ -80,23 +174,71 @@ describe('the demo page in Chromium', () => {
   });
 });
 
-describe('the browser bundle', () => {
-  it('builds with Vite, finds both wasm files itself, and contains no Node built-in', async () => {
-    const outDir = join(artifacts, 'bundle');
-    await rm(outDir, { recursive: true, force: true });
-    await build({ configFile: config, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    const assets = await readdir(join(outDir, 'assets'));
+describe("the README's plain page with an import map", () => {
+  it('trains in Chromium with no build step, the wasm found next to the package code', async () => {
+    // The page as written, at the root of a static server whose node_modules/ holds simdnet
+    // (this checkout) and @assemblyscript/loader.
+    const html = readmeExample('import-map page');
+    const modules = join(root, 'node_modules');
+    const pageServer = await serveStatic(modules, (request, response) => {
+      if (request.url !== '/') return false;
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+      return true;
+    }, { '/node_modules/simdnet/': root, '/node_modules/': modules });
+    const plain = await browser.newPage();
+    try {
+      await plain.goto(pageServer.url);
+      await plain.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('accuracy'), undefined, { timeout: 60_000 });
+      expect(Number((await plain.textContent('#out'))!.split(' ')[1])).toBeGreaterThan(0.9);
+    } finally {
+      await plain.close();
+      await pageServer.close();
+    }
+  });
+});
+
+describe('the built site', () => {
+  it('holds both wasm files and the gzipped MNIST files, and no Node built-in', async () => {
+    const assets = await readdir(join(site, 'assets'));
     expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    expect((await readdir(join(site, 'mnist'))).sort()).toEqual([
+      't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
+    ]);
     for (const file of assets.filter((f) => f.endsWith('.js'))) {
-      const code = await readFile(join(outDir, 'assets', file), 'utf8');
+      const code = await readFile(join(site, 'assets', file), 'utf8');
       expect(code, file).not.toMatch(/["'`]node:[a-z]/);
       expect(code, file).not.toMatch(/\brequire\(\s*["'`](fs|path|os|zlib|module|url|crypto|child_process)["'`]\s*\)/);
       expect(code, file).not.toMatch(/\bfrom\s*["'`](fs|path|os|zlib|module|url)["'`]/);
     }
     const sizes = await Promise.all(assets.map(async (f) => {
-      const bytes = await readFile(join(outDir, 'assets', f));
+      const bytes = await readFile(join(site, 'assets', f));
       return `${f}: ${bytes.length} B (${gzipSync(bytes).length} B gzip)`;
     }));
     console.log(`bundle sizes:\n${sizes.join('\n')}`);
+  });
+
+  it('the dev server (npm run demo) serves the same gzipped MNIST files', async () => {
+    const dev = await createServer({ configFile: config, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+    await dev.listen();
+    try {
+      const base = dev.resolvedUrls!.local[0];
+      expect((await fetchIdx(new URL('mnist/train-labels-idx1-ubyte.gz', base))).dims).toEqual([60000]);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('is served by vite preview too (npm run demo:preview), MNIST included', async () => {
+    const previewServer: PreviewServer = await preview({
+      configFile: config, logLevel: 'error', build: { outDir: site }, preview: { port: 0, host: '127.0.0.1' },
+    });
+    try {
+      const base = previewServer.resolvedUrls!.local[0];
+      // vite preview sends .gz files with Content-Encoding: gzip; fetchIdx takes either form.
+      expect((await fetchIdx(new URL('mnist/t10k-labels-idx1-ubyte.gz', base))).dims).toEqual([10000]);
+      expect(await (await fetch(base)).text()).toContain('simdnet');
+    } finally {
+      await previewServer.close();
+    }
   });
 });
