@@ -2,6 +2,7 @@
 import './wasm-node.js';
 export * from './index.js';
 export { loadMnist, readIdxFile } from './data/mnist-node.js';
+export * from './tables.js';
 export { loadTable } from './data/table-node.js';
 export { saveModel, loadModel, loadCheckpoint, saveParamsText, loadParamsText } from './model-node.js';
 export { writeFileAtomic } from './io/atomic.js';

@@ -139,7 +139,7 @@ describe('CLI', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/sgd lr 0.1, numerical gradient \(h 0.001\)/);
-    expect(result.out.match(/^epoch +\d+ \| iter/gm)).toHaveLength(2);
+    expect(result.out.match(/^ +\d+ +\d+ +\d\.\d{4} /gm)).toHaveLength(2);
     const history = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
     expect(history.training.gradient).toBe('numerical');
     expect(history.training.numericalStep).toBe(0.001);
