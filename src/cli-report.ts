@@ -22,7 +22,9 @@ export function formatEvaluation(record: EvaluationRecord): string {
   let line = String(record.epoch).padStart(5) + String(record.iterations).padStart(8);
   for (const [name] of SETS) {
     const e = record[name];
-    if (e) line += (e.accuracy ?? e.r2 ?? NaN).toFixed(4).padStart(ACC_WIDTH) + e.loss.toFixed(4).padStart(LOSS_WIDTH);
+    // A regression's early losses can reach the hundreds: keep them to the column's width.
+    const loss = e ? (e.loss < 100 ? e.loss.toFixed(4) : e.loss.toPrecision(6)) : '';
+    if (e) line += (e.accuracy ?? e.r2 ?? NaN).toFixed(4).padStart(ACC_WIDTH) + loss.padStart(LOSS_WIDTH);
   }
   return line + `${record.elapsed.toFixed(1)} s`.padStart(TIME_WIDTH);
 }

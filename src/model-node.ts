@@ -5,14 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
-import { assignSavetxtFiles, checkpointFromBytes, encodeModel, modelFromBytes, savetxtFiles } from './model.js';
+import { assignSavetxtFiles, checkpointFromBytes, encodeModel, modelFromBytes, savetxtFiles, type ModelExtras } from './model.js';
 import type { TrainProgress } from './train.js';
+import type { TableTransform } from './data/table-transform.js';
 import type { Network } from './network.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
 
 /** Writes the model (and optimizer state; and training progress, if given) to one file. */
-export async function saveModel(net: Network, path: string, progress?: TrainProgress): Promise<void> {
-  await writeFileAtomic(path, encodeModel(net, progress));
+export async function saveModel(net: Network, path: string, progress?: TrainProgress, extras?: ModelExtras): Promise<void> {
+  await writeFileAtomic(path, encodeModel(net, progress, extras));
 }
 
 export async function loadModel(path: string, runtime?: Runtime): Promise<Network> {
@@ -20,7 +21,7 @@ export async function loadModel(path: string, runtime?: Runtime): Promise<Networ
 }
 
 /** The network with its optimizer state, and the progress to pass as train({ resume }). */
-export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{ net: Network; progress?: TrainProgress }> {
+export async function loadCheckpoint(path: string, runtime?: Runtime): Promise<{ net: Network; progress?: TrainProgress; table?: TableTransform }> {
   return checkpointFromBytes(runtime ?? (await sharedRuntime()), await readExisting(path), path);
 }
 

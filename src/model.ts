@@ -19,6 +19,7 @@ import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimiz
 import type { Runtime } from './runtime.js';
 import { assignOrFail } from './torch.js';
 import type { TrainProgress } from './train.js';
+import { checkTableTransform, encodeTableTransform, type TableTransform } from './data/table-transform.js';
 
 export const MODEL_FORMAT = 'simdnet-mlp';
 export const NETWORK_FORMAT = 'simdnet-network';
@@ -51,7 +52,12 @@ export function namedTensors(net: Network): NamedTensor[] {
  * settings, step count and state tensors (optimizer.state1/2), and, when given, the training
  * progress (training.order, I32, holds a shuffled-epoch permutation), so a run can resume exactly.
  */
-export function encodeModel(net: Network, progress?: TrainProgress): Uint8Array {
+export interface ModelExtras {
+  /** The table transform the network's inputs were made with (stored as metadata table_transform). */
+  table?: TableTransform;
+}
+
+export function encodeModel(net: Network, progress?: TrainProgress, extras: ModelExtras = {}): Uint8Array {
   const tensors = namedTensors(net);
   const metadata: Record<string, string> = {
     format: net instanceof MLP ? MODEL_FORMAT : NETWORK_FORMAT,
@@ -72,6 +78,7 @@ export function encodeModel(net: Network, progress?: TrainProgress): Uint8Array 
     metadata.training = JSON.stringify({ iterations: progress.iterations, random: progress.random });
     if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Int32Array.from(progress.order) });
   }
+  if (extras.table) metadata.table_transform = encodeTableTransform(extras.table);
   metadata[METADATA_CHECKSUM_KEY] = metadataChecksum(metadata);
   return encodeSafetensors(tensors, metadata);
 }
@@ -83,6 +90,7 @@ export interface DecodedModel {
   tensors: NamedTensor[];
   optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
   progress?: TrainProgress;
+  table?: TableTransform;
 }
 
 /** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
@@ -198,7 +206,16 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
   const extra = tensors.filter((t) => !shapes.has(t.name)).map((t) => t.name);
   if (extra.length) fail(`tensors the network does not have: ${extra.join(', ')}`);
-  return { description, mlp, tensors, optimizer, progress };
+  let table: TableTransform | undefined;
+  if (metadata.table_transform !== undefined) {
+    table = checkTableTransform(json('table_transform'), `${source}: table_transform`);
+    const outputs = shapes.get(`b${shapes.size / 2}`)![0];
+    const wanted = table.task === 'classification' ? table.classNames!.length : 1;
+    if (table.featureNames.length !== description.input || outputs !== wanted) {
+      fail(`table_transform makes ${table.featureNames.length} features and ${wanted} outputs, the network takes ${description.input} and gives ${outputs}`);
+    }
+  }
+  return { description, mlp, tensors, optimizer, progress, table };
 }
 
 function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
@@ -236,9 +253,14 @@ export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'mo
   return checkpointFromBytes(runtime, bytes, source).net;
 }
 
-/** The network (an MLP when the file holds one) with its optimizer state, and the saved progress. */
-export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): { net: Network; progress?: TrainProgress } {
-  const { description, mlp, tensors, optimizer, progress } = decodeModel(bytes, source);
+/**
+ * The network (an MLP when the file holds one) with its optimizer state, the saved progress, and
+ * the table transform its inputs are made with, when it was trained on a table.
+ */
+export function checkpointFromBytes(
+  runtime: Runtime, bytes: Uint8Array, source = 'model file',
+): { net: Network; progress?: TrainProgress; table?: TableTransform } {
+  const { description, mlp, tensors, optimizer, progress, table } = decodeModel(bytes, source);
   const net = mlp
     ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
     : new Network(runtime, description);
@@ -249,7 +271,7 @@ export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source 
     net.dispose();
     throw error instanceof SimdnetError && !(error.constructor === SimdnetError) ? new ModelFormatError(`${source}: ${error.message}`) : error;
   }
-  return { net, progress };
+  return { net, progress, table };
 }
 
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */
