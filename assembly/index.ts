@@ -1,6 +1,10 @@
 // The module's exports: every kernel (tested one by one against TypeScript references) and the
 // network-level fused passes built from them.
 export { gemmNN, gemmTN, gemmNT, transpose } from './gemm';
+export {
+  csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrGemmTN,
+  csrGemmTNGathered, csrGemmTNScratchBytes,
+} from './sparse';
 export { addBiasRows, columnSums } from './bias';
 export {
   sigmoidForward, sigmoidBackward, reluForward, reluBackward, tanhForward, tanhBackward,
