@@ -255,9 +255,12 @@ function transposedTimesDense(
 // One output row: out[0..n) (+)= Σ_e value_e · B[index_e, 0..n), for `count` entries at `entry`
 // (index i32 at entry, value f32 at entry + valueOffset, next entry at + stride), indices
 // ascending. `chain` is the length of the dense sum each element stands for (K for the forward,
-// the batch rows for the weight gradient). Columns go in blocks of 32 (8 accumulators, the most
-// that leave V8 registers for the splat and the B load on x64's 16), then 16, then 4, then the
-// last 1–3 lanes; each block walks the entries once.
+// the batch rows for the weight gradient). Columns go in blocks of 32 (8 accumulators), then 16,
+// then 4, then the last 1–3 lanes; each block walks the entries once. Blocks of 48 (12
+// accumulators) measured 4–7% faster in the plain build but 20–25% slower in the relaxed one
+// (the forward at MNIST density, 3 interleaved runs of `npm run bench:sparse -- --quick`), so
+// both builds keep 32. The weight gradient's transpose measured 26 µs of its 140 µs at MNIST
+// density (784-100, batch 100).
 function productRow(
   out: usize, b: usize, ldb: usize, n: i32, chain: i32, entry: usize, stride: usize, valueOffset: usize,
   count: i32, accumulate: bool,
