@@ -173,10 +173,12 @@ function rowsTimesDense(
 }
 
 // The weight gradient runs over X's columns, so the batch is first transposed into SCRATCH:
-//   ends     i32[K]          entries of column p are [p ? ends[p−1] : 0, ends[p])
-//   entries  (i32 r, f32 x)  per entry, r ascending within a column
+//   counts   i32[K]             entries in column p
+//   entries  (i32 r, f32 x)[K][M]  column p's entries first in row p, r ascending
 // Then each dW row is one register-blocked sum over its column's entries, like the forward's
-// rows. The transpose costs O(batch nonzeros), 1/(N/4) of the multiply-adds.
+// rows. The transpose costs O(batch nonzeros), 1/(N/4) of the multiply-adds: 22 µs of the
+// 784-100 weight gradient's 130 µs at MNIST density, batch 100 (a counting sort into packed
+// columns measured 26 µs).
 
 /** Scratch bytes csrGemmTN needs for batches of up to `rows` rows of a K-column matrix. */
 export function csrGemmTNScratchBytes(k: i32, rows: i32): f64 {
@@ -206,49 +208,35 @@ function transposedTimesDense(
   const starts = rowStarts(csr);
   const columns = columnsAt(csr, rows);
   const values = valuesAt(csr, rows, load<i32>(csr, 8));
-  const ends = scratch;
+  const counts = scratch;
   const entries = scratch + align16(<usize>k << 2);
+  const columnBytes = <usize>m << 3;
 
-  // Counting sort by column: count, exclusive prefix sum, scatter (which leaves each column's
-  // end in its slot). Rows are visited in order, so every column's entries are r-ascending.
-  memory.fill(ends, 0, <usize>k << 2);
+  // Bucket the batch's entries by column, column p's at entries + p·m (room for every row), so
+  // no counting pass is needed. Rows are visited in order, so each column's entries are
+  // r-ascending.
+  memory.fill(counts, 0, <usize>k << 2);
   for (let r = 0; r < m; r++) {
     const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
     const e1 = load<i32>(at, 4);
     for (let e = load<i32>(at); e < e1; e++) {
-      const slot = ends + (<usize>load<i32>(columns + (<usize>e << 2)) << 2);
-      store<i32>(slot, load<i32>(slot) + 1);
-    }
-  }
-  let sum = 0;
-  for (let p = 0; p < k; p++) {
-    const slot = ends + (<usize>p << 2);
-    const count = load<i32>(slot);
-    store<i32>(slot, sum);
-    sum += count;
-  }
-  for (let r = 0; r < m; r++) {
-    const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
-    const e1 = load<i32>(at, 4);
-    for (let e = load<i32>(at); e < e1; e++) {
-      const slot = ends + (<usize>load<i32>(columns + (<usize>e << 2)) << 2);
+      const p = <usize>load<i32>(columns + (<usize>e << 2));
+      const slot = counts + (p << 2);
       const position = load<i32>(slot);
       store<i32>(slot, position + 1);
-      const entry = entries + (<usize>position << 3);
+      const entry = entries + p * columnBytes + (<usize>position << 3);
       store<i32>(entry, r);
       store<u32>(entry, load<u32>(values + (<usize>e << 2)), 4);
     }
   }
 
   const ld = <usize>n << 2;
-  let begin = 0;
   for (let p = 0; p < k; p++) {
-    const end = load<i32>(ends + (<usize>p << 2));
+    const count = load<i32>(counts + (<usize>p << 2));
     const out = dw + <usize>p * ld;
     // dW rows no input touches: the dense sum of +0 products from +0 is exactly +0.
-    if (begin == end && !accumulate) memory.fill(out, 0, ld);
-    else productRow(out, dz, ld, n, m, entries + (<usize>begin << 3), 8, 4, end - begin, accumulate);
-    begin = end;
+    if (count == 0 && !accumulate) memory.fill(out, 0, ld);
+    else productRow(out, dz, ld, n, m, entries + <usize>p * columnBytes, 8, 4, count, accumulate);
   }
 }
 
@@ -256,17 +244,22 @@ function transposedTimesDense(
 // (index i32 at entry, value f32 at entry + valueOffset, next entry at + stride), indices
 // ascending. `chain` is the length of the dense sum each element stands for (K for the forward,
 // the batch rows for the weight gradient). Columns go in blocks of 32 (8 accumulators), then 16,
-// then 4, then the last 1–3 lanes; each block walks the entries once. Blocks of 48 (12
-// accumulators) measured 4–7% faster in the plain build but 20–25% slower in the relaxed one
-// (the forward at MNIST density, 3 interleaved runs of `npm run bench:sparse -- --quick`), so
-// both builds keep 32. The weight gradient's transpose measured 26 µs of its 140 µs at MNIST
-// density (784-100, batch 100).
+// then 4, then the last 1–3 lanes; each block walks the entries once, so a lone 4-column vector
+// left after the 32-column blocks (100 = 36 + 2·32) joins the first block instead: measured 5–8%
+// faster on 784-100 at MNIST density than a pass of its own. Blocks of 48 (12 accumulators)
+// measured 4–7% faster in the plain build but 20–25% slower in the relaxed one (the forward at
+// MNIST density, 3 interleaved runs of `npm run bench:sparse -- --quick`), so both builds keep
+// 32; unrolling the entry loop by two measured 10–20% slower in both.
 function productRow(
   out: usize, b: usize, ldb: usize, n: i32, chain: i32, entry: usize, stride: usize, valueOffset: usize,
   count: i32, accumulate: bool,
 ): void {
   let j = 0;
   let negativeZero = false;
+  if ((n >> 2) % 8 == 1 && n >= 36) {
+    negativeZero = block9(out, b, ldb, entry, stride, valueOffset, count, accumulate) || negativeZero;
+    j = 36;
+  }
   for (; j + 32 <= n; j += 32) {
     negativeZero = block8(out + (<usize>j << 2), b + (<usize>j << 2), ldb, entry, stride, valueOffset, count, accumulate) || negativeZero;
   }
@@ -296,6 +289,40 @@ const NEGATIVE_ZERO_BITS: u32 = 0x80000000;
 @inline
 function hasNegativeZero(v: v128): v128 {
   return i32x4.eq(v, i32x4.splat(<i32>NEGATIVE_ZERO_BITS));
+}
+
+// @ts-ignore: decorator
+@inline
+function block9(
+  out: usize, b: usize, ldb: usize, entry: usize, stride: usize, valueOffset: usize, count: i32, accumulate: bool,
+): bool {
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let acc4 = f32x4.splat(0), acc5 = f32x4.splat(0), acc6 = f32x4.splat(0), acc7 = f32x4.splat(0);
+  let acc8 = f32x4.splat(0);
+  if (accumulate) {
+    acc0 = v128.load(out); acc1 = v128.load(out, 16); acc2 = v128.load(out, 32); acc3 = v128.load(out, 48);
+    acc4 = v128.load(out, 64); acc5 = v128.load(out, 80); acc6 = v128.load(out, 96); acc7 = v128.load(out, 112);
+    acc8 = v128.load(out, 128);
+  }
+  let e = entry;
+  for (let i = 0; i < count; i++) {
+    const s = v128.load32_splat(e + valueOffset);
+    const row = b + <usize>load<i32>(e) * ldb;
+    acc0 = madd(s, v128.load(row), acc0); acc1 = madd(s, v128.load(row, 16), acc1);
+    acc2 = madd(s, v128.load(row, 32), acc2); acc3 = madd(s, v128.load(row, 48), acc3);
+    acc4 = madd(s, v128.load(row, 64), acc4); acc5 = madd(s, v128.load(row, 80), acc5);
+    acc6 = madd(s, v128.load(row, 96), acc6); acc7 = madd(s, v128.load(row, 112), acc7);
+    acc8 = madd(s, v128.load(row, 128), acc8);
+    e += stride;
+  }
+  v128.store(out, acc0); v128.store(out, acc1, 16); v128.store(out, acc2, 32); v128.store(out, acc3, 48);
+  v128.store(out, acc4, 64); v128.store(out, acc5, 80); v128.store(out, acc6, 96); v128.store(out, acc7, 112);
+  v128.store(out, acc8, 128);
+  const flags = v128.or(
+    v128.or(v128.or(hasNegativeZero(acc0), hasNegativeZero(acc1)), v128.or(hasNegativeZero(acc2), hasNegativeZero(acc3))),
+    v128.or(v128.or(hasNegativeZero(acc4), hasNegativeZero(acc5)), v128.or(hasNegativeZero(acc6), hasNegativeZero(acc7))),
+  );
+  return v128.any_true(v128.or(flags, hasNegativeZero(acc8)));
 }
 
 // @ts-ignore: decorator

@@ -9,11 +9,17 @@ export type FirstLayerProduct = 'forward' | 'weightGradient';
 
 /**
  * Density below which the sparse product is faster than the dense one, per build, on the
- * 784-100-10 first layer, batch 100 (MNIST-like patterns). PLACEHOLDER until measured.
+ * 784-100-10 first layer (batch 100 gathered from rows compressed once). Measured by
+ * `npm run bench:sparse` on one core of an Intel Xeon (Sapphire Rapids-class, 2 cores, shared
+ * with other jobs, best of 25 interleaved samples): the sparse/dense time ratio crosses 1 at
+ *   simd          forward 56.9% (MNIST-like) / 55.5% (uniform), weight gradient 55.9% / 49.8%
+ *   relaxed-simd  forward 47.6% / 47.2%,                       weight gradient 45.7% / 39.8%
+ * Each constant is the lower of the two patterns rounded down, so a wrong pick near it costs
+ * little (the two paths are within a few percent there). bench/RESULTS.md has the sweep.
  */
 export const SPARSE_CROSSOVER_DENSITY: Readonly<Record<KernelBuild, Readonly<Record<FirstLayerProduct, number>>>> = {
-  simd: { forward: 0.5, weightGradient: 0.5 },
-  'relaxed-simd': { forward: 0.5, weightGradient: 0.5 },
+  simd: { forward: 0.55, weightGradient: 0.49 },
+  'relaxed-simd': { forward: 0.47, weightGradient: 0.39 },
 };
 
 /** 'sparse' when `density` is below the build's crossover for this product, else 'dense'. */

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressedRows } from '../src/compressed-rows.js';
 import { loadMnist } from '../src/data/mnist-node.js';
+import { ValueError } from '../src/errors.js';
+import { chooseFirstLayerPath, SPARSE_CROSSOVER_DENSITY } from '../src/sparse-choice.js';
 import type { Runtime } from '../src/runtime.js';
 import { matmul, randomArray } from './support/reference.js';
 import { put, testRuntime } from './support/runtime.js';
@@ -277,5 +279,27 @@ describe('negative zeros', () => {
     dz[2 * n + 0] = 1;
     const grad = kernels.weightGradient(x, dz, m, n, k, new Float32Array(k * n));
     expectSameBits(grad.sparse, grad.dense, 'weight gradient');
+  });
+});
+
+describe('chooseFirstLayerPath', () => {
+  it('takes the sparse path below the build\'s crossover only', () => {
+    for (const build of ['simd', 'relaxed-simd'] as const) {
+      for (const product of ['forward', 'weightGradient'] as const) {
+        const crossover = SPARSE_CROSSOVER_DENSITY[build][product];
+        expect(crossover).toBeGreaterThan(0.191); // MNIST's density is on the sparse side
+        expect(crossover).toBeLessThan(1);
+        expect(chooseFirstLayerPath(0, build, product)).toBe('sparse');
+        expect(chooseFirstLayerPath(crossover - 1e-9, build, product)).toBe('sparse');
+        expect(chooseFirstLayerPath(crossover, build, product)).toBe('dense');
+        expect(chooseFirstLayerPath(1, build, product)).toBe('dense');
+      }
+    }
+  });
+
+  it('rejects a density outside [0, 1] and an unknown build', () => {
+    expect(() => chooseFirstLayerPath(1.5, 'simd', 'forward')).toThrow(ValueError);
+    expect(() => chooseFirstLayerPath(Number.NaN, 'simd', 'forward')).toThrow(/density must be in \[0, 1\], got NaN/);
+    expect(() => chooseFirstLayerPath(0.2, 'wasm' as never, 'forward')).toThrow(/no crossover for build 'wasm'/);
   });
 });
