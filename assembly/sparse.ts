@@ -46,14 +46,21 @@ function columnsAt(csr: usize, rows: i32): usize {
   return rowStarts(csr) + align16(<usize>(rows + 1) << 2);
 }
 
+// Each array has room for 3 entries past its end: the compressor stores whole vectors.
+// @ts-ignore: decorator
+@inline
+function entryArrayBytes(nonzeros: i32): usize {
+  return align16(<usize>(nonzeros + 3) << 2);
+}
+
 // @ts-ignore: decorator
 @inline
 function valuesAt(csr: usize, rows: i32, nonzeros: i32): usize {
-  return columnsAt(csr, rows) + align16(<usize>nonzeros << 2);
+  return columnsAt(csr, rows) + entryArrayBytes(nonzeros);
 }
 
 function layoutBytes(rows: i32, nonzeros: i32): usize {
-  return valuesAt(0, rows, nonzeros) + align16(<usize>nonzeros << 2);
+  return valuesAt(0, rows, nonzeros) + entryArrayBytes(nonzeros);
 }
 
 /** Entries of x[rows×cols] that are not +0 (bit pattern 0). */
@@ -75,6 +82,19 @@ export function csrByteSize(x: usize, rows: i32, cols: i32): f64 {
   return <f64>layoutBytes(rows, countNonzeros(x, rows, cols));
 }
 
+// COMPACT[mask] is the i8x16.swizzle that moves the 32-bit lanes set in `mask` to the front, in
+// order. It replaced a branch per lane: csrByteSize + csrCompress of a batch of 100 MNIST rows
+// measured 50 → 38 µs (relaxed build, best of 50 × 20 calls).
+const COMPACT = memory.data(16 * 16, 16);
+for (let mask = 0; mask < 16; mask++) {
+  let at = COMPACT + (<usize>mask << 4);
+  for (let lane = 0; lane < 4; lane++) {
+    if (((mask >> lane) & 1) == 0) continue;
+    for (let byte = 0; byte < 4; byte++) store<u8>(at++, lane * 4 + byte);
+  }
+  while (at < COMPACT + (<usize>(mask + 1) << 4)) store<u8>(at++, 0x80); // out of range: zero
+}
+
 /** Writes the compressed form of the dense row-major x[rows×cols] at csr. */
 export function csrCompress(csr: usize, x: usize, rows: i32, cols: i32): void {
   const nonzeros = countNonzeros(x, rows, cols);
@@ -94,20 +114,13 @@ export function csrCompress(csr: usize, x: usize, rows: i32, cols: i32): void {
     for (; c < vectorEnd; c += 4) {
       const v = v128.load(row + (<usize>c << 2));
       const mask = i32x4.bitmask(i32x4.ne(v, i32x4.splat(0)));
-      if (mask == 0) continue;
-      if (mask == 15) {
-        // Four nonzeros in a row, common inside a digit's strokes: one store each.
-        v128.store(values + (<usize>e << 2), v);
-        v128.store(columns + (<usize>e << 2), i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3)));
-        e += 4;
-        continue;
-      }
-      for (let lane = 0; lane < 4; lane++) {
-        if (((mask >> lane) & 1) == 0) continue;
-        store<i32>(columns + (<usize>e << 2), c + lane);
-        store<u32>(values + (<usize>e << 2), load<u32>(row + (<usize>(c + lane) << 2)));
-        e++;
-      }
+      if (mask == 0) continue; // most of an image (without this test: 47 µs, below)
+      // The kept lanes moved to the front (COMPACT), stored whole; the next entries overwrite
+      // the rest.
+      const compact = v128.load(COMPACT + (<usize>mask << 4));
+      v128.store(values + (<usize>e << 2), i8x16.swizzle(v, compact));
+      v128.store(columns + (<usize>e << 2), i8x16.swizzle(i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3)), compact));
+      e += popcnt(mask);
     }
     for (; c < cols; c++) {
       const bits = load<u32>(row + (<usize>c << 2));
