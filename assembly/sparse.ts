@@ -25,7 +25,8 @@ import { madd } from './simd';
 //   starts   i32[rows+1]   entries of row r are [starts[r], starts[r+1])
 //   columns  i32[nonzeros] column of each entry, ascending within a row
 //   values   f32[nonzeros] its value
-// Each array starts on a 16-byte boundary.
+// Each array starts on a 16-byte boundary; columns and values have room for 3 entries past
+// their end, since the compressor stores whole vectors.
 const HEADER_BYTES: usize = 16;
 
 // @ts-ignore: decorator
@@ -46,7 +47,6 @@ function columnsAt(csr: usize, rows: i32): usize {
   return rowStarts(csr) + align16(<usize>(rows + 1) << 2);
 }
 
-// Each array has room for 3 entries past its end: the compressor stores whole vectors.
 // @ts-ignore: decorator
 @inline
 function entryArrayBytes(nonzeros: i32): usize {
@@ -114,7 +114,8 @@ export function csrCompress(csr: usize, x: usize, rows: i32, cols: i32): void {
     for (; c < vectorEnd; c += 4) {
       const v = v128.load(row + (<usize>c << 2));
       const mask = i32x4.bitmask(i32x4.ne(v, i32x4.splat(0)));
-      if (mask == 0) continue; // most of an image (without this test: 47 µs, below)
+      // Most of an image: skipping all-zero vectors measured 38 µs a batch, 47 µs branch-free.
+      if (mask == 0) continue;
       // The kept lanes moved to the front (COMPACT), stored whole; the next entries overwrite
       // the rest.
       const compact = v128.load(COMPACT + (<usize>mask << 4));
@@ -186,8 +187,8 @@ function rowsTimesDense(
 }
 
 // The weight gradient runs over X's columns, so the batch is first transposed into SCRATCH:
-//   counts   i32[K]             entries in column p
-//   entries  (i32 r, f32 x)[K][M]  column p's entries first in row p, r ascending
+//   counts   i32[K]                entries in column p
+//   entries  (i32 r, f32 x)[K][M]  column p's entries at the start of its M slots, r ascending
 // Then each dW row is one register-blocked sum over its column's entries, like the forward's
 // rows. The transpose costs O(batch nonzeros), 1/(N/4) of the multiply-adds: 22 µs of the
 // 784-100 weight gradient's 130 µs at MNIST density, batch 100 (a counting sort into packed
@@ -276,7 +277,10 @@ function productRow(
   for (; j + 32 <= n; j += 32) {
     negativeZero = block8(out + (<usize>j << 2), b + (<usize>j << 2), ldb, entry, stride, valueOffset, count, accumulate) || negativeZero;
   }
-  if (j + 16 <= n) {
+  if (j + 16 < n && n - j < 20) {
+    negativeZero = block4Partial(out + (<usize>j << 2), b + (<usize>j << 2), ldb, n - j - 16, entry, stride, valueOffset, count, accumulate) || negativeZero;
+    j = n;
+  } else if (j + 16 <= n) {
     negativeZero = block4(out + (<usize>j << 2), b + (<usize>j << 2), ldb, entry, stride, valueOffset, count, accumulate) || negativeZero;
     j += 16;
   }
@@ -389,6 +393,35 @@ function block4(
   return v128.any_true(v128.or(v128.or(hasNegativeZero(acc0), hasNegativeZero(acc1)), v128.or(hasNegativeZero(acc2), hasNegativeZero(acc3))));
 }
 
+// block4 and the last 1–3 columns in one walk of the entries (50 = 32 + 16 + 2): measured 15–20%
+// faster for the 784-50 forward at MNIST density than a pass of their own.
+function block4Partial(
+  out: usize, b: usize, ldb: usize, width: i32, entry: usize, stride: usize, valueOffset: usize, count: i32,
+  accumulate: bool,
+): bool {
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let acc4 = f32x4.splat(0);
+  if (accumulate) {
+    acc0 = v128.load(out); acc1 = v128.load(out, 16); acc2 = v128.load(out, 32); acc3 = v128.load(out, 48);
+    acc4 = loadLanes(out + 64, width);
+  }
+  let e = entry;
+  for (let i = 0; i < count; i++) {
+    const s = v128.load32_splat(e + valueOffset);
+    const row = b + <usize>load<i32>(e) * ldb;
+    acc0 = madd(s, v128.load(row), acc0); acc1 = madd(s, v128.load(row, 16), acc1);
+    acc2 = madd(s, v128.load(row, 32), acc2); acc3 = madd(s, v128.load(row, 48), acc3);
+    acc4 = madd(s, loadLanes(row + 64, width), acc4);
+    e += stride;
+  }
+  v128.store(out, acc0); v128.store(out, acc1, 16); v128.store(out, acc2, 32); v128.store(out, acc3, 48);
+  storeLanes(out + 64, acc4, width);
+  return v128.any_true(v128.or(
+    v128.or(v128.or(hasNegativeZero(acc0), hasNegativeZero(acc1)), v128.or(hasNegativeZero(acc2), hasNegativeZero(acc3))),
+    hasNegativeZero(acc4),
+  ));
+}
+
 // @ts-ignore: decorator
 @inline
 function block1(
@@ -414,6 +447,14 @@ function loadLanes(at: usize, width: i32): v128 {
   return width == 2 ? v : f32x4.replace_lane(v, 2, load<f32>(at, 8));
 }
 
+// @ts-ignore: decorator
+@inline
+function storeLanes(at: usize, v: v128, width: i32): void {
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  if (width > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
+  if (width > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+}
+
 function blockPartial(
   out: usize, b: usize, ldb: usize, width: i32, entry: usize, stride: usize, valueOffset: usize, count: i32,
   accumulate: bool,
@@ -424,9 +465,7 @@ function blockPartial(
     acc = madd(v128.load32_splat(e + valueOffset), loadLanes(b + <usize>load<i32>(e) * ldb, width), acc);
     e += stride;
   }
-  store<f32>(out, f32x4.extract_lane(acc, 0));
-  if (width > 1) store<f32>(out, f32x4.extract_lane(acc, 1), 4);
-  if (width > 2) store<f32>(out, f32x4.extract_lane(acc, 2), 8);
+  storeLanes(out, acc, width);
   return v128.any_true(hasNegativeZero(acc));
 }
 

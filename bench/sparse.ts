@@ -12,6 +12,7 @@ export type Product = 'forward' | 'weightGradient';
 type Pattern = 'mnist' | 'uniform';
 const PRODUCTS: Product[] = ['forward', 'weightGradient'];
 const BATCH = 100, INPUTS = 784, HIDDEN = 100;
+const NARROW = 50; // the 784-50-10 relu network's first layer
 const POOL_ROWS = 1000;
 const BATCHES = 8; // distinct batches cycled through, so no timing sees one batch's warm caches
 
@@ -29,6 +30,7 @@ export interface SparseResults {
   atMnist: {
     build: KernelBuild; forwardDenseUs: number; forwardSparseUs: number; gradientDenseUs: number; gradientSparseUs: number;
     stepDenseMs: number; stepImpliedMs: number; evalBlockDenseMs: number; evalBlockSparseMs: number;
+    narrow: { forwardDenseUs: number; forwardSparseUs: number; gradientDenseUs: number; gradientSparseUs: number };
   }[];
 }
 
@@ -119,7 +121,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** The four first-layer products of one build on one pool of rows, ready to time. */
-function firstLayer(runtime: Runtime, pool: Float32Array, seed: number) {
+function firstLayer(runtime: Runtime, pool: Float32Array, seed: number, hidden = HIDDEN) {
   const { arena } = runtime;
   const ex = runtime.kernels.exports;
   const random = generator(seed);
@@ -143,30 +145,30 @@ function firstLayer(runtime: Runtime, pool: Float32Array, seed: number) {
     indices.push(keep(alloc(rows)));
     dense.push(keep(alloc(batch)));
   }
-  const w = keep(alloc(Float32Array.from({ length: INPUTS * HIDDEN }, () => (random() - 0.5) * 0.1)));
-  const dz = keep(alloc(Float32Array.from({ length: BATCH * HIDDEN }, () => (random() - 0.5) * 0.01)));
-  const c = [keep(alloc(BATCH * HIDDEN * 4)), keep(alloc(BATCH * HIDDEN * 4))];
-  const dw = [keep(alloc(INPUTS * HIDDEN * 4)), keep(alloc(INPUTS * HIDDEN * 4))];
+  const w = keep(alloc(Float32Array.from({ length: INPUTS * hidden }, () => (random() - 0.5) * 0.1)));
+  const dz = keep(alloc(Float32Array.from({ length: BATCH * hidden }, () => (random() - 0.5) * 0.01)));
+  const c = [keep(alloc(BATCH * hidden * 4)), keep(alloc(BATCH * hidden * 4))];
+  const dw = [keep(alloc(INPUTS * hidden * 4)), keep(alloc(INPUTS * hidden * 4))];
   const scratch = keep(alloc(ex.csrGemmTNScratchBytes(INPUTS, BATCH)));
   let next = 0;
   const cycle = () => (next = (next + 1) % BATCHES);
   const tasks = {
     forward: {
-      dense: () => ex.gemmNN(c[0], dense[cycle()], w, BATCH, HIDDEN, INPUTS, false),
-      sparse: () => ex.csrGemmNNGathered(c[1], csr.offset, indices[cycle()], BATCH, w, HIDDEN, false),
+      dense: () => ex.gemmNN(c[0], dense[cycle()], w, BATCH, hidden, INPUTS, false),
+      sparse: () => ex.csrGemmNNGathered(c[1], csr.offset, indices[cycle()], BATCH, w, hidden, false),
     },
     weightGradient: {
-      dense: () => ex.gemmTN(dw[0], dense[cycle()], dz, INPUTS, HIDDEN, BATCH, false),
-      sparse: () => ex.csrGemmTNGathered(dw[1], csr.offset, indices[cycle()], BATCH, dz, HIDDEN, false, scratch),
+      dense: () => ex.gemmTN(dw[0], dense[cycle()], dz, INPUTS, hidden, BATCH, false),
+      sparse: () => ex.csrGemmTNGathered(dw[1], csr.offset, indices[cycle()], BATCH, dz, hidden, false, scratch),
     },
   };
   // The bench times what the tests prove: check the bits once on this pattern.
   const read = (at: number, n: number) => new Float32Array(arena.memory.buffer, at, n).slice();
-  ex.gemmNN(c[0], dense[0], w, BATCH, HIDDEN, INPUTS, false);
-  ex.csrGemmNNGathered(c[1], csr.offset, indices[0], BATCH, w, HIDDEN, false);
-  ex.gemmTN(dw[0], dense[0], dz, INPUTS, HIDDEN, BATCH, false);
-  ex.csrGemmTNGathered(dw[1], csr.offset, indices[0], BATCH, dz, HIDDEN, false, scratch);
-  if (!sameBits(read(c[0], BATCH * HIDDEN), read(c[1], BATCH * HIDDEN)) || !sameBits(read(dw[0], INPUTS * HIDDEN), read(dw[1], INPUTS * HIDDEN))) {
+  ex.gemmNN(c[0], dense[0], w, BATCH, hidden, INPUTS, false);
+  ex.csrGemmNNGathered(c[1], csr.offset, indices[0], BATCH, w, hidden, false);
+  ex.gemmTN(dw[0], dense[0], dz, INPUTS, hidden, BATCH, false);
+  ex.csrGemmTNGathered(dw[1], csr.offset, indices[0], BATCH, dz, hidden, false, scratch);
+  if (!sameBits(read(c[0], BATCH * hidden), read(c[1], BATCH * hidden)) || !sameBits(read(dw[0], INPUTS * hidden), read(dw[1], INPUTS * hidden))) {
     throw new Error(`${runtime.kernels.build}: sparse and dense products differ`);
   }
   const compressBatch = () => {
@@ -274,6 +276,7 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       datasetMs = Math.min(datasetMs, performance.now() - t0);
     }
     const layer = firstLayer(runtime, images, 7);
+    const narrow = firstLayer(runtime, images, 8, NARROW);
     const ex = runtime.kernels.exports;
     const evalRows = 10000;
     const [c, w] = [runtime.arena.alloc(evalRows * HIDDEN * 4), runtime.arena.alloc(INPUTS * HIDDEN * 4)];
@@ -287,6 +290,10 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       forwardSparse: layer.tasks.forward.sparse,
       gradientDense: layer.tasks.weightGradient.dense,
       gradientSparse: layer.tasks.weightGradient.sparse,
+      narrowForwardDense: narrow.tasks.forward.dense,
+      narrowForwardSparse: narrow.tasks.forward.sparse,
+      narrowGradientDense: narrow.tasks.weightGradient.dense,
+      narrowGradientSparse: narrow.tasks.weightGradient.sparse,
       step: () => {
         for (let r = 0; r < BATCH; r++) batchIndices[r] = (cursor = (cursor + 7919) % data.count);
         net.trainStepResident(data.images, data.labels, BATCH, 0.1);
@@ -303,6 +310,10 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       build, forwardDenseUs: us.forwardDense, forwardSparseUs: us.forwardSparse, gradientDenseUs: us.gradientDense,
       gradientSparseUs: us.gradientSparse, stepDenseMs: us.step / 1000, stepImpliedMs: (us.step - saved) / 1000,
       evalBlockDenseMs: us.evalDense / 1000, evalBlockSparseMs: us.evalSparse / 1000,
+      narrow: {
+        forwardDenseUs: us.narrowForwardDense, forwardSparseUs: us.narrowForwardSparse,
+        gradientDenseUs: us.narrowGradientDense, gradientSparseUs: us.narrowGradientSparse,
+      },
     });
     const m = atMnist[atMnist.length - 1];
     console.log(`MNIST ${build}: compress 60000 rows ${datasetMs.toFixed(1)} ms (${csr!.bytes} bytes), one batch ${us.compressBatch.toFixed(1)} µs; forward ${(m.forwardDenseUs / m.forwardSparseUs).toFixed(2)}×, weight gradient ${(m.gradientDenseUs / m.gradientSparseUs).toFixed(2)}×; step ${m.stepDenseMs.toFixed(3)} ms → implied ${m.stepImpliedMs.toFixed(3)} ms; 10000-row forward ${m.evalBlockDenseMs.toFixed(2)} → ${m.evalBlockSparseMs.toFixed(2)} ms`);
@@ -310,6 +321,7 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
     runtime.arena.release(c);
     runtime.arena.release(w);
     layer.dispose();
+    narrow.dispose();
     csr!.dispose();
     data.dispose();
   }
@@ -350,6 +362,12 @@ export function renderSparseMarkdown(r: SparseResults, context: string): string 
   lines.push('| build | forward dense → sparse (µs) | weight gradient dense → sparse (µs) | 784-100-10 sigmoid step today (ms) | step implied with both sparse (ms) | forward of a 10000-row evaluation block dense → sparse (ms) |', '| --- | --- | --- | --- | --- | --- |');
   for (const m of r.atMnist) {
     lines.push(`| ${m.build} | ${f1(m.forwardDenseUs)} → ${f1(m.forwardSparseUs)} (${(m.forwardDenseUs / m.forwardSparseUs).toFixed(2)}×) | ${f1(m.gradientDenseUs)} → ${f1(m.gradientSparseUs)} (${(m.gradientDenseUs / m.gradientSparseUs).toFixed(2)}×) | ${m.stepDenseMs.toFixed(3)} | ${m.stepImpliedMs.toFixed(3)} (${(m.stepDenseMs / m.stepImpliedMs).toFixed(2)}×) | ${m.evalBlockDenseMs.toFixed(2)} → ${m.evalBlockSparseMs.toFixed(2)} (${(m.evalBlockDenseMs / m.evalBlockSparseMs).toFixed(2)}×) |`);
+  }
+  lines.push('', `The 784-${NARROW}-10 relu network's first layer at the same density:`, '');
+  lines.push('| build | forward dense → sparse (µs) | weight gradient dense → sparse (µs) |', '| --- | --- | --- |');
+  for (const m of r.atMnist) {
+    const n = m.narrow;
+    lines.push(`| ${m.build} | ${f1(n.forwardDenseUs)} → ${f1(n.forwardSparseUs)} (${(n.forwardDenseUs / n.forwardSparseUs).toFixed(2)}×) | ${f1(n.gradientDenseUs)} → ${f1(n.gradientSparseUs)} (${(n.gradientDenseUs / n.gradientSparseUs).toFixed(2)}×) |`);
   }
   lines.push('', 'The implied step is the measured dense step minus the time the two sparse products save; it assumes the rest of the step unchanged.');
   return lines.join('\n') + '\n';

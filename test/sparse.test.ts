@@ -13,6 +13,9 @@ import { put, testRuntime } from './support/runtime.js';
 const DIMS = [1, 3, 17, 100, 784];
 const SHAPES: [number, number, number][] = [];
 for (const m of DIMS) for (const n of DIMS) for (const k of DIMS) if (m * n * k <= 100 * 100 * 784) SHAPES.push([m, n, k]);
+// Widths that take the other column blocks: 36 and 68 (a lone vector joins the first block), 50 and
+// 51 (16 columns and a partial vector in one walk), 19 (3 partial lanes).
+SHAPES.push([100, 50, 784], [17, 51, 100], [3, 19, 17], [5, 36, 3], [7, 68, 9]);
 const DENSITIES = [0, 0.02, 0.19, 0.5, 1];
 const UNIT_ROUNDOFF = 2 ** -24;
 
