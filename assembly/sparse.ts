@@ -6,7 +6,8 @@
 //   csrGemmTN  dW[K×N] (+)= X[M×K]ᵀ · dZ[M×N]  weight grad:  dW[p,:] = Σ_{r: x[r,p]≠0} x[r,p]·dZ[r,:]
 //
 // X's rows are either a contiguous range of the compressed matrix or gathered by an index list
-// (a training batch drawn from a dataset compressed once).
+// (a training batch drawn from a dataset compressed once). Like the dense kernels these trust
+// their arguments: the host checks shapes and row indices (K is the compressed matrix's cols).
 //
 // Exactness: every output element is the same chain of madd operations (simd.ts) as gemmNN /
 // gemmTN compute for it, in the same order (gemm's K blocking only stores and reloads the f32
@@ -150,14 +151,14 @@ export function csrGatheredNonzeros(csr: usize, indices: usize, rows: i32): i32 
   return total;
 }
 
-/** C[m×n] (+)= rows firstRow..firstRow+m of the compressed X, times W[K×n]. */
+/** C[m×n] (+)= rows firstRow..firstRow+m of the compressed X, times W[K×n]. Rows unchecked. */
 export function csrGemmNN(
   c: usize, csr: usize, firstRow: i32, m: i32, w: usize, n: i32, accumulate: bool,
 ): void {
   rowsTimesDense(c, csr, 0, firstRow, m, w, n, accumulate);
 }
 
-/** C[m×n] (+)= rows indices[0..m) of the compressed X, times W[K×n]. */
+/** C[m×n] (+)= rows indices[0..m) of the compressed X (i32, unchecked), times W[K×n]. */
 export function csrGemmNNGathered(
   c: usize, csr: usize, indices: usize, m: i32, w: usize, n: i32, accumulate: bool,
 ): void {
@@ -199,14 +200,14 @@ export function csrGemmTNScratchBytes(k: i32, rows: i32): f64 {
   return <f64>(align16(<usize>k << 2) + (<usize>rows * <usize>k << 3));
 }
 
-/** dW[K×n] (+)= (rows firstRow..firstRow+m of the compressed X)ᵀ · dZ[m×n]. */
+/** dW[K×n] (+)= (rows firstRow..firstRow+m of the compressed X)ᵀ · dZ[m×n]. Rows unchecked. */
 export function csrGemmTN(
   dw: usize, csr: usize, firstRow: i32, m: i32, dz: usize, n: i32, accumulate: bool, scratch: usize,
 ): void {
   transposedTimesDense(dw, csr, 0, firstRow, m, dz, n, accumulate, scratch);
 }
 
-/** dW[K×n] (+)= (rows indices[0..m) of the compressed X)ᵀ · dZ[m×n]. */
+/** dW[K×n] (+)= (rows indices[0..m) of the compressed X (i32, unchecked))ᵀ · dZ[m×n]. */
 export function csrGemmTNGathered(
   dw: usize, csr: usize, indices: usize, m: i32, dz: usize, n: i32, accumulate: bool, scratch: usize,
 ): void {

@@ -300,7 +300,7 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       },
       evalDense: () => ex.gemmNN(c, data.images, w, evalRows, HIDDEN, INPUTS, false),
       evalSparse: () => ex.csrGemmNN(c, csr!.offset, 0, evalRows, w, HIDDEN, false),
-    }, quick ? 5 : 25);
+    }, quick ? 9 : 25);
     compression.push({
       build, rows: data.count, cols: INPUTS, nonzeros: csr!.nonzeros, density: csr!.density, bytes: csr!.bytes,
       denseBytes: data.count * INPUTS * 4, datasetMs, batchUs: us.compressBatch,
