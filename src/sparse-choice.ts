@@ -20,9 +20,10 @@ export type FirstLayerProduct = 'forward' | 'weightGradient';
  * Each constant is the mean of its ten, rounded down to a percent. Near it the ratio moves about
  * 3% per density point, and run-to-run noise moved the crossover by ±3 points, so a pick close
  * to it can be up to ~10% slower than the other path; far from it (MNIST is at 19%) the choice is
- * clear. The recorded three-pass run (bench/RESULTS.md) then measured 60.0/56.1, 59.9/59.7,
- * 47.3/49.9 and 47.1/46.3%, and these constants within 0.3% of the better path at every density
- * of its sweep.
+ * clear. Two later three-pass runs measured 60.0/56.1 and 58.4/53.9% (simd forward), 59.9/59.7
+ * and 61.3/65.2% (simd weight gradient), 47.3/49.9 and 51.2/46.7%, 47.1/46.3 and 49.6/55.0%
+ * (relaxed-simd), and these constants at most 0.3% and 3.8% slower than the better path at any
+ * density of their sweeps; the second is the one in bench/RESULTS.md.
  */
 export const SPARSE_CROSSOVER_DENSITY: Readonly<Record<KernelBuild, Readonly<Record<FirstLayerProduct, number>>>> = {
   simd: { forward: 0.57, weightGradient: 0.6 },
