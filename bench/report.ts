@@ -1,5 +1,6 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
 import type { NumericalTrainingResult } from './numerical-training.js';
+import { renderSparseMarkdown, type SparseResults } from './sparse.js';
 
 export interface Results {
   machine: { cpu: string; cores: number; arch: string; node: string; v8: string; peers: string };
@@ -20,6 +21,8 @@ export interface Results {
     build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
     trainAccuracy: number; testAccuracy: number;
   }[];
+  /** Written by the full run or by `npm run bench:sparse` alone (which says so in `context`). */
+  sparse?: SparseResults & { command: string; context: string };
 }
 
 const f1 = (v: number) => v.toFixed(1);
@@ -66,5 +69,21 @@ export function renderMarkdown(r: Results): string {
   const n = r.numericalTraining;
   lines.push(`- Training by the numerical gradient, ${n.network}, batch ${n.batch}, relaxed SIMD: ${f1(n.numericalMsPerStep)} ms per step (mean of ${n.numericalSteps}) against ${f3(n.backpropMsPerStep)} ms by backprop (mean of ${n.backpropSteps}), ${n.ratio.toFixed(0)}× slower.`);
   lines.push(`- JS heap growth without GC over three runs of ${r.heap.steps} training steps: ${r.heap.runs.join(', ')} bytes; the steady state is ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}. Wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
+  if (r.sparse) lines.push('', sparseSection(r.sparse));
   return lines.join('\n') + '\n';
+}
+
+const SPARSE_BEGIN = '<!-- sparse: written by bench/sparse.ts -->';
+const SPARSE_END = '<!-- end sparse -->';
+
+function sparseSection(sparse: NonNullable<Results['sparse']>): string {
+  return `${SPARSE_BEGIN}\n${renderSparseMarkdown(sparse, sparse.context)}${SPARSE_END}`;
+}
+
+/** RESULTS.md with its sparse section replaced (or appended). */
+export function replaceSparseSection(markdown: string, sparse: NonNullable<Results['sparse']>): string {
+  const begin = markdown.indexOf(SPARSE_BEGIN);
+  const end = markdown.indexOf(SPARSE_END);
+  if (begin < 0 || end < begin) return `${markdown.trimEnd()}\n\n${sparseSection(sparse)}\n`;
+  return markdown.slice(0, begin) + sparseSection(sparse) + markdown.slice(end + SPARSE_END.length);
 }

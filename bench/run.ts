@@ -2,7 +2,8 @@
 // process on one core: the machine's wasm SIMD peak, each GEMM layout on the networks' shapes
 // (simdnet's two builds, a naive TypeScript loop, TensorFlow.js wasm), the training step against
 // tfjs, scaling with batch and width, reference 001's full protocol, the full numerical
-// gradient, a training step by the numerical gradient against backprop, and heap growth over 10000 steps. Writes bench/results.json, bench/RESULTS.md and
+// gradient, a training step by the numerical gradient against backprop, heap growth over 10000
+// steps, and dense vs sparse first-layer products by input density (bench/sparse.ts). Writes bench/results.json, bench/RESULTS.md and
 // bench/scaling.svg.
 import { arch, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ import {
 import { benchNumericalTraining } from './numerical-training.js';
 import { initTfjs, naiveGemm, tfjsGemm, tfjsTrainer, type Layout } from './peers.js';
 import { renderMarkdown, type Results } from './report.js';
+import { benchSparse } from './sparse.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', 'bench');
@@ -304,6 +306,9 @@ async function main() {
     numericalTraining: await benchNumericalTraining('relaxed-simd', mnist.train, quick ? 3 : 10, quick ? 200 : 1000),
     heap: benchHeap(runtimes['relaxed-simd'], mnist),
     protocol: [await benchProtocol('relaxed-simd', mnist), await benchProtocol('simd', mnist)],
+  };
+  results.sparse = {
+    command: results.command, context: 'Measured in the same run.', ...await benchSparse(runtimes, mnist, quick),
   };
   await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
   await writeFileAtomic(join(outDir, 'RESULTS.md'), renderMarkdown(results));

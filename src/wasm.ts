@@ -18,6 +18,18 @@ export interface KernelExports {
   gemmTN(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean): void;
   gemmNT(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean, packed: Ptr): void;
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
+  /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */
+  csrByteSize(x: Ptr, rows: number, cols: number): number;
+  csrCompress(csr: Ptr, x: Ptr, rows: number, cols: number): void;
+  csrNonzeros(csr: Ptr): number;
+  csrGatheredNonzeros(csr: Ptr, indices: Ptr, rows: number): number;
+  csrGemmNN(c: Ptr, csr: Ptr, firstRow: number, m: number, w: Ptr, n: number, accumulate: boolean): void;
+  csrGemmNNGathered(c: Ptr, csr: Ptr, indices: Ptr, m: number, w: Ptr, n: number, accumulate: boolean): void;
+  csrGemmTN(dw: Ptr, csr: Ptr, firstRow: number, m: number, dz: Ptr, n: number, accumulate: boolean, scratch: Ptr): void;
+  csrGemmTNGathered(
+    dw: Ptr, csr: Ptr, indices: Ptr, m: number, dz: Ptr, n: number, accumulate: boolean, scratch: Ptr,
+  ): void;
+  csrGemmTNScratchBytes(k: number, rows: number): number;
   addBiasRows(x: Ptr, bias: Ptr, rows: number, cols: number): void;
   columnSums(out: Ptr, x: Ptr, rows: number, cols: number, accumulate: boolean): void;
   sigmoidForward(y: Ptr, x: Ptr, count: number): void;

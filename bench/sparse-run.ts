@@ -1,0 +1,24 @@
+// `npm run bench:sparse [-- --quick]`: only the dense-vs-sparse first-layer measurements of the
+// full benchmark (bench/sparse.ts). Rewrites the sparse section of bench/RESULTS.md and the
+// `sparse` entry of bench/results.json, leaving the rest as the last full run wrote it.
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRuntime, loadMnist, writeFileAtomic } from 'simdnet';
+import { replaceSparseSection, type Results } from './report.js';
+import { benchSparse } from './sparse.js';
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
+const quick = process.argv.includes('--quick');
+const runtimes = { simd: await createRuntime('simd'), 'relaxed-simd': await createRuntime('relaxed-simd') };
+const sparse = await benchSparse(runtimes, await loadMnist(), quick);
+const command = `npm run bench:sparse${quick ? ' -- --quick' : ''}`;
+const context = `Command: \`${command}\` (${new Date().toISOString()}), one core of ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}.`;
+const resultsPath = join(outDir, 'results.json');
+const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
+results.sparse = { command, context, ...sparse };
+await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + '\n');
+const markdownPath = join(outDir, 'RESULTS.md');
+await writeFileAtomic(markdownPath, replaceSparseSection(await readFile(markdownPath, 'utf8'), results.sparse));
+console.log('wrote the sparse section of bench/RESULTS.md and bench/results.json');
