@@ -23,6 +23,18 @@ export default defineConfig({
           env: { SIMDNET_BUILD: 'relaxed-simd' },
         },
       },
+      // Every test that trains on a resident set, again with the sparse first layer forced on
+      // (it must change no bit; the other tests never reach it).
+      {
+        test: {
+          ...shared,
+          name: 'sparse-input',
+          include: ['test/train.test.ts', 'test/misuse.test.ts', 'test/release-bits.test.ts', 'test/full-gradient-check.test.ts',
+            'test/model-cli.test.ts', 'test/network.test.ts', 'test/numerical-training.test.ts', 'test/cli-table.test.ts',
+            'test/sampling.test.ts', 'test/schedule.test.ts'],
+          env: { SIMDNET_BUILD: 'relaxed-simd', SIMDNET_SPARSE_INPUT: 'sparse' },
+        },
+      },
       // The packed tarball in a fresh project, once: it does not depend on the kernel build.
       {
         test: {

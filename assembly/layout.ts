@@ -24,7 +24,15 @@ export const PLAN_OPTIMIZER: i32 = 9;
 export const PLAN_LOSS_KIND: i32 = 10; // LOSS_*
 export const PLAN_LOSS_BUFFER: i32 = 11; // what the loss head keeps: softmax probabilities
 export const PLAN_INPUT_SIZE: i32 = 12; // features per input row
-export const PLAN_HEADER_WORDS: i32 = 13;
+// The sparse first layer (sparse.ts): when SPARSE_INPUT is a compressed-rows block, a first
+// dense layer reads its input from it instead of from x: rows indices[0..rows) of it when
+// SPARSE_INDICES is set (a gathered batch), else rows SPARSE_FIRST_ROW… (a block of a
+// resident set). Nothing else reads the network input, so x need not exist densely.
+export const PLAN_SPARSE_INPUT: i32 = 13;
+export const PLAN_SPARSE_INDICES: i32 = 14;
+export const PLAN_SPARSE_FIRST_ROW: i32 = 15;
+export const PLAN_SPARSE_SCRATCH: i32 = 16; // csrGemmTNScratchBytes(inputs, MAX_ROWS)
+export const PLAN_HEADER_WORDS: i32 = 17;
 
 // Layer kinds: each is a forward/backward pair in assembly/layers/.
 export const KIND_DENSE: i32 = 1;

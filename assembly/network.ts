@@ -9,7 +9,8 @@ import { optimizerStep, sgdUpdate } from './optim';
 import {
   EVAL_SLOTS, header, KIND_ACTIVATION, KIND_DENSE, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
-  PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_TARGETS,
+  PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
+  PLAN_TARGETS,
 } from './layout';
 
 // @ts-ignore: decorator
@@ -93,12 +94,17 @@ export function trainStepGathered(
   const batchTargets = header(plan, PLAN_TARGETS);
   const rowBytes = header(plan, PLAN_INPUT_SIZE) << 2;
   const targetBytes = targetRowBytes(plan, outputs(plan));
+  // A sparse first layer reads the batch's rows from the compressed set by these indices: the
+  // dense rows are not copied at all.
+  const sparse = header(plan, PLAN_SPARSE_INPUT) != 0;
+  store<u32>(plan + (<usize>PLAN_SPARSE_INDICES << 2), <u32>indices);
   for (let r = 0; r < rows; r++) {
     const index = <usize>load<i32>(indices + (<usize>r << 2));
-    memory.copy(input + <usize>r * rowBytes, inputs + index * rowBytes, rowBytes);
+    if (!sparse) memory.copy(input + <usize>r * rowBytes, inputs + index * rowBytes, rowBytes);
     memory.copy(batchTargets + <usize>r * targetBytes, targets + index * targetBytes, targetBytes);
   }
   trainStep(plan, input, batchTargets, rows, lr);
+  store<u32>(plan + (<usize>PLAN_SPARSE_INDICES << 2), 0);
 }
 
 /**
@@ -113,6 +119,8 @@ export function evaluate(plan: usize, x: usize, targets: usize, rows: i32, resul
   memory.fill(result, 0, <usize>EVAL_SLOTS << 3);
   for (let start = 0; start < rows; start += blockRows) {
     const count = min(blockRows, rows - start);
+    // A sparse first layer reads this block's rows from the compressed set (x's row 0 is its row 0).
+    store<u32>(plan + (<usize>PLAN_SPARSE_FIRST_ROW << 2), <u32>start);
     const logits = forward(plan, x + (<usize>start * <usize>inSize << 2), count);
     accumulateMetrics(plan, logits, targets + <usize>start * targetBytes, count, classes, result, scratch);
   }

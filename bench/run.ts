@@ -130,13 +130,13 @@ async function benchTrainStep(runtimes: Record<KernelBuild, Runtime>, mnist: Awa
     const cleanup: (() => void)[] = [];
     for (const build of BUILDS) {
       const net = new MLP(runtimes[build], { sizes: [...sizes], activation, seed: 1 });
-      const data = new ResidentDataset(runtimes[build], mnist.train, 784, 10);
+      const data = new ResidentDataset(net, mnist.train);
       net.ensureRows(batch);
       const indices = net.batchIndices();
       let cursor = 0;
       tasks[build] = () => {
         for (let r = 0; r < batch; r++) indices[r] = (cursor = (cursor + 7919) % data.count);
-        net.trainStepResident(data.images, data.labels, batch, 0.1);
+        net.trainStepResident(data.inputs, data.targets, batch, 0.1);
       };
       cleanup.push(() => {
         data.dispose();
@@ -171,14 +171,14 @@ async function benchStepProfile(runtime: Runtime) {
   new Float32Array(arena.memory.buffer, x, 100 * 784).fill(0.5);
   const tasks: Record<string, () => void> = {
     'forward x·W1 (gemmNN 100×100×784)': () => ex.gemmNN(z1, x, w1, 100, 100, 784, false),
-    'bias + sigmoid (100×100)': () => { ex.addBiasRows(z1, w2, 100, 100); ex.sigmoidForward(z1, 10000); },
+    'bias + sigmoid (100×100)': () => { ex.addBiasRows(z1, w2, 100, 100); ex.sigmoidForward(z1, z1, 10000); },
     'forward z1·W2 (gemmNN 100×10×100)': () => ex.gemmNN(y, z1, w2, 100, 10, 100, false),
     'softmax cross-entropy + backward (100×10)': () => {
-      ex.softmaxCrossEntropyForward(y, labels, 100, 10);
+      ex.softmaxCrossEntropyForward(y, y, labels, 100, 10);
       ex.softmaxCrossEntropyBackward(y, y, labels, 100, 10, 100);
     },
     'dW2 = z1ᵀ·dy (gemmTN 100×10×100) + db2': () => { ex.gemmTN(w2, z1, y, 100, 10, 100, false); ex.columnSums(pack, y, 100, 10, false); },
-    'dz1 = dy·W2ᵀ (gemmNT 100×100×10) + sigmoid backward': () => { ex.gemmNT(z1, y, w2, 100, 100, 10, false, pack); ex.sigmoidBackward(z1, z1, 10000); },
+    'dz1 = dy·W2ᵀ (gemmNT 100×100×10) + sigmoid backward': () => { ex.gemmNT(z1, y, w2, 100, 100, 10, false, pack); ex.sigmoidBackward(z1, z1, z1, 10000); },
     'dW1 = xᵀ·dz1 (gemmTN 784×100×100) + db1': () => { ex.gemmTN(dW1, x, z1, 784, 100, 100, false); ex.columnSums(pack, z1, 100, 100, false); },
     'SGD update (79,510 parameters)': () => ex.sgdUpdate(w1, dW1, 79510, 0),
   };
@@ -194,7 +194,7 @@ async function benchScaling(runtime: Runtime, mnist: Awaited<ReturnType<typeof l
     ...[32, 64, 128, 256, 512, 1024].map((batch) => ({ batch, hidden: 100 })),
     ...[50, 256, 512, 1024].map((hidden) => ({ batch: 100, hidden })),
   ];
-  const data = new ResidentDataset(runtime, mnist.train, 784, 10);
+  const data = new ResidentDataset({ runtime, inputSize: 784, outputSize: 10, lossKind: 'softmax-cross-entropy' }, mnist.train);
   const rows: Results['scaling'] = [];
   for (const { batch, hidden } of configs) {
     const net = new MLP(runtime, { sizes: [784, hidden, 10], activation: 'sigmoid', seed: 1 });
@@ -204,7 +204,7 @@ async function benchScaling(runtime: Runtime, mnist: Awaited<ReturnType<typeof l
     const ms = (await median({
       step: () => {
         for (let r = 0; r < batch; r++) indices[r] = (cursor = (cursor + 7919) % data.count);
-        net.trainStepResident(data.images, data.labels, batch, 0.1);
+        net.trainStepResident(data.inputs, data.targets, batch, 0.1);
       },
     }, quick ? 100 : 400)).step;
     net.dispose();
@@ -223,7 +223,7 @@ async function benchProtocol(build: KernelBuild, mnist: Awaited<ReturnType<typeo
   net.dispose();
   const result = {
     build, iterations: history.iterations, evaluations: history.evaluations.length, seconds: history.seconds,
-    msPerIteration: history.msPerIteration, trainAccuracy: history.final.train!.accuracy, testAccuracy: history.final.test!.accuracy,
+    msPerIteration: history.msPerIteration, trainAccuracy: history.final.train!.accuracy!, testAccuracy: history.final.test!.accuracy!,
   };
   console.log(`protocol 001 (${build}): ${result.seconds.toFixed(2)} s, test acc ${result.testAccuracy.toFixed(4)}`);
   return result;
@@ -245,7 +245,7 @@ function benchNumericalGradient(runtime: Runtime, mnist: Awaited<ReturnType<type
 function benchHeap(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>>) {
   const gc = (globalThis as { gc?: () => void }).gc;
   const net = new MLP(runtime, { sizes: [784, 100, 10], activation: 'sigmoid', seed: 1 });
-  const data = new ResidentDataset(runtime, mnist.train, 784, 10);
+  const data = new ResidentDataset(net, mnist.train);
   net.ensureRows(100);
   const indices = net.batchIndices();
   const stepLoss = net.stepLoss();
@@ -254,7 +254,7 @@ function benchHeap(runtime: Runtime, mnist: Awaited<ReturnType<typeof loadMnist>
   const run = (count: number) => {
     for (let s = 0; s < count; s++) {
       for (let r = 0; r < 100; r++) indices[r] = (s * 100 + r * 7919) % data.count;
-      net.trainStepResident(data.images, data.labels, 100, 0.1);
+      net.trainStepResident(data.inputs, data.targets, 100, 0.1);
       losses[s] = stepLoss[0];
     }
   };

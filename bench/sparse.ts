@@ -266,13 +266,13 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
   const atMnist: SparseResults['atMnist'] = [];
   for (const build of builds) {
     const runtime = runtimes[build];
-    const data = new ResidentDataset(runtime, mnist.train, INPUTS, 10);
+    const data = new ResidentDataset({ runtime, inputSize: INPUTS, outputSize: 10, lossKind: 'softmax-cross-entropy' }, mnist.train);
     let datasetMs = Infinity;
     let csr: CompressedRows | undefined;
     for (let trial = 0; trial < (quick ? 2 : 5); trial++) {
       csr?.dispose();
       const t0 = performance.now();
-      csr = new CompressedRows(runtime, data.images, data.count, INPUTS);
+      csr = new CompressedRows(runtime, data.inputs, data.count, INPUTS);
       datasetMs = Math.min(datasetMs, performance.now() - t0);
     }
     const layer = firstLayer(runtime, images, 7);
@@ -296,9 +296,9 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       narrowGradientSparse: narrow.tasks.weightGradient.sparse,
       step: () => {
         for (let r = 0; r < BATCH; r++) batchIndices[r] = (cursor = (cursor + 7919) % data.count);
-        net.trainStepResident(data.images, data.labels, BATCH, 0.1);
+        net.trainStepResident(data.inputs, data.targets, BATCH, 0.1);
       },
-      evalDense: () => ex.gemmNN(c, data.images, w, evalRows, HIDDEN, INPUTS, false),
+      evalDense: () => ex.gemmNN(c, data.inputs, w, evalRows, HIDDEN, INPUTS, false),
       evalSparse: () => ex.csrGemmNN(c, csr!.offset, 0, evalRows, w, HIDDEN, false),
     }, quick ? 9 : 25);
     compression.push({

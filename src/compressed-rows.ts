@@ -12,6 +12,9 @@ export class CompressedRows {
   readonly bytes: number;
   readonly nonzeros: number;
   private released = false;
+  // The weight gradient's scratch (csrGemmTNScratchBytes), for batches of up to scratchRows rows.
+  private scratchBlock = -1;
+  private scratchRows = 0;
 
   /** Compresses the dense row-major f32 matrix [rows×cols] at byte offset `dense`. */
   constructor(
@@ -40,9 +43,21 @@ export class CompressedRows {
     return this.runtime.kernels.exports.csrGatheredNonzeros(this.offset, indices, count) / (count * this.cols);
   }
 
+  /** Scratch for csrGemmTN(Gathered) over batches of up to `rows` rows, kept until dispose(). */
+  gradientScratch(rows: number): number {
+    if (rows > this.scratchRows) {
+      if (this.scratchBlock >= 0) this.runtime.arena.release(this.scratchBlock);
+      this.scratchBlock = -1;
+      this.scratchBlock = this.runtime.arena.alloc(this.runtime.kernels.exports.csrGemmTNScratchBytes(this.cols, rows));
+      this.scratchRows = rows;
+    }
+    return this.scratchBlock;
+  }
+
   dispose(): void {
     if (this.released) return;
     this.released = true;
+    if (this.scratchBlock >= 0) this.runtime.arena.release(this.scratchBlock);
     this.runtime.arena.release(this.offset);
   }
 }

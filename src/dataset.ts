@@ -1,6 +1,7 @@
 // A dataset copied once into linear memory, so that training draws batches and evaluates the
 // full set inside wasm without copying anything per iteration. Targets are stored as the
 // network's loss head reads them (inputs.ts writeTargets).
+import { CompressedRows } from './compressed-rows.js';
 import { ShapeError } from './errors.js';
 import { checkInputs, writeTargets, type Targets } from './inputs.js';
 import type { Network } from './network.js';
@@ -28,14 +29,19 @@ export function targetsOf(set: DataSet): Targets {
   return 'targets' in set ? set.targets : set.labels;
 }
 
+/** What decides a resident dataset's layout: any network that will train on it, or just these. */
+export type DatasetLayout = Pick<Network, 'runtime' | 'inputSize' | 'outputSize' | 'lossKind'>;
+
 export class ResidentDataset {
   readonly count: number;
   /** Byte offsets of the f32 inputs and of the targets in linear memory. */
   readonly inputs: number;
   readonly targets: number;
+  /** The inputs' nonzero entries, when compress() made them (for a sparse first layer). */
+  compressed: CompressedRows | undefined;
   private released = false;
 
-  constructor(private readonly net: Network, data: DataSet, what = 'dataset') {
+  constructor(private readonly net: DatasetLayout, data: DataSet, what = 'dataset') {
     const x = inputsOf(data);
     const t = targetsOf(data);
     const features = net.inputSize;
@@ -65,9 +71,16 @@ export class ResidentDataset {
     }
   }
 
+  /** Compresses the inputs to their nonzero entries (once) and returns their density. */
+  compress(): CompressedRows {
+    this.compressed ??= new CompressedRows(this.net.runtime, this.inputs, this.count, this.net.inputSize);
+    return this.compressed;
+  }
+
   dispose(): void {
     if (this.released) return;
     this.released = true;
+    this.compressed?.dispose();
     this.net.runtime.arena.release(this.inputs);
     this.net.runtime.arena.release(this.targets);
   }

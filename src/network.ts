@@ -6,6 +6,7 @@ import { ShapeError, SimdnetError, ValueError } from './errors.js';
 import { checkInputs, targetsPerRow, writeTargets, type Targets } from './inputs.js';
 import { layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
 import { OptimizerRecord, resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
+import type { CompressedRows } from './compressed-rows.js';
 import { Plan, type ParamTensor } from './plan.js';
 import { Random } from './random.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
@@ -207,10 +208,16 @@ export class Network {
    * Advanced: evaluates rows already in linear memory (inputs f32 [rows×inputSize], targets as
    * the loss takes them), as ResidentDataset holds them; the path the trainer uses.
    */
-  evaluateResident(inputs: number, targets: number, rows: number): Evaluation {
+  evaluateResident(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
     const plan = this.plan;
     const workspace = plan.workspace();
-    this.runtime.kernels.exports.evaluate(plan.offset, inputs, targets, rows, workspace.result.offset, workspace.scratch);
+    if (sparse && rows > sparse.rows) throw new ShapeError(`${rows} rows asked of ${sparse.rows} compressed rows`);
+    if (sparse) this.readSparse(sparse, 0);
+    try {
+      this.runtime.kernels.exports.evaluate(plan.offset, inputs, targets, rows, workspace.result.offset, workspace.scratch);
+    } finally {
+      if (sparse) plan.dense();
+    }
     return this.metrics(workspace.result.array, rows);
   }
 
@@ -279,11 +286,16 @@ export class Network {
    * memory (ResidentDataset). The loss lands in stepLoss()[0], so the step allocates nothing,
    * not even the heap number a returned double would be.
    */
-  trainStepResident(inputs: number, targets: number, rows: number, learningRate: number): void {
+  trainStepResident(inputs: number, targets: number, rows: number, learningRate: number, sparse?: CompressedRows): void {
     const plan = this.plan;
     const workspace = plan.workspace();
     if (!Number.isInteger(rows) || rows < 1 || rows > workspace.rows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
-    this.runtime.kernels.exports.trainStepGathered(plan.offset, inputs, targets, workspace.indices.offset, rows, learningRate);
+    if (sparse) this.readSparse(sparse, sparse.gradientScratch(workspace.rows));
+    try {
+      this.runtime.kernels.exports.trainStepGathered(plan.offset, inputs, targets, workspace.indices.offset, rows, learningRate);
+    } finally {
+      if (sparse) plan.dense();
+    }
   }
 
   /** A one-element view holding the latest step's loss; valid until the next allocation. */
@@ -370,6 +382,18 @@ export class Network {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /**
+   * Makes the first dense layer read the compressed rows `sparse` (the resident inputs'
+   * nonzeros: the same bits in less time) until plan.dense(); `scratch` serves its weight
+   * gradient (0 for a pass without backward). No closure: the step calls it.
+   */
+  private readSparse(sparse: CompressedRows, scratch: number): void {
+    if (sparse.cols !== this.inputSize || this.layerSpecs[0].kind !== 'dense') {
+      throw new ShapeError(`compressed rows of ${sparse.cols} columns cannot feed this network's first layer (${this.layerSpecs[0].kind}, ${this.inputSize} inputs)`);
+    }
+    this.plan.sparseInput(sparse.offset, scratch);
+  }
 
   /** The metrics from evaluate()'s sums (assembly/layout.ts EVAL_*). */
   private metrics(sums: Float64Array, rows: number): Evaluation {

@@ -143,6 +143,22 @@ export class Plan {
     return this.current;
   }
 
+  /**
+   * Makes the first dense layer read its input from the compressed rows at `csr` (sparse.ts)
+   * until `dense()`, with `scratch` (csrGemmTNScratchBytes for the batch) for its weight gradient.
+   */
+  sparseInput(csr: number, scratch: number): void {
+    const layout = this.runtime.kernels.layout;
+    const plan = this.words();
+    plan[layout.PLAN_SPARSE_SCRATCH] = scratch;
+    plan[layout.PLAN_SPARSE_INPUT] = csr;
+  }
+
+  /** Back to the dense input x. */
+  dense(): void {
+    this.words()[this.runtime.kernels.layout.PLAN_SPARSE_INPUT] = 0;
+  }
+
   /** Points the plan at an optimizer record (optimizer.ts), or back to plain SGD with 0. */
   setOptimizer(record: number): void {
     this.words()[this.runtime.kernels.layout.PLAN_OPTIMIZER] = record;
@@ -163,9 +179,14 @@ export class Plan {
     this.current = undefined;
   }
 
+  // A live view: the training step writes plan words, and must not allocate a view to do it.
+  private wordsView: LiveView<Int32Array> | undefined;
+
   private words(): Int32Array {
     const layout = this.runtime.kernels.layout;
-    return new Int32Array(this.runtime.arena.memory.buffer, this.offset, layout.PLAN_HEADER_WORDS + this.layers.length * layout.LAYER_WORDS);
+    this.wordsView ??= new LiveView(this.runtime.arena.memory, this.offset, layout.PLAN_HEADER_WORDS + this.layers.length * layout.LAYER_WORDS,
+      (b, o, n) => new Int32Array(b, o, n));
+    return this.wordsView.array;
   }
 
   private writeRecords(): void {

@@ -12,10 +12,14 @@ import { SimdnetError, ValueError } from './errors.js';
 import { ResidentDataset, type DataSet } from './dataset.js';
 import type { Evaluation, Network } from './network.js';
 import { NumericalGradientStep } from './numerical-training.js';
+import type { CompressedRows } from './compressed-rows.js';
+import { chooseFirstLayerPath, type FirstLayerProduct } from './sparse-choice.js';
 import type { OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 
 export type Sampling = 'with-replacement' | 'shuffled-epochs';
+
+export type SparseInput = 'auto' | 'dense' | 'sparse';
 
 export type Schedule = 'constant' | 'cosine' | { stepEvery: number; gamma: number };
 
@@ -50,6 +54,13 @@ export interface TrainOptions {
   evaluateEvery?: number;
   /** Seed of the batch sampling. Default 0. */
   seed?: number;
+  /**
+   * The first dense layer's products over a resident set: 'auto' (default) multiplies only the
+   * nonzero inputs when the set's density is below the measured crossover (sparse-choice.ts),
+   * 'sparse' and 'dense' force a path. Both give the same bits; only the time differs.
+   * The environment variable SIMDNET_SPARSE_INPUT sets the default (tests, benchmarks).
+   */
+  sparseInput?: SparseInput;
   /** Called after each step with its loss (cheap: no allocation). */
   onStep?: (iteration: number, loss: number) => void;
   /**
@@ -98,6 +109,8 @@ export interface TrainHistory {
   seconds: number;
   /** Time in training steps only, per step. */
   msPerIteration: number;
+  /** How the first layer read the training set: its nonzeros only, or every input. */
+  firstLayer: 'sparse' | 'dense';
 }
 
 /** Each set as { inputs, targets } (the user's own data) or { images, labels } (MNIST's names). */
@@ -176,13 +189,13 @@ export function trainResident(net: Network, sets: ResidentData, options: TrainOp
   for (let turn = loop.next(); ; turn = loop.next()) if (turn.done) return turn.value;
 }
 
+// Networks in a run: two runs interleaving steps on one network would corrupt both.
+const training = new WeakSet<Network>();
+
 /**
  * The loop itself, as a generator: it yields after every `yieldEvery` steps and after every
  * evaluation, so a driver can interleave other work (trainAsync) or run it straight through.
  */
-// Networks in a run: two runs interleaving steps on one network would corrupt both.
-const training = new WeakSet<Network>();
-
 function* trainLoop(
   net: Network, sets: ResidentData, options: TrainOptions, yieldEvery: number, stopRequested: () => boolean,
 ): Generator<void, TrainHistory> {
@@ -235,7 +248,12 @@ function* runLoop(
   if (order && resume?.order) checkPermutation(order, 'the saved shuffled-epoch order');
   const progress = (): TrainProgress => ({ iterations, random: random.getState(), order: order?.slice() });
 
-  const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.inputs, set.targets, set.count);
+  // Which sets the first layer reads sparsely, decided once per set from its density.
+  const sparseTrain = sparseRows(net, trainSet, resolved.sparseInput, 'weightGradient');
+  sparseTrain?.gradientScratch(batchSize); // before the first step, which must allocate nothing
+  const sparseEval = new Map([trainSet, sets.validation, sets.test].filter((set) => set)
+    .map((set) => [set!, sparseRows(net, set!, resolved.sparseInput, 'forward')]));
+  const measure = (set: ResidentDataset | undefined) => set && net.evaluateResident(set.inputs, set.targets, set.count, sparseEval.get(set));
   const evaluate = (): EvaluationRecord => ({
     epoch: sampling === 'with-replacement'
       ? Math.floor((iterations - 1) / resolved.evaluateEvery)
@@ -262,7 +280,7 @@ function* runLoop(
     let stepLoss: number;
     if (numerical) stepLoss = numerical.run(rows, rateAt(iterations));
     else {
-      net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations));
+      net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations), sparseTrain);
       stepLoss = net.stepLoss()[0];
     }
     stepMs += performance.now() - t0;
@@ -308,6 +326,7 @@ function* runLoop(
     iterations,
     seconds: (performance.now() - started) / 1000,
     msPerIteration: iterations > firstIteration ? stepMs / (iterations - firstIteration) : 0,
+    firstLayer: sparseTrain ? 'sparse' : 'dense',
   };
 }
 
@@ -318,6 +337,7 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
     schedule: options.schedule ?? 'constant',
     optimizer: options.optimizer,
     gradient: options.gradient ?? 'backprop',
+    sparseInput: options.sparseInput ?? defaultSparseInput(),
     numericalStep: options.numericalStep,
     evaluateTrain: options.evaluateTrain ?? true,
     batchSize,
@@ -363,4 +383,32 @@ function checkPermutation(order: Int32Array, what: string): void {
     }
     seen[row] = 1;
   }
+}
+
+function defaultSparseInput(): SparseInput {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SIMDNET_SPARSE_INPUT;
+  if (value === undefined || value === '') return 'auto';
+  if (value !== 'auto' && value !== 'dense' && value !== 'sparse') {
+    throw new ValueError(`SIMDNET_SPARSE_INPUT is '${value}': expected auto, dense or sparse`);
+  }
+  return value;
+}
+
+/**
+ * The compressed rows the first layer should read for this set, or undefined for the dense path:
+ * a network whose first layer is not dense always takes the dense path. 'auto' counts the set's
+ * nonzeros first and compresses only below the crossover; the training set must be below both
+ * products' crossovers, since its steps run the forward and the weight gradient.
+ */
+function sparseRows(net: Network, set: ResidentDataset, mode: SparseInput, product: FirstLayerProduct): CompressedRows | undefined {
+  if (mode === 'dense' || net.layerSpecs[0].kind !== 'dense') return undefined;
+  if (mode === 'sparse') return set.compress();
+  const values = new Float32Array(net.runtime.arena.memory.buffer, set.inputs, set.count * net.inputSize);
+  let nonzeros = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0 || Object.is(values[i], -0)) nonzeros++;
+  const density = nonzeros / values.length;
+  const build = net.runtime.kernels.build;
+  const sparse = chooseFirstLayerPath(density, build, 'forward') === 'sparse'
+    && (product === 'forward' || chooseFirstLayerPath(density, build, 'weightGradient') === 'sparse');
+  return sparse ? set.compress() : undefined;
 }

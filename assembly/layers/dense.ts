@@ -1,18 +1,33 @@
 // A dense (fully connected) layer, Y = X·W + b with W stored [in×out] as in the tutorials'
 // Affine layer. Forward writes Y; backward overwrites dW = Xᵀ·dY and db = Σ_rows dY, and, when
-// an earlier layer needs it, writes dX = dY·Wᵀ.
+// an earlier layer needs it, writes dX = dY·Wᵀ. As the network's first layer it may read a
+// sparse input instead (layout.ts PLAN_SPARSE_*): the products over its nonzeros give the dense
+// products' bits (sparse.ts), so the choice changes only the time.
 import { gemmNN, gemmNT, gemmTN } from '../gemm';
 import { addBiasRows, columnSums } from '../bias';
 import {
   header, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS,
-  layerField, layerPointer, PLAN_PACK,
+  layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
+  PLAN_SPARSE_SCRATCH,
 } from '../layout';
+import { csrGemmNN, csrGemmNNGathered, csrGemmTN, csrGemmTNGathered } from '../sparse';
+
+/** The compressed input this layer reads instead of `input`, or 0. */
+// @ts-ignore: decorator
+@inline
+function sparseInput(plan: usize, layer: i32): usize {
+  return layer == 0 ? header(plan, PLAN_SPARSE_INPUT) : 0;
+}
 
 export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): void {
   const inSize = layerField(plan, layer, LAYER_IN);
   const outSize = layerField(plan, layer, LAYER_OUT);
   const output = layerPointer(plan, layer, LAYER_OUTPUT);
-  gemmNN(output, input, layerPointer(plan, layer, LAYER_WEIGHTS), rows, outSize, inSize, false);
+  const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
+  const csr = sparseInput(plan, layer);
+  if (!csr) gemmNN(output, input, weights, rows, outSize, inSize, false);
+  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmNNGathered(output, csr, header(plan, PLAN_SPARSE_INDICES), rows, weights, outSize, false);
+  else csrGemmNN(output, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, weights, outSize, false);
   addBiasRows(output, layerPointer(plan, layer, LAYER_BIAS), rows, outSize);
 }
 
@@ -20,7 +35,12 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
 export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: usize, dInput: usize, rows: i32): void {
   const inSize = layerField(plan, layer, LAYER_IN);
   const outSize = layerField(plan, layer, LAYER_OUT);
-  gemmTN(layerPointer(plan, layer, LAYER_WEIGHT_GRAD), input, dOutput, inSize, outSize, rows, false);
+  const weightGrad = layerPointer(plan, layer, LAYER_WEIGHT_GRAD);
+  const csr = sparseInput(plan, layer);
+  const scratch = header(plan, PLAN_SPARSE_SCRATCH);
+  if (!csr) gemmTN(weightGrad, input, dOutput, inSize, outSize, rows, false);
+  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmTNGathered(weightGrad, csr, header(plan, PLAN_SPARSE_INDICES), rows, dOutput, outSize, false, scratch);
+  else csrGemmTN(weightGrad, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, dOutput, outSize, false, scratch);
   columnSums(layerPointer(plan, layer, LAYER_BIAS_GRAD), dOutput, rows, outSize, false);
   if (dInput) {
     gemmNT(dInput, dOutput, layerPointer(plan, layer, LAYER_WEIGHTS), rows, inSize, outSize, false, header(plan, PLAN_PACK));

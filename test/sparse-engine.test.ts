@@ -1,0 +1,78 @@
+// The sparse first layer inside training and evaluation: forced on, forced off and automatic,
+// the same seed gives the same bits — weights, every step's loss, every evaluation — on real
+// MNIST, with plain SGD and with optimizers whose state decays on rows no input touches.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/data/mnist-node.js';
+import type { Mnist } from '../src/data/mnist.js';
+import { ShapeError } from '../src/errors.js';
+import { dense, relu, tanh } from '../src/layers.js';
+import { MLP } from '../src/mlp.js';
+import { Network } from '../src/network.js';
+import type { Runtime } from '../src/runtime.js';
+import { train, type SparseInput, type TrainOptions } from '../src/train.js';
+import { ResidentDataset } from '../src/dataset.js';
+import { randomArray } from './support/reference.js';
+import { testRuntime } from './support/runtime.js';
+
+let runtime: Runtime;
+let mnist: Mnist;
+let small: { train: { images: Float32Array; labels: Uint8Array }; test: { images: Float32Array; labels: Uint8Array } };
+beforeAll(async () => {
+  runtime = await testRuntime();
+  mnist = await loadMnist();
+  const take = (set: Mnist['train'], count: number) => ({ images: set.images.subarray(0, count * 784), labels: set.labels.subarray(0, count) });
+  small = { train: take(mnist.train, 6000), test: take(mnist.test, 2000) };
+});
+
+const bits = (net: Network) => net.paramNames.map((name) => Array.from(new Uint32Array(net.params[name].slice().buffer)));
+
+function runAll(make: () => Network, options: TrainOptions) {
+  return (['dense', 'sparse', 'auto'] as SparseInput[]).map((sparseInput) => {
+    const net = make();
+    const history = train(net, small, { ...options, sparseInput });
+    const result = { history, bits: bits(net) };
+    net.dispose();
+    return result;
+  });
+}
+
+describe('sparse and dense first layers give the same bits', () => {
+  it.each([
+    ['784-100-10 sigmoid, SGD, batches with replacement', () => new MLP(runtime, { sizes: [784, 100, 10], activation: 'sigmoid' }),
+      { iterations: 300, batchSize: 100, learningRate: 0.1, evaluateEvery: 100 }],
+    ['784-50-10 relu, Adam, shuffled epochs with a partial batch', () => new MLP(runtime, { sizes: [784, 50, 10], activation: 'relu', init: 'he', seed: 2 }),
+      { sampling: 'shuffled-epochs', epochs: 1, batchSize: 64, learningRate: 1e-3, optimizer: { type: 'adam' } }],
+    ['784-30-20-10 tanh, SGD momentum and weight decay', () => new MLP(runtime, { sizes: [784, 30, 20, 10], activation: 'tanh', init: 'xavier' }),
+      { iterations: 200, batchSize: 50, learningRate: 0.05, optimizer: { type: 'sgd', momentum: 0.9, weightDecay: 1e-3 }, evaluateEvery: 100 }],
+  ] as const)('%s', (_, make, options) => {
+    const [denseRun, sparseRun, autoRun] = runAll(make, options as TrainOptions);
+    expect(denseRun.history.firstLayer).toBe('dense');
+    expect(sparseRun.history.firstLayer).toBe('sparse');
+    expect(autoRun.history.firstLayer).toBe('sparse'); // MNIST is 19% nonzero
+    for (const run of [sparseRun, autoRun]) {
+      expect(run.bits).toEqual(denseRun.bits);
+      expect(Array.from(run.history.loss)).toEqual(Array.from(denseRun.history.loss));
+      expect(run.history.evaluations.map((e) => [e.train, e.test])).toEqual(denseRun.history.evaluations.map((e) => [e.train, e.test]));
+    }
+  });
+
+  it('auto keeps dense inputs dense, and a first layer that is not dense always reads densely', () => {
+    const x = randomArray(200 * 12, 5);
+    const labels = Int32Array.from({ length: 200 }, (_, i) => i % 3);
+    const net = new Network(runtime, { input: 12, layers: [dense(8), tanh(), dense(3)] });
+    expect(train(net, { train: { inputs: x, targets: labels } }, { iterations: 5, batchSize: 20 }).firstLayer).toBe('dense');
+    const activationFirst = new Network(runtime, { input: 12, layers: [relu(), dense(3)] });
+    expect(train(activationFirst, { train: { inputs: x, targets: labels } }, { iterations: 5, batchSize: 20, sparseInput: 'sparse' }).firstLayer).toBe('dense');
+    net.dispose();
+    activationFirst.dispose();
+  });
+
+  it('evaluating more rows than the compressed set holds is refused', () => {
+    const net = new MLP(runtime, { sizes: [784, 10, 10] });
+    const set = new ResidentDataset(net, small.test);
+    expect(() => net.evaluateResident(set.inputs, set.targets, set.count + 1, set.compress())).toThrow(ShapeError);
+    expect(net.evaluateResident(set.inputs, set.targets, set.count, set.compress())).toEqual(net.evaluateResident(set.inputs, set.targets, set.count));
+    set.dispose();
+    net.dispose();
+  });
+});
