@@ -18,7 +18,7 @@ export interface Results {
   numericalTraining: NumericalTrainingResult;
   heap: { steps: number; gcExposed: boolean; runs: number[]; bytesPerStep: number; wasmMemoryGrowthBytes: number };
   protocol: {
-    build: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
+    build: string; firstLayer: string; iterations: number; evaluations: number; seconds: number; msPerIteration: number;
     trainAccuracy: number; testAccuracy: number;
   }[];
   /** Written by the full run or by `npm run bench:sparse` alone (which says so in `context`). */
@@ -58,10 +58,10 @@ export function renderMarkdown(r: Results): string {
   lines.push('| batch | hidden | ms/iteration | GFLOP/s |', '| --- | --- | --- | --- |');
   for (const s of r.scaling) lines.push(`| ${s.batch} | ${s.hidden} | ${f3(s.ms)} | ${f1(s.gflops)} |`);
 
-  lines.push('', '## Reference 001\'s protocol end to end (784-100-10 sigmoid, lr 0.1, batch 100)', '');
-  lines.push('| build | iterations | evaluations | seconds | ms/iteration (steps) | train acc | test acc |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('', '## The classic protocol end to end (784-100-10 sigmoid, lr 0.1, batch 100, 10000 iterations, 17 evaluations of 70000 images)', '');
+  lines.push('| build | first layer | iterations | evaluations | seconds | ms/iteration (steps) | train acc | test acc |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const p of r.protocol) {
-    lines.push(`| ${p.build} | ${p.iterations} | ${p.evaluations} | ${p.seconds.toFixed(2)} | ${f3(p.msPerIteration)} | ${(100 * p.trainAccuracy).toFixed(2)}% | ${(100 * p.testAccuracy).toFixed(2)}% |`);
+    lines.push(`| ${p.build} | ${p.firstLayer} | ${p.iterations} | ${p.evaluations} | ${p.seconds.toFixed(2)} | ${f3(p.msPerIteration)} | ${(100 * p.trainAccuracy).toFixed(2)}% | ${(100 * p.testAccuracy).toFixed(2)}% |`);
   }
 
   lines.push('', '## Other', '');

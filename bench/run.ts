@@ -1,7 +1,7 @@
 // simdnet's benchmark suite: `npm run bench`. Everything is measured side by side in this one
 // process on one core: the machine's wasm SIMD peak, each GEMM layout on the networks' shapes
 // (simdnet's two builds, a naive TypeScript loop, TensorFlow.js wasm), the training step against
-// tfjs, scaling with batch and width, reference 001's full protocol, the full numerical
+// tfjs, scaling with batch and width, the classic protocol end to end (sparse and dense first layer), the full numerical
 // gradient, a training step by the numerical gradient against backprop, heap growth over 10000
 // steps, and dense vs sparse first-layer products by input density (bench/sparse.ts). Writes bench/results.json, bench/RESULTS.md and
 // bench/scaling.svg.
@@ -216,16 +216,16 @@ async function benchScaling(runtime: Runtime, mnist: Awaited<ReturnType<typeof l
   return rows;
 }
 
-async function benchProtocol(build: KernelBuild, mnist: Awaited<ReturnType<typeof loadMnist>>) {
+async function benchProtocol(build: KernelBuild, mnist: Awaited<ReturnType<typeof loadMnist>>, sparseInput: 'auto' | 'dense') {
   const runtime = await createRuntime(build);
   const net = new TwoLayerNet(runtime, { inputSize: 784, hiddenSize: 100, outputSize: 10, activation: 'sigmoid', seed: 0 });
-  const history = train(net, mnist, { iterations: quick ? 1000 : 10000, batchSize: 100, learningRate: 0.1 });
+  const history = train(net, mnist, { iterations: quick ? 1000 : 10000, batchSize: 100, learningRate: 0.1, sparseInput });
   net.dispose();
   const result = {
-    build, iterations: history.iterations, evaluations: history.evaluations.length, seconds: history.seconds,
+    build, firstLayer: history.firstLayer, iterations: history.iterations, evaluations: history.evaluations.length, seconds: history.seconds,
     msPerIteration: history.msPerIteration, trainAccuracy: history.final.train!.accuracy!, testAccuracy: history.final.test!.accuracy!,
   };
-  console.log(`protocol 001 (${build}): ${result.seconds.toFixed(2)} s, test acc ${result.testAccuracy.toFixed(4)}`);
+  console.log(`protocol (${build}, ${history.firstLayer} first layer): ${result.seconds.toFixed(2)} s, test acc ${result.testAccuracy.toFixed(4)}`);
   return result;
 }
 
@@ -305,7 +305,10 @@ async function main() {
     numericalGradient: benchNumericalGradient(runtimes['relaxed-simd'], mnist),
     numericalTraining: await benchNumericalTraining('relaxed-simd', mnist.train, quick ? 3 : 10, quick ? 200 : 1000),
     heap: benchHeap(runtimes['relaxed-simd'], mnist),
-    protocol: [await benchProtocol('relaxed-simd', mnist), await benchProtocol('simd', mnist)],
+    protocol: [
+      await benchProtocol('relaxed-simd', mnist, 'auto'), await benchProtocol('relaxed-simd', mnist, 'dense'),
+      await benchProtocol('simd', mnist, 'auto'), await benchProtocol('simd', mnist, 'dense'),
+    ],
   };
   results.sparse = {
     command: results.command, context: 'Measured in the same run.', ...await benchSparse(runtimes, mnist, quick),
