@@ -32,11 +32,21 @@ export const PLAN_SPARSE_INPUT: i32 = 13;
 export const PLAN_SPARSE_INDICES: i32 = 14;
 export const PLAN_SPARSE_FIRST_ROW: i32 = 15;
 export const PLAN_SPARSE_SCRATCH: i32 = 16; // csrGemmTNScratchBytes(inputs, MAX_ROWS)
-export const PLAN_HEADER_WORDS: i32 = 17;
+// Dropout layers: DROPOUT_OFF in evaluation and prediction (the identity), DROPOUT_DRAW while
+// training (a fresh mask per batch from the xoshiro128** state of 4 u32 at RANDOM), DROPOUT_REUSE
+// to apply the masks of the last draw again (the numerical gradient of one batch).
+export const PLAN_DROPOUT_MODE: i32 = 17;
+export const PLAN_RANDOM: i32 = 18;
+export const PLAN_HEADER_WORDS: i32 = 19;
+
+export const DROPOUT_OFF: i32 = 0;
+export const DROPOUT_DRAW: i32 = 1;
+export const DROPOUT_REUSE: i32 = 2;
 
 // Layer kinds: each is a forward/backward pair in assembly/layers/.
 export const KIND_DENSE: i32 = 1;
 export const KIND_ACTIVATION: i32 = 2;
+export const KIND_DROPOUT: i32 = 3;
 
 export const LAYER_KIND: i32 = 0;
 export const LAYER_IN: i32 = 1; // features per input row
@@ -48,7 +58,9 @@ export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]
 export const LAYER_BIAS: i32 = 7; // dense: b [out]
 export const LAYER_WEIGHT_GRAD: i32 = 8;
 export const LAYER_BIAS_GRAD: i32 = 9;
-export const LAYER_WORDS: i32 = 10;
+export const LAYER_RATE: i32 = 10; // dropout: the drop probability p, as f32 bits
+export const LAYER_MASK: i32 = 11; // dropout: 0 or 1/(1−p) per element [MAX_ROWS×out]
+export const LAYER_WORDS: i32 = 12;
 
 // Loss heads (assembly/losses/): what the last layer's output is compared with.
 export const LOSS_SOFTMAX_CROSS_ENTROPY: i32 = 1; // targets: i32 class index per row

@@ -4,10 +4,11 @@
 // dispatches on the layer kind to that kind's forward/backward pair (assembly/layers/).
 import { activationLayerBackward, activationLayerForward } from './layers/activation';
 import { denseBackward, denseForward } from './layers/dense';
+import { dropoutBackward, dropoutForward } from './layers/dropout';
 import { accumulateMetrics, lossBackward, lossForward, lossNormalizer, lossPredict, targetRowBytes } from './losses/index';
 import { optimizerStep, sgdUpdate } from './optim';
 import {
-  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_DENSE, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
+  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_DENSE, KIND_DROPOUT, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
   PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_TARGETS,
@@ -33,6 +34,7 @@ export function forward(plan: usize, x: usize, rows: i32): usize {
     const kind = layerField(plan, l, LAYER_KIND);
     if (kind == KIND_DENSE) denseForward(plan, l, input, rows);
     else if (kind == KIND_ACTIVATION) activationLayerForward(plan, l, input, rows);
+    else if (kind == KIND_DROPOUT) dropoutForward(plan, l, input, rows);
   }
   return layerPointer(plan, layers - 1, LAYER_OUTPUT);
 }
@@ -64,6 +66,7 @@ export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i3
     const kind = layerField(plan, l, LAYER_KIND);
     if (kind == KIND_DENSE) denseBackward(plan, l, layerInput(plan, l, x), dOutput, dInput, rows);
     else if (kind == KIND_ACTIVATION) activationLayerBackward(plan, l, dOutput, dInput, rows);
+    else if (kind == KIND_DROPOUT) dropoutBackward(plan, l, dOutput, dInput, rows);
   }
   return lossSum / lossNormalizer(plan, rows, classes);
 }

@@ -20,7 +20,13 @@ export interface ActivationLayer {
   function: Activation;
 }
 
-export type LayerSpec = DenseLayer | ActivationLayer;
+export interface DropoutLayer {
+  kind: 'dropout';
+  /** Probability of zeroing each element while training (nn.Dropout's p). */
+  p: number;
+}
+
+export type LayerSpec = DenseLayer | ActivationLayer | DropoutLayer;
 
 /**
  * The loss head on the last layer's output, which also decides the targets and the metrics:
@@ -45,6 +51,14 @@ export function activation(name: Activation): ActivationLayer {
 export const sigmoid = (): ActivationLayer => activation('sigmoid');
 export const relu = (): ActivationLayer => activation('relu');
 export const tanh = (): ActivationLayer => activation('tanh');
+/**
+ * Inverted dropout, as nn.Dropout(p): while training (trainStep, gradient) each element is zeroed
+ * with probability p and the rest scaled by 1/(1 − p); predict and evaluate pass it through.
+ */
+export function dropout(p: number): DropoutLayer {
+  return { kind: 'dropout', p };
+}
+
 /** max(x, 0.01·x), as nn.LeakyReLU() */
 export const leakyRelu = (): ActivationLayer => activation('leaky-relu');
 
@@ -65,8 +79,10 @@ export function layerWidths(input: number, layers: readonly LayerSpec[], loss: L
       if (!ACTIVATIONS.includes(layer.function)) {
         throw new ValueError(`layer ${i}: unknown activation '${layer.function}': expected one of ${ACTIVATIONS.join(', ')}`);
       }
+    } else if (layer?.kind === 'dropout') {
+      if (!(layer.p >= 0 && layer.p < 1)) throw new ValueError(`layer ${i} (dropout) has p = ${layer.p}: must be in [0, 1)`);
     } else {
-      throw new ValueError(`layer ${i} is ${JSON.stringify(layer)}: expected a layer made by dense(), relu(), …`);
+      throw new ValueError(`layer ${i} is ${JSON.stringify(layer)}: expected a layer made by dense(), relu(), dropout(), …`);
     }
     widths.push(width);
   });

@@ -16,6 +16,7 @@ import { ACTIVATIONS, layerWidths, type Activation, type LayerSpec, type Loss } 
 import { MLP } from './mlp.js';
 import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
+import { Random } from './random.js';
 import type { Runtime } from './runtime.js';
 import { assignOrFail } from './torch.js';
 import type { TrainProgress } from './train.js';
@@ -79,6 +80,7 @@ export function encodeModel(net: Network, progress?: TrainProgress, extras: Mode
     if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Int32Array.from(progress.order) });
   }
   if (extras.table) metadata.table_transform = encodeTableTransform(extras.table);
+  if (net.layerSpecs.some((layer) => layer.kind === 'dropout')) metadata.dropout_random = JSON.stringify(net.dropoutState());
   metadata[METADATA_CHECKSUM_KEY] = metadataChecksum(metadata);
   return encodeSafetensors(tensors, metadata);
 }
@@ -91,6 +93,8 @@ export interface DecodedModel {
   optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
   progress?: TrainProgress;
   table?: TableTransform;
+  /** The dropout layers' random state, when the network has dropout. */
+  dropoutRandom?: number[];
 }
 
 /** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
@@ -215,7 +219,17 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
       fail(`table_transform makes ${table.featureNames.length} features and ${wanted} outputs, the network takes ${description.input} and gives ${outputs}`);
     }
   }
-  return { description, mlp, tensors, optimizer, progress, table };
+  let dropoutRandom: number[] | undefined;
+  if (metadata.dropout_random !== undefined) {
+    const words = json('dropout_random') as number[];
+    try {
+      Random.fromState(words);
+    } catch (error) {
+      return fail(`metadata dropout_random: ${(error as Error).message}`);
+    }
+    dropoutRandom = words;
+  }
+  return { description, mlp, tensors, optimizer, progress, table, dropoutRandom };
 }
 
 function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
@@ -260,13 +274,14 @@ export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'mo
 export function checkpointFromBytes(
   runtime: Runtime, bytes: Uint8Array, source = 'model file',
 ): { net: Network; progress?: TrainProgress; table?: TableTransform } {
-  const { description, mlp, tensors, optimizer, progress, table } = decodeModel(bytes, source);
+  const { description, mlp, tensors, optimizer, progress, table, dropoutRandom } = decodeModel(bytes, source);
   const net = mlp
     ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
     : new Network(runtime, description);
   try {
     assignTensors(net, tensors, source);
     if (optimizer) net.restoreOptimizerState(optimizer);
+    if (dropoutRandom) net.restoreDropoutState(dropoutRandom);
   } catch (error) {
     net.dispose();
     throw error instanceof SimdnetError && !(error.constructor === SimdnetError) ? new ModelFormatError(`${source}: ${error.message}`) : error;

@@ -56,6 +56,7 @@ export type Gradients = Record<string, Float32Array>;
 export type Layer =
   | { kind: 'affine'; name: string; inputSize: number; outputSize: number; weights: string; bias: string }
   | { kind: Activation; name: string }
+  | { kind: 'dropout'; name: string; p: number }
   | { kind: 'softmax-with-loss' | 'sigmoid-with-loss' | 'mse-loss'; name: string };
 
 const DEFAULT_MAX_ROWS = 1024;
@@ -113,6 +114,8 @@ export class Network {
     }
     this.params = Object.freeze(params);
     this.initialize(init, std, seed);
+    // The dropout masks' generator: its own stream of the seed, apart from the init's.
+    plan.randomState = new Random(seed ^ 0x9e3779b9).getState().slice(0, 4);
   }
 
   /** Parameter names in layout order: W1, b1, W2, b2, … */
@@ -138,6 +141,8 @@ export class Network {
         dense++;
         layers.push({ kind: 'affine', name: `Affine${dense}`, inputSize: width, outputSize: spec.units, weights: `W${dense}`, bias: `b${dense}` });
         width = spec.units;
+      } else if (spec.kind === 'dropout') {
+        layers.push({ kind: 'dropout', name: `Dropout${dense}`, p: spec.p });
       } else {
         const name = spec.function;
         layers.push({ kind: name, name: `${name[0].toUpperCase()}${name.slice(1)}${dense}` });
@@ -161,6 +166,7 @@ export class Network {
       const count = Math.min(block, rows - start);
       const { input, lossBuffer } = plan.workspace();
       new Float32Array(this.memory.buffer, input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_OFF);
       exports.predict(plan.offset, input, count, lossBuffer);
       out.set(new Float32Array(this.memory.buffer, lossBuffer, count * outputs), start * outputs);
     }
@@ -196,6 +202,7 @@ export class Network {
       const buffer = this.memory.buffer;
       new Float32Array(buffer, workspace.input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
       writeTargets(t.slice(start * perRow, (start + count) * perRow), count, this.outputSize, this.lossKind, buffer, workspace.targets);
+      plan.dropoutMode(layout.DROPOUT_OFF);
       exports.evaluate(plan.offset, workspace.input, workspace.targets, count, workspace.result.offset, workspace.scratch);
       // The same f64 additions, block by block, as one evaluate() call over resident rows.
       const block = workspace.result.array;
@@ -209,6 +216,12 @@ export class Network {
    * the loss takes them), as ResidentDataset holds them; the path the trainer uses.
    */
   evaluateResident(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
+    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_OFF);
+    return this.evaluateAsIs(inputs, targets, rows, sparse);
+  }
+
+  /** evaluateResident with dropout left as the plan has it (the numerical gradient replays masks). */
+  private evaluateAsIs(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
     const plan = this.plan;
     const workspace = plan.workspace();
     if (sparse && rows > sparse.rows) throw new ShapeError(`${rows} rows asked of ${sparse.rows} compressed rows`);
@@ -225,6 +238,7 @@ export class Network {
   gradient(x: Float32Array, t: Targets): Gradients {
     const rows = this.stageBatch(x, t);
     const { input, targets } = this.plan.workspace();
+    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
     this.runtime.kernels.exports.lossAndGradients(this.plan.offset, input, targets, rows);
     return this.copyGradients(this.plan.tensors);
   }
@@ -245,6 +259,15 @@ export class Network {
     const rows = this.stageBatch(x, t);
     const plan = this.plan;
     const { input, targets, scratch } = plan.workspace();
+    // With dropout: one draw of masks for this batch (as a training step would), then every
+    // perturbed loss with the same masks, so the difference measures the weights alone.
+    const { layout } = this.runtime.kernels;
+    const hasDropout = this.layerSpecs.some((layer) => layer.kind === 'dropout');
+    if (hasDropout) {
+      plan.dropoutMode(layout.DROPOUT_DRAW);
+      this.runtime.kernels.exports.forward(plan.offset, input, rows);
+    }
+    plan.dropoutMode(hasDropout ? layout.DROPOUT_REUSE : layout.DROPOUT_OFF);
     const fastLayers = this.runtime.kernels.exports.numericalGradientLastLayers(plan.offset, input, targets, rows, h, scratch);
     const slowTensors = plan.tensors.slice(0, plan.tensors.length - 2 * fastLayers);
     const grads = this.copyGradients(plan.tensors.slice(slowTensors.length));
@@ -254,9 +277,9 @@ export class Network {
       for (let i = 0; i < tensor.length; i++) {
         const saved = p[i];
         p[i] = saved + h;
-        const plus = this.evaluateResident(input, targets, rows).loss;
+        const plus = this.evaluateAsIs(input, targets, rows).loss;
         p[i] = saved - h;
-        const minus = this.evaluateResident(input, targets, rows).loss;
+        const minus = this.evaluateAsIs(input, targets, rows).loss;
         p[i] = saved;
         // Divide by the step actually taken: saved ± h is rounded to f32.
         g[i] = (plus - minus) / (Math.fround(saved + h) - Math.fround(saved - h));
@@ -277,6 +300,7 @@ export class Network {
     checkLearningRate(learningRate);
     const rows = this.stageBatch(x, t);
     const workspace = this.plan.workspace();
+    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
     this.runtime.kernels.exports.trainStep(this.plan.offset, workspace.input, workspace.targets, rows, learningRate);
     return workspace.stepLoss.array[0];
   }
@@ -290,6 +314,7 @@ export class Network {
     const plan = this.plan;
     const workspace = plan.workspace();
     if (!Number.isInteger(rows) || rows < 1 || rows > workspace.rows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
+    plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
     if (sparse) this.readSparse(sparse, sparse.gradientScratch(workspace.rows));
     try {
       this.runtime.kernels.exports.trainStepGathered(plan.offset, inputs, targets, workspace.indices.offset, rows, learningRate);
@@ -347,6 +372,17 @@ export class Network {
     this.releaseOptimizer();
     this.optimizer = record;
     plan.setOptimizer(record.offset);
+  }
+
+  /** The dropout layers' random state (4 uint32 words), to save with a checkpoint. */
+  dropoutState(): number[] {
+    return this.plan.randomState;
+  }
+
+  /** Restores what dropoutState() returned: four uint32 words, not all zero. */
+  restoreDropoutState(words: readonly number[]): void {
+    const plan = this.plan;
+    plan.randomState = Random.fromState(words).getState().slice(0, 4);
   }
 
   /**

@@ -44,6 +44,8 @@ export class Plan {
   /** Floats in the parameter block, each tensor padded to a 16-byte boundary. */
   readonly paramFloats: number;
   readonly tensors: readonly ParamTensor[];
+  /** Where the dropout layers' xoshiro128** state (4 u32) lives. */
+  readonly randomOffset: number;
   private workspaceBlock = -1;
   private current: Workspace | undefined;
 
@@ -73,8 +75,10 @@ export class Plan {
     this.tensors = tensors;
     this.paramFloats = floats;
 
+    // The plan block: its words, then the dropout layers' random state (4 u32).
     const words = layout.PLAN_HEADER_WORDS + layers.length * layout.LAYER_WORDS;
-    this.offset = arena.alloc(words * 4);
+    this.offset = arena.alloc(words * 4 + 16);
+    this.randomOffset = this.offset + words * 4;
     this.params = arena.alloc(floats * 4);
     this.grads = arena.alloc(floats * 4);
     this.writeRecords();
@@ -97,6 +101,7 @@ export class Plan {
     };
     const outputs = this.widths.map((width) => place(rows * width * 4));
     const grads = this.widths.map((width) => place(rows * width * 4));
+    const masks = this.layers.map((layer, l) => (layer.kind === 'dropout' ? place(rows * this.widths[l] * 4) : -1));
     const classes = this.widths[this.widths.length - 1];
     const input = place(rows * this.inputSize * 4);
     const targets = place(rows * classes * 4);
@@ -139,6 +144,7 @@ export class Plan {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
       plan[record + layout.LAYER_OUTPUT] = base + outputs[l];
       plan[record + layout.LAYER_GRAD] = base + grads[l];
+      if (masks[l] >= 0) plan[record + layout.LAYER_MASK] = base + masks[l];
     });
     return this.current;
   }
@@ -152,6 +158,20 @@ export class Plan {
     const plan = this.words();
     plan[layout.PLAN_SPARSE_SCRATCH] = scratch;
     plan[layout.PLAN_SPARSE_INPUT] = csr;
+  }
+
+  /** What dropout layers do in the next passes: layout.DROPOUT_OFF, DROPOUT_DRAW or DROPOUT_REUSE. */
+  dropoutMode(mode: number): void {
+    this.words()[this.runtime.kernels.layout.PLAN_DROPOUT_MODE] = mode;
+  }
+
+  /** The dropout layers' random state, 4 u32 words. */
+  get randomState(): number[] {
+    return Array.from(new Uint32Array(this.runtime.arena.memory.buffer, this.randomOffset, 4));
+  }
+
+  set randomState(words: number[]) {
+    new Uint32Array(this.runtime.arena.memory.buffer, this.randomOffset, 4).set(words);
   }
 
   /** Back to the dense input x. */
@@ -197,6 +217,7 @@ export class Plan {
     plan[layout.PLAN_GRADS] = this.grads;
     plan[layout.PLAN_PARAM_COUNT] = this.paramFloats;
     plan[layout.PLAN_INPUT_SIZE] = this.inputSize;
+    plan[layout.PLAN_RANDOM] = this.randomOffset;
     plan[layout.PLAN_LOSS_KIND] = {
       'softmax-cross-entropy': layout.LOSS_SOFTMAX_CROSS_ENTROPY,
       'binary-cross-entropy': layout.LOSS_SIGMOID_BINARY_CROSS_ENTROPY,
@@ -216,6 +237,9 @@ export class Plan {
         plan[record + layout.LAYER_BIAS] = this.params + bias.offset;
         plan[record + layout.LAYER_WEIGHT_GRAD] = this.grads + weights.offset;
         plan[record + layout.LAYER_BIAS_GRAD] = this.grads + bias.offset;
+      } else if (layer.kind === 'dropout') {
+        plan[record + layout.LAYER_KIND] = layout.KIND_DROPOUT;
+        new Float32Array(plan.buffer, plan.byteOffset + (record + layout.LAYER_RATE) * 4, 1)[0] = layer.p;
       } else {
         const code = activationCodes.get(layer.function);
         if (code === undefined) throw new SimdnetError(`the kernel module has no activation '${layer.function}': rebuild it`);
