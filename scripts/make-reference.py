@@ -51,8 +51,11 @@ OPTIMIZERS = {
     'adamw': lambda params: torch.optim.AdamW(params, lr=1e-2, weight_decay=0.1),
 }
 STEPS = 5
-after = {}
-for name, make in OPTIMIZERS.items():
+
+
+def run_optimizer(make, max_norm=None):
+    """STEPS steps of the optimizer from the initial state (clipping the gradients' global norm
+    to max_norm first, when given): each step's loss and the final state_dict."""
     m = make_model()
     m.load_state_dict(initial)
     optimizer = make(m.parameters())
@@ -61,9 +64,14 @@ for name, make in OPTIMIZERS.items():
         optimizer.zero_grad()
         step_loss = F.cross_entropy(m(x), y)
         step_loss.backward()
+        if max_norm is not None:
+            torch.nn.utils.clip_grad_norm_(m.parameters(), max_norm)
         optimizer.step()
         losses.append(step_loss.item())
-    after[name] = {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+    return {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+
+
+after = {name: run_optimizer(make) for name, make in OPTIMIZERS.items()}
 
 fixtures = Path(__file__).resolve().parent.parent / 'test' / 'fixtures'
 fixtures.mkdir(parents=True, exist_ok=True)
@@ -155,21 +163,7 @@ MORE_OPTIMIZERS = {
     'sgd-clipped': (lambda params: torch.optim.SGD(params, lr=0.1), 0.03),
     'adam-clipped': (lambda params: torch.optim.Adam(params, lr=1e-2), 0.03),
 }
-more_after = {}
-for name, (make, max_norm) in MORE_OPTIMIZERS.items():
-    m = make_model()
-    m.load_state_dict(initial)
-    optimizer = make(m.parameters())
-    losses = []
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        step_loss = F.cross_entropy(m(x), y)
-        step_loss.backward()
-        if max_norm is not None:
-            torch.nn.utils.clip_grad_norm_(m.parameters(), max_norm)
-        optimizer.step()
-        losses.append(step_loss.item())
-    more_after[name] = {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+more_after = {name: run_optimizer(make, max_norm) for name, (make, max_norm) in MORE_OPTIMIZERS.items()}
 
 (fixtures / 'pytorch-heads.json').write_text(json.dumps({
     'torch': torch.__version__,

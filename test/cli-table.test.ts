@@ -5,28 +5,17 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { describe, expect, it } from 'vitest';
 import { applyTableTransform } from '../src/data/table-transform.js';
 import { checkpointFromBytes } from '../src/model.js';
-import { buildUnderTest, testRuntime } from './support/runtime.js';
+import { runCli } from './support/cli.js';
+import { testRuntime } from './support/runtime.js';
 
 const data = join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data');
 const CARS = ['--table', join(data, 'cars.json'), '--target', 'Miles_per_Gallon', '--features', 'Cylinders,Displacement,Horsepower,Weight_in_lbs,Acceleration,Year,Origin'];
 const WEATHER = ['--table', join(data, 'seattle-weather.csv'), '--target', 'weather', '--features', 'precipitation,temp_max,temp_min,wind'];
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...m) => void out.push(m.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.join(' ')));
-  try {
-    return { code: await main(['train', '--build', buildUnderTest, '--no-progress', ...args]), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (...args: string[]) => runCli('train', '--no-progress', ...args);
 
 describe('simdnet train --table', () => {
   it('cars.json: a regression of Miles_per_Gallon learns (test R² > 0.8) and writes its files', async () => {

@@ -5,29 +5,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluationHeader, formatDuration, formatEvaluation, formatProgress, formatWritten } from '../src/cli-report.js';
-import { main } from '../src/cli.js';
 import type { EvaluationRecord } from '../src/train.js';
 import { accuracyChart, accuracyFloor, evaluationPoints, lossChart, smoothLoss } from '../src/training-charts.js';
-import { buildUnderTest } from './support/runtime.js';
+import { runCli } from './support/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
 const version = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version as string;
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...m) => void out.push(m.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.join(' ')));
-  try {
-    const code = await main(['--build', buildUnderTest, ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 const evaluation = (accuracy: number, loss: number) => ({ accuracy, loss });
 const record = (epoch: number, iterations: number, accuracy: number, extra: Partial<EvaluationRecord> = {}): EvaluationRecord => ({

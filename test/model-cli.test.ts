@@ -12,6 +12,7 @@ import type { Runtime } from '../src/runtime.js';
 import { train } from '../src/train.js';
 import { TwoLayerNet } from '../src/two-layer-net.js';
 import { randomArray, randomLabels } from './support/reference.js';
+import { runCli } from './support/cli.js';
 import { buildUnderTest, testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -79,21 +80,8 @@ describe('training on real MNIST', () => {
 });
 
 describe('CLI', () => {
-  const run = async (...args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...m) => void out.push(m.join(' ')));
-    const error = vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.join(' ')));
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-    try {
-      const code = await main(['--build', buildUnderTest, ...args]);
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-      write.mockRestore();
-    }
-  };
+  const run = runCli;
+
 
   it('trains, reports every evaluation, and writes model, text params, history and chart', async () => {
     const dir = await tempDir();

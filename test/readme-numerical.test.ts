@@ -1,11 +1,11 @@
 // Runs the code blocks of the README's numerical-gradient section as written, and checks every
 // value their comments say they print. The one change: the 3000-iteration training run is cut to
 // 20 iterations (its measured results are in the README's table, from the CLI).
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runReadmeBlock } from './support/readme.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const HEADING = '## The numerical gradient, as the tutorials teach it';
@@ -19,20 +19,7 @@ async function sectionBlocks(): Promise<string[]> {
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
-/** Runs a block as a module importing the package's Node entry; returns what it logged. */
-async function run(code: string): Promise<unknown[][]> {
-  const source = code.replaceAll("from 'simdnet'", `from ${JSON.stringify(join(root, 'src', 'node.ts'))}`);
-  const file = join(await mkdtemp(join(tmpdir(), 'simdnet-readme-')), 'block.ts');
-  await writeFile(file, source);
-  const logged: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => void logged.push(args));
-  try {
-    await import(file);
-  } finally {
-    log.mockRestore();
-  }
-  return logged;
-}
+const run = runReadmeBlock;
 
 const numbersIn = (values: unknown[]): number[] => values.flatMap((v) =>
   typeof v === 'number' ? [v] : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : []);
