@@ -8,7 +8,7 @@
 //                    it; any other network with format "simdnet-network".
 // W1.txt, b1.txt …   the tutorials' np.savetxt text files, one per tensor, which numpy reads
 //                    back with np.loadtxt.
-import { ModelFormatError, SimdnetError } from './errors.js';
+import { ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
@@ -18,7 +18,7 @@ import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
 import type { Runtime } from './runtime.js';
 import { assignOrFail } from './torch.js';
-import type { TrainProgress } from './train.js';
+import type { EvaluationRecord, TrainProgress } from './train.js';
 
 export const MODEL_FORMAT = 'simdnet-mlp';
 export const NETWORK_FORMAT = 'simdnet-network';
@@ -49,10 +49,17 @@ export function namedTensors(net: Network): NamedTensor[] {
 /**
  * The model file: parameters and architecture, plus, when the network has an optimizer, its
  * settings, step count and state tensors (optimizer.state1/2), and, when given, the training
- * progress (training.order, I32, holds a shuffled-epoch permutation), so a run can resume exactly.
+ * progress (training.order, I32, holds a shuffled-epoch permutation; training.loss, F32, the
+ * step losses; the evaluations in the metadata), so a run can resume exactly with its history,
+ * and the settings of the run (any JSON object, e.g. the CLI's flags) to check a resume against.
+ * A network with a non-finite parameter is refused: no file is written that cannot be loaded.
  */
-export function encodeModel(net: Network, progress?: TrainProgress): Uint8Array {
+export function encodeModel(net: Network, progress?: TrainProgress, settings?: Record<string, unknown>): Uint8Array {
   const tensors = namedTensors(net);
+  for (const { name, data } of tensors) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError(`${name}[${bad}] is ${data[bad]}: a network with non-finite parameters is not saved`);
+  }
   const metadata: Record<string, string> = {
     format: net instanceof MLP ? MODEL_FORMAT : NETWORK_FORMAT,
     network: JSON.stringify(describeNetwork(net)),
@@ -71,7 +78,10 @@ export function encodeModel(net: Network, progress?: TrainProgress): Uint8Array 
     // NaN (no spare normal) does not survive JSON: it is written as null, which fromState reads.
     metadata.training = JSON.stringify({ iterations: progress.iterations, random: progress.random });
     if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Int32Array.from(progress.order) });
+    if (progress.loss) tensors.push({ name: 'training.loss', shape: [progress.loss.length], data: Float32Array.from(progress.loss) });
+    if (progress.evaluations) metadata.evaluations = JSON.stringify(progress.evaluations);
   }
+  if (settings) metadata.settings = JSON.stringify(settings);
   metadata[METADATA_CHECKSUM_KEY] = metadataChecksum(metadata);
   return encodeSafetensors(tensors, metadata);
 }
@@ -83,6 +93,8 @@ export interface DecodedModel {
   tensors: NamedTensor[];
   optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
   progress?: TrainProgress;
+  /** The run's settings, as given to encodeModel. */
+  settings?: Record<string, unknown>;
 }
 
 /** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
@@ -186,7 +198,27 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     }
     const order = take('training.order');
     if (order && !(order.data instanceof Int32Array)) fail('training.order must be an I32 tensor');
-    progress = { iterations: training.iterations as number, random: training.random as number[], order: order?.data as Int32Array | undefined };
+    const iterations = training.iterations as number;
+    const loss = take('training.loss');
+    if (loss && (!(loss.data instanceof Float32Array) || loss.shape.length !== 1 || loss.data.length > iterations || !loss.data.every(Number.isFinite))) {
+      fail(`training.loss must be an F32 tensor of at most ${iterations} finite values`);
+    }
+    let evaluations: EvaluationRecord[] | undefined;
+    if (metadata.evaluations !== undefined) {
+      evaluations = json('evaluations') as EvaluationRecord[];
+      if (!Array.isArray(evaluations) || !evaluations.every((record) => isEvaluationRecord(record, iterations))) {
+        fail(`metadata evaluations must be a list of evaluation records taken by iteration ${iterations}`);
+      }
+    }
+    progress = {
+      iterations, random: training.random as number[], order: order?.data as Int32Array | undefined,
+      loss: loss?.data as Float32Array | undefined, evaluations,
+    };
+  }
+  let settings: Record<string, unknown> | undefined;
+  if (metadata.settings !== undefined) {
+    settings = json('settings') as Record<string, unknown>;
+    if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) fail('metadata settings must be a JSON object');
   }
 
   const tensors = decoded.tensors;
@@ -198,7 +230,22 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
   const extra = tensors.filter((t) => !shapes.has(t.name)).map((t) => t.name);
   if (extra.length) fail(`tensors the network does not have: ${extra.join(', ')}`);
-  return { description, mlp, tensors, optimizer, progress };
+  return { description, mlp, tensors, optimizer, progress, settings };
+}
+
+/** An evaluation record as train() makes them (and charts read them), taken by `iterations`. */
+function isEvaluationRecord(record: unknown, iterations: number): boolean {
+  const r = record as Record<string, unknown>;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const measured = (e: unknown) => {
+    if (e === undefined) return true;
+    const m = e as Record<string, unknown>;
+    return m !== null && typeof m === 'object' && finite(m.loss)
+      && (m.accuracy === undefined || finite(m.accuracy)) && (m.r2 === undefined || finite(m.r2));
+  };
+  return r !== null && typeof r === 'object' && Number.isSafeInteger(r.epoch) && (r.epoch as number) >= 0
+    && Number.isSafeInteger(r.iterations) && (r.iterations as number) >= 0 && (r.iterations as number) <= iterations
+    && finite(r.elapsed) && measured(r.train) && measured(r.validation) && measured(r.test);
 }
 
 function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
@@ -237,8 +284,10 @@ export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'mo
 }
 
 /** The network (an MLP when the file holds one) with its optimizer state, and the saved progress. */
-export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'model file'): { net: Network; progress?: TrainProgress } {
-  const { description, mlp, tensors, optimizer, progress } = decodeModel(bytes, source);
+export function checkpointFromBytes(
+  runtime: Runtime, bytes: Uint8Array, source = 'model file',
+): { net: Network; progress?: TrainProgress; settings?: Record<string, unknown> } {
+  const { description, mlp, tensors, optimizer, progress, settings } = decodeModel(bytes, source);
   const net = mlp
     ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
     : new Network(runtime, description);
@@ -249,7 +298,7 @@ export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source 
     net.dispose();
     throw error instanceof SimdnetError && !(error.constructor === SimdnetError) ? new ModelFormatError(`${source}: ${error.message}`) : error;
   }
-  return { net, progress };
+  return { net, progress, settings };
 }
 
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */
