@@ -88,56 +88,45 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxTensor {
 }
 
 /**
- * Gathers an IDX file arriving in chunks (from a decompressor) into one buffer of the size its
- * header declares, refusing it as soon as more arrives: a small .gz that inflates to gigabytes
- * costs no more than the header's (bounded) size.
+ * Gathers an IDX file arriving in chunks (from a decompressor) into one buffer, refusing it as
+ * soon as more arrives than its header declares: a small .gz that inflates to gigabytes costs
+ * no more than the header's (bounded) size. The buffer grows by doubling as data arrives, so a
+ * header that declares more than is sent costs only what was sent.
  */
 export class IdxCollector {
-  private pending: Uint8Array[] = [];
+  private bytes = new Uint8Array(0);
   private received = 0;
-  private bytes?: Uint8Array;
+  private total?: number;
 
   constructor(private readonly source: string) {}
 
   push(chunk: Uint8Array): void {
-    if (!this.bytes) {
-      this.pending.push(chunk);
-      this.received += chunk.length;
-      const head = concat(this.pending, this.received);
-      this.pending = [head];
-      const header = readHeader(head, this.source);
-      if (!header) return;
-      const total = header.headerBytes + header.payloadBytes;
-      if (this.received > total) this.tooMuch(total);
-      this.bytes = new Uint8Array(total);
-      this.bytes.set(head);
-      this.pending = [];
-      return;
+    const length = this.received + chunk.length;
+    if (this.total !== undefined && length > this.total) this.tooMuch(this.total);
+    if (length > this.bytes.length) {
+      const grown = new Uint8Array(Math.min(this.total ?? Infinity, Math.max(length, 2 * this.bytes.length, 4096)));
+      grown.set(this.bytes.subarray(0, this.received));
+      this.bytes = grown;
     }
-    if (this.received + chunk.length > this.bytes.length) this.tooMuch(this.bytes.length);
     this.bytes.set(chunk, this.received);
-    this.received += chunk.length;
+    this.received = length;
+    if (this.total === undefined) {
+      const header = readHeader(this.bytes.subarray(0, this.received), this.source);
+      if (!header) return;
+      this.total = header.headerBytes + header.payloadBytes;
+      if (this.received > this.total) this.tooMuch(this.total);
+      if (this.bytes.length > this.total) this.bytes = this.bytes.slice(0, this.total);
+    }
   }
 
   /** What arrived, for parseIdx to check (and name what is missing). */
   finish(): Uint8Array {
-    return this.bytes ? this.bytes.subarray(0, this.received) : concat(this.pending, this.received);
+    return this.bytes.subarray(0, this.received);
   }
 
   private tooMuch(total: number): never {
     throw new IdxFormatError(`${this.source}: inflates to more than the ${total} bytes its header declares`);
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function decode(view: DataView, at: number, count: number, dtype: IdxType): IdxData {
