@@ -1,7 +1,8 @@
-// Failures the user causes that are not simdnet's own typed errors: the filesystem refusing a
+// Failures the user causes that are not simdnet's own input errors: the filesystem refusing a
 // write (a full disk, a read-only or unwritable folder, a file where a folder should be) and
 // sizes too large to allocate. The CLI reports them as one `simdnet: …` line with an exit code
 // that says which, instead of as an internal error.
+import { OutOfMemoryError } from './errors.js';
 
 /** Exit codes (sysexits.h): a file could not be created or written; memory ran out. */
 export const EXIT_CANT_CREATE = 73;
@@ -38,6 +39,7 @@ export function userFailure(error: unknown): UserFailure | undefined {
     const where = problem.path ?? 'a file';
     return { message: `cannot ${verb(problem.syscall)} ${where}: ${FILE_PROBLEMS[problem.code]}`, exitCode: EXIT_CANT_CREATE };
   }
+  if (error instanceof OutOfMemoryError) return { message: error.message, exitCode: EXIT_OUT_OF_MEMORY };
   if (error instanceof RangeError && ALLOCATION.test(error.message)) {
     return {
       message: `not enough memory (${error.message}): try a smaller --batch, --hidden/--layers or --iterations`,

@@ -392,6 +392,8 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const json = {
     network: { sizes: net.sizes, activations: net.activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed },
     training: history.options,
+    // The flags that reproduce this run (on resume: the checkpoint's, which it continued with).
+    settings: settingsArgs(options),
     build,
     iterations: history.iterations,
     seconds: history.seconds,
@@ -430,14 +432,14 @@ export async function main(argv: string[]): Promise<number> {
     await runTrain(options);
     return 0;
   } catch (error) {
-    if (error instanceof SimdnetError || error instanceof ValueError) {
-      console.error(`simdnet: ${error.message}`);
-      return error instanceof UsageError ? 2 : 1;
-    }
     const failure = userFailure(error);
     if (failure) {
       console.error(`simdnet: ${failure.message}`);
       return failure.exitCode;
+    }
+    if (error instanceof SimdnetError || error instanceof ValueError) {
+      console.error(`simdnet: ${error.message}`);
+      return error instanceof UsageError ? 2 : 1;
     }
     console.error(`simdnet: internal error: ${(error as Error)?.message ?? String(error)}`);
     if (process.env.SIMDNET_DEBUG) console.error(error);

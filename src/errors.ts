@@ -24,6 +24,9 @@ export class ModelFormatError extends SimdnetError {}
 /** A dataset file or directory is missing or unreadable. */
 export class DatasetError extends SimdnetError {}
 
+/** Linear memory cannot grow to hold what was asked for (a network, a batch, a dataset too large). */
+export class OutOfMemoryError extends SimdnetError {}
+
 /** The kernel module (simd.wasm or relaxed-simd.wasm) could not be fetched, read or compiled. */
 export class KernelLoadError extends SimdnetError {}
 

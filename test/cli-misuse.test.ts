@@ -52,6 +52,10 @@ describe('flags that cannot describe a run are usage errors', () => {
   it('--iterations 1e10 is refused, not an internal error (L)', async () => {
     expectRefused(await run(...small, '--out', await outDir(), '--iterations', '1e10'), 1, /10000000000 steps planned: a run may plan at most 100000000/);
   });
+
+  it.each([['--hidden', '100000000'], ['--batch', '1000000000']])('%s %s: out of memory, one line, status 71 (L)', async (flag, value) => {
+    expectRefused(await run(...small, '--out', await outDir(), flag, value, '--iterations', '1'), EXIT_OUT_OF_MEMORY, /out of WebAssembly memory: needed \d+ bytes/);
+  });
 });
 
 describe('--validate and the data sets’ geometry (M, N)', () => {
@@ -148,6 +152,7 @@ describe('--resume holds the run to its settings and keeps its history (E, H)', 
     const history = JSON.parse(await readFile(join(resumedDir, 'history.json'), 'utf8'));
     expect(history.training.learningRate).toBe(0.2);
     expect(history.training.optimizer).toMatchObject({ type: 'sgd', momentum: 0.5 });
+    expect(history.settings.join(' ')).toMatch(/--optimizer sgd --momentum 0.5 .*--lr 0.2 .*--batch 10 --iterations 40 --eval-every 20/);
     // The whole run's history: the first 21 losses as the checkpoint stored them (F32).
     expect(history.loss).toEqual(straight.loss.map((v: number, i: number) => (i < 21 ? Math.fround(v) : v)));
     expect(history.evaluations.map((e: { iterations: number }) => e.iterations)).toEqual([1, 21]);
