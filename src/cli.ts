@@ -348,10 +348,9 @@ async function runTrain(given: CliOptions): Promise<void> {
     learningRate: options.learningRate,
     batchSize: options.batchSize,
     sampling,
-    iterations: options.iterations,
-    epochs: options.epochs,
-    dropLast: options.dropLast,
-    evaluateEvery: options.evaluateEvery,
+    ...(sampling === 'with-replacement'
+      ? { iterations: options.iterations, evaluateEvery: options.evaluateEvery }
+      : { epochs: options.epochs, dropLast: options.dropLast }),
     seed: options.seed,
     resume,
     onStep: bar?.step,

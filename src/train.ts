@@ -390,6 +390,13 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
   if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);
   }
+  // An option of the other sampling would be silently ignored: the run would not be the one asked for.
+  const ignored = resolved.sampling === 'with-replacement'
+    ? (['epochs', 'dropLast'] as const).filter((name) => options[name] !== undefined && options[name] !== false)
+    : (['iterations', 'evaluateEvery'] as const).filter((name) => options[name] !== undefined);
+  if (ignored.length) {
+    throw new ValueError(`${ignored.join(' and ')} do not apply to ${resolved.sampling} sampling (it runs ${resolved.sampling === 'with-replacement' ? 'iterations steps' : 'epochs passes'})`);
+  }
   return resolved;
 }
 

@@ -143,8 +143,10 @@ describe('resume points are validated before training (C)', () => {
     ['a shuffled order with a repeated row', { iterations: 0, random: new Random(1).getState(), order: Int32Array.from({ length: 300 }, (_, i) => (i === 7 ? 8 : i)) }],
   ])('%s', async (_, resume) => {
     const net = newNet(await fresh());
-    const sampling = 'order' in resume ? 'shuffled-epochs' : 'with-replacement';
-    expect(() => train(net, data, { ...options, sampling, epochs: 2, resume: resume as never })).toThrow(ValueError);
+    const run: TrainOptions = 'order' in resume
+      ? { sampling: 'shuffled-epochs', epochs: 2, batchSize: 20 }
+      : { ...options, sampling: 'with-replacement' };
+    expect(() => train(net, data, { ...run, resume: resume as never })).toThrow(/random state|permutation/);
   });
 
   it('a JSON round trip of the random state (NaN → null) still resumes', () => {
@@ -271,6 +273,13 @@ describe('runs that plan no steps or too many are refused (O, L)', () => {
     const net = newNet(await fresh());
     expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 3, dropLast: true, batchSize: 301 })).toThrow(ValueError);
     expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 3, dropLast: true, batchSize: 301 })).toThrow(/no steps to train/);
+  });
+
+  it('an option of the other sampling mode is refused, not ignored', async () => {
+    const net = newNet(await fresh());
+    expect(() => train(net, data, { iterations: 50, epochs: 2 })).toThrow(/epochs do not apply to with-replacement sampling/);
+    expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 1, iterations: 50 })).toThrow(/iterations do not apply to shuffled-epochs/);
+    expect(() => train(net, data, { dropLast: true })).toThrow(ValueError);
   });
 
   it('more steps than a run may plan is a ValueError, not a RangeError', async () => {
