@@ -2,7 +2,7 @@
 // out 16-byte-aligned blocks of it (first fit over a free list, neighbours merged on free) and
 // grows the memory when no free block is large enough. Freed blocks are reused, so creating and
 // disposing networks in a loop does not grow memory without bound.
-import { SimdnetError } from './errors.js';
+import { OutOfMemoryError, SimdnetError } from './errors.js';
 
 const ALIGN = 16;
 const PAGE = 65536;
@@ -83,7 +83,7 @@ export class Arena {
     try {
       this.memory.grow(pages);
     } catch {
-      throw new SimdnetError(
+      throw new OutOfMemoryError(
         `out of WebAssembly memory: needed ${end} bytes, the engine refused to grow past ${have}`,
       );
     }

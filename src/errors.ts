@@ -24,5 +24,18 @@ export class ModelFormatError extends SimdnetError {}
 /** A dataset file or directory is missing or unreadable. */
 export class DatasetError extends SimdnetError {}
 
+/** Linear memory cannot grow to hold what was asked for (a network, a batch, a dataset too large). */
+export class OutOfMemoryError extends SimdnetError {}
+
 /** The kernel module (simd.wasm or relaxed-simd.wasm) could not be fetched, read or compiled. */
 export class KernelLoadError extends SimdnetError {}
+
+/**
+ * Training diverged: a step's loss, an evaluation's loss or the learning rate is not finite. The
+ * run stops at that step, before anything non-finite is recorded or saved.
+ */
+export class DivergenceError extends SimdnetError {
+  constructor(readonly iteration: number, what: string) {
+    super(`training diverged at iteration ${iteration}: ${what} (a lower learning rate may help)`);
+  }
+}

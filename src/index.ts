@@ -1,6 +1,6 @@
 // simdnet's public API, the part that runs anywhere (Node and browsers): no Node built-ins are
 // reachable from here. Node adds file helpers in node.ts.
-export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError } from './errors.js';
+export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError, DivergenceError, OutOfMemoryError } from './errors.js';
 export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader, setWasmUrl, WASM_FILES } from './wasm.js';
 export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports, WasmLocation, WasmReader } from './wasm.js';
 export { createRuntime, sharedRuntime } from './runtime.js';

@@ -8,7 +8,7 @@
 //                    it; any other network with format "simdnet-network".
 // W1.txt, b1.txt …   the tutorials' np.savetxt text files, one per tensor, which numpy reads
 //                    back with np.loadtxt.
-import { ModelFormatError, SimdnetError } from './errors.js';
+import { ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
@@ -19,7 +19,7 @@ import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimiz
 import { Random } from './random.js';
 import type { Runtime } from './runtime.js';
 import { assignOrFail } from './torch.js';
-import type { TrainProgress } from './train.js';
+import type { EvaluationRecord, TrainProgress } from './train.js';
 import { checkTableTransform, encodeTableTransform, type TableTransform } from './data/table-transform.js';
 
 export const MODEL_FORMAT = 'simdnet-mlp';
@@ -51,15 +51,24 @@ export function namedTensors(net: Network): NamedTensor[] {
 /**
  * The model file: parameters and architecture, plus, when the network has an optimizer, its
  * settings, step count and state tensors (optimizer.state1/2), and, when given, the training
- * progress (training.order, I32, holds a shuffled-epoch permutation), so a run can resume exactly.
+ * progress (training.order, I32, holds a shuffled-epoch permutation; training.loss, F32, the
+ * step losses; the evaluations in the metadata), so a run can resume exactly with its history,
+ * and the settings of the run (any JSON object, e.g. the CLI's flags) to check a resume against.
+ * A network with a non-finite parameter is refused: no file is written that cannot be loaded.
  */
 export interface ModelExtras {
   /** The table transform the network's inputs were made with (stored as metadata table_transform). */
   table?: TableTransform;
+  /** The run's settings (the CLI's flags), so a resume can refuse conflicting ones. */
+  settings?: Record<string, unknown>;
 }
 
 export function encodeModel(net: Network, progress?: TrainProgress, extras: ModelExtras = {}): Uint8Array {
   const tensors = namedTensors(net);
+  for (const { name, data } of tensors) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError(`${name}[${bad}] is ${data[bad]}: a network with non-finite parameters is not saved`);
+  }
   const metadata: Record<string, string> = {
     format: net instanceof MLP ? MODEL_FORMAT : NETWORK_FORMAT,
     network: JSON.stringify(describeNetwork(net)),
@@ -78,7 +87,10 @@ export function encodeModel(net: Network, progress?: TrainProgress, extras: Mode
     // NaN (no spare normal) does not survive JSON: it is written as null, which fromState reads.
     metadata.training = JSON.stringify({ iterations: progress.iterations, random: progress.random });
     if (progress.order) tensors.push({ name: 'training.order', shape: [progress.order.length], data: Int32Array.from(progress.order) });
+    if (progress.loss) tensors.push({ name: 'training.loss', shape: [progress.loss.length], data: Float32Array.from(progress.loss) });
+    if (progress.evaluations) metadata.evaluations = JSON.stringify(progress.evaluations);
   }
+  if (extras.settings) metadata.settings = JSON.stringify(extras.settings);
   if (extras.table) metadata.table_transform = encodeTableTransform(extras.table);
   if (net.layerSpecs.some((layer) => layer.kind === 'dropout')) metadata.dropout_random = JSON.stringify(net.dropoutState());
   metadata[METADATA_CHECKSUM_KEY] = metadataChecksum(metadata);
@@ -95,6 +107,8 @@ export interface DecodedModel {
   table?: TableTransform;
   /** The dropout layers' random state, when the network has dropout. */
   dropoutRandom?: number[];
+  /** The run's settings, as given to encodeModel. */
+  settings?: Record<string, unknown>;
 }
 
 /** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
@@ -198,7 +212,27 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     }
     const order = take('training.order');
     if (order && !(order.data instanceof Int32Array)) fail('training.order must be an I32 tensor');
-    progress = { iterations: training.iterations as number, random: training.random as number[], order: order?.data as Int32Array | undefined };
+    const iterations = training.iterations as number;
+    const loss = take('training.loss');
+    if (loss && (!(loss.data instanceof Float32Array) || loss.shape.length !== 1 || loss.data.length > iterations || !loss.data.every(Number.isFinite))) {
+      fail(`training.loss must be an F32 tensor of at most ${iterations} finite values`);
+    }
+    let evaluations: EvaluationRecord[] | undefined;
+    if (metadata.evaluations !== undefined) {
+      evaluations = json('evaluations') as EvaluationRecord[];
+      if (!Array.isArray(evaluations) || !evaluations.every((record) => isEvaluationRecord(record, iterations))) {
+        fail(`metadata evaluations must be a list of evaluation records taken by iteration ${iterations}`);
+      }
+    }
+    progress = {
+      iterations, random: training.random as number[], order: order?.data as Int32Array | undefined,
+      loss: loss?.data as Float32Array | undefined, evaluations,
+    };
+  }
+  let settings: Record<string, unknown> | undefined;
+  if (metadata.settings !== undefined) {
+    settings = json('settings') as Record<string, unknown>;
+    if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) fail('metadata settings must be a JSON object');
   }
 
   const tensors = decoded.tensors;
@@ -229,7 +263,22 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     }
     dropoutRandom = words;
   }
-  return { description, mlp, tensors, optimizer, progress, table, dropoutRandom };
+  return { description, mlp, tensors, optimizer, progress, table, dropoutRandom, settings };
+}
+
+/** An evaluation record as train() makes them (and charts read them), taken by `iterations`. */
+function isEvaluationRecord(record: unknown, iterations: number): boolean {
+  const r = record as Record<string, unknown>;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const measured = (e: unknown) => {
+    if (e === undefined) return true;
+    const m = e as Record<string, unknown>;
+    return m !== null && typeof m === 'object' && finite(m.loss)
+      && (m.accuracy === undefined || finite(m.accuracy)) && (m.r2 === undefined || finite(m.r2));
+  };
+  return r !== null && typeof r === 'object' && Number.isSafeInteger(r.epoch) && (r.epoch as number) >= 0
+    && Number.isSafeInteger(r.iterations) && (r.iterations as number) >= 0 && (r.iterations as number) <= iterations
+    && finite(r.elapsed) && measured(r.train) && measured(r.validation) && measured(r.test);
 }
 
 function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
@@ -269,12 +318,13 @@ export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'mo
 
 /**
  * The network (an MLP when the file holds one) with its optimizer state, the saved progress, and
- * the table transform its inputs are made with, when it was trained on a table.
+ * the table transform its inputs are made with (when it was trained on a table) and the run's
+ * settings (when the CLI saved them).
  */
 export function checkpointFromBytes(
   runtime: Runtime, bytes: Uint8Array, source = 'model file',
-): { net: Network; progress?: TrainProgress; table?: TableTransform } {
-  const { description, mlp, tensors, optimizer, progress, table, dropoutRandom } = decodeModel(bytes, source);
+): { net: Network; progress?: TrainProgress; table?: TableTransform; settings?: Record<string, unknown> } {
+  const { description, mlp, tensors, optimizer, progress, table, dropoutRandom, settings } = decodeModel(bytes, source);
   const net = mlp
     ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
     : new Network(runtime, description);
@@ -286,7 +336,7 @@ export function checkpointFromBytes(
     net.dispose();
     throw error instanceof SimdnetError && !(error.constructor === SimdnetError) ? new ModelFormatError(`${source}: ${error.message}`) : error;
   }
-  return { net, progress, table };
+  return { net, progress, table, settings };
 }
 
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */

@@ -8,7 +8,7 @@
 //                       batch_size) in the references; runs `iterations` steps.
 //   'shuffled-epochs'   each epoch a fresh permutation cut into batches, as a shuffled
 //                       DataLoader; runs `epochs` epochs and evaluates after each.
-import { SimdnetError, ValueError } from './errors.js';
+import { DivergenceError, SimdnetError, ValueError } from './errors.js';
 import { ResidentDataset, type DataSet } from './dataset.js';
 import type { Evaluation, Network } from './network.js';
 import { NumericalGradientStep } from './numerical-training.js';
@@ -82,7 +82,20 @@ export interface TrainProgress {
   random: number[];
   /** Shuffled epochs: the current permutation, which the next epoch reshuffles. */
   order?: Int32Array;
+  /**
+   * The history so far, so a resumed run's history is the whole run's: the loss of the last
+   * loss.length steps (every step, unless it resumed from a progress without them) and the
+   * evaluations.
+   */
+  loss?: Float32Array;
+  evaluations?: EvaluationRecord[];
 }
+
+/**
+ * The most steps one run may plan: its loss history (8 bytes a step) is allocated up front, so
+ * 10^8 steps already hold 800 MB.
+ */
+export const MAX_STEPS = 100_000_000;
 
 export interface EvaluationRecord {
   /** Evaluation number, 0-based (the x axis of the accuracy chart). */
@@ -99,7 +112,10 @@ export interface EvaluationRecord {
 export interface TrainHistory {
   options: Required<Omit<TrainOptions, 'onStep' | 'onEvaluation' | 'optimizer' | 'resume' | 'numericalStep'>>
     & { optimizer?: OptimizerOptions; numericalStep?: number };
-  /** Loss of every step of this run (from the resumed iteration on), before its update. */
+  /**
+   * Loss of every step, before its update; a resumed run's starts with the losses its progress
+   * carried (the whole run's, when it has them), so it starts at step iterations − loss.length.
+   */
   loss: Float64Array;
   evaluations: EvaluationRecord[];
   /** Evaluation of the final parameters. */
@@ -231,9 +247,22 @@ function* runLoop(
   let stepMs = 0;
   const stepsPerEpoch = resolved.dropLast ? Math.floor(trainSet.count / batchSize) : Math.ceil(trainSet.count / batchSize);
   const plannedSteps = sampling === 'with-replacement' ? resolved.iterations : resolved.epochs * stepsPerEpoch;
+  if (plannedSteps === 0) {
+    throw new ValueError(`no steps to train: with dropLast, a batch of ${batchSize} is larger than the ${trainSet.count} training rows`);
+  }
+  if (plannedSteps > MAX_STEPS) throw new ValueError(`${plannedSteps} steps planned: a run may plan at most ${MAX_STEPS}`);
   const loss = new Float64Array(plannedSteps); // filled in place: the step loop allocates nothing
-  const evaluations: EvaluationRecord[] = [];
   const firstIteration = resume?.iterations ?? 0;
+  const resumedLoss = resume?.loss ?? new Float32Array(0);
+  if (resume && !(Number.isSafeInteger(firstIteration) && firstIteration >= 0 && firstIteration <= plannedSteps)) {
+    throw new ValueError(`cannot resume at iteration ${firstIteration}: this run plans ${plannedSteps} steps`);
+  }
+  if (resume && resumedLoss.length > firstIteration) {
+    throw new ValueError(`the resume point holds ${resumedLoss.length} step losses, more than its ${firstIteration} iterations`);
+  }
+  const lossStart = firstIteration - resumedLoss.length;
+  loss.set(resumedLoss, lossStart);
+  const evaluations: EvaluationRecord[] = (resume?.evaluations ?? []).map((record) => ({ ...record }));
   let iterations = firstIteration;
   let stopped = false;
   const order = sampling === 'shuffled-epochs'
@@ -246,7 +275,10 @@ function* runLoop(
   // The saved order indexes the training set inside wasm: anything but a permutation of its
   // rows would make the step gather other memory.
   if (order && resume?.order) checkPermutation(order, 'the saved shuffled-epoch order');
-  const progress = (): TrainProgress => ({ iterations, random: random.getState(), order: order?.slice() });
+  const progress = (): TrainProgress => ({
+    iterations, random: random.getState(), order: order?.slice(),
+    loss: Float32Array.from(loss.subarray(lossStart, iterations)), evaluations: evaluations.map((record) => ({ ...record })),
+  });
 
   // Which sets the first layer reads sparsely, decided once per set from its density.
   const sparseTrain = sparseRows(net, trainSet, resolved.sparseInput, 'weightGradient');
@@ -272,17 +304,27 @@ function* runLoop(
   };
   const record = () => {
     const entry = evaluate();
+    for (const set of ['train', 'validation', 'test'] as const) {
+      const measured = entry[set]?.loss;
+      // The last step's loss was finite but its update was not: its parameters are not finite.
+      if (measured !== undefined && !Number.isFinite(measured)) throw new DivergenceError(iterations, `the ${set} loss is ${measured}`);
+    }
     evaluations.push(entry);
     if (options.onEvaluation?.(entry, progress) === false) stopped = true;
   };
   const step = (rows: number) => {
     const t0 = performance.now();
+    const rate = rateAt(iterations);
+    // A step schedule's rate can overflow (gamma > 1) before any loss shows it.
+    if (!Number.isFinite(rate)) throw new DivergenceError(iterations + 1, `the learning rate is ${rate}`);
     let stepLoss: number;
-    if (numerical) stepLoss = numerical.run(rows, rateAt(iterations));
+    if (numerical) stepLoss = numerical.run(rows, rate);
     else {
-      net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rateAt(iterations), sparseTrain);
+      net.trainStepResident(trainSet.inputs, trainSet.targets, rows, rate, sparseTrain);
       stepLoss = net.stepLoss()[0];
     }
+    // The loss is a number the loop reads anyway: checking it costs no allocation.
+    if (!Number.isFinite(stepLoss)) throw new DivergenceError(iterations + 1, `the step loss is ${stepLoss}`);
     stepMs += performance.now() - t0;
     loss[iterations++] = stepLoss;
     options.onStep?.(iterations, stepLoss);
@@ -320,7 +362,7 @@ function* runLoop(
   const final = last && last.iterations === iterations ? last : evaluate();
   return {
     options: resolved,
-    loss: loss.subarray(firstIteration, iterations),
+    loss: loss.subarray(lossStart, iterations),
     evaluations,
     final,
     iterations,
@@ -370,6 +412,13 @@ function resolveOptions(options: TrainOptions, trainCount: number): TrainHistory
   }
   if (resolved.sampling !== 'with-replacement' && resolved.sampling !== 'shuffled-epochs') {
     throw new ValueError(`unknown sampling '${resolved.sampling}': expected with-replacement or shuffled-epochs`);
+  }
+  // An option of the other sampling would be silently ignored: the run would not be the one asked for.
+  const ignored = resolved.sampling === 'with-replacement'
+    ? (['epochs', 'dropLast'] as const).filter((name) => options[name] !== undefined && options[name] !== false)
+    : (['iterations', 'evaluateEvery'] as const).filter((name) => options[name] !== undefined);
+  if (ignored.length) {
+    throw new ValueError(`${ignored.join(' and ')} do not apply to ${resolved.sampling} sampling (it runs ${resolved.sampling === 'with-replacement' ? 'iterations steps' : 'epochs passes'})`);
   }
   return resolved;
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -54,5 +54,43 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'plain', 'child.txt'), 'data')).rejects.toThrow();
     expect(await readdir(dir)).toEqual(['plain']);
     expect(await readFile(join(dir, 'plain'), 'utf8')).toBe('x');
+  });
+});
+
+describe('temporary files a killed write left behind (U)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'simdnet-atomic-stale-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  // No process has this pid (Linux pids stop at 2^22).
+  const deadPid = 999_999_999;
+
+  it.each([['writeFileAtomic', writeFileAtomic], ['writeFileAtomicSync', writeFileAtomicSync]] as const)(
+    '%s removes those of its target from dead processes, and nothing else',
+    async (_, write) => {
+      const path = join(dir, 'model.safetensors');
+      const stale = [`.model.safetensors.${deadPid}.k3j2.tmp`, `.model.safetensors.${process.pid}.q9.tmp`];
+      const kept = [
+        `.model.safetensors.${process.ppid}.a1.tmp`, // a live process's write in progress
+        `.history.json.${deadPid}.k3j2.tmp`, // another target's
+        '.model.safetensors.notes.tmp', // not a name this module makes
+        'model.safetensors.bak',
+      ];
+      for (const name of [...stale, ...kept]) await writeFile(join(dir, name), 'x');
+      await write(path, new TextEncoder().encode('new'));
+      expect((await readdir(dir)).sort()).toEqual([...kept, 'model.safetensors'].sort());
+    },
+  );
+
+  it('never removes the temporary file of a write in progress in this process', async () => {
+    const path = join(dir, 'checkpoint.safetensors');
+    const payload = new Uint8Array(1 << 20).fill(7);
+    // Every write's cleanup runs while others are between creating and renaming their file.
+    await Promise.all(Array.from({ length: 24 }, () => writeFileAtomic(path, payload)));
+    expect(await readdir(dir)).toEqual(['checkpoint.safetensors']);
+    expect((await readFile(path)).length).toBe(payload.length);
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodeIdx, parseIdx, type IdxTensor } from '../src/data/idx.js';
-import { loadMnist } from '../src/data/mnist-node.js';
+import { encodeIdx, IdxCollector, MAX_IDX_BYTES, parseIdx, type IdxTensor } from '../src/data/idx.js';
+import { loadMnist, readIdxFile } from '../src/data/mnist-node.js';
 import { mnistFromIdx } from '../src/data/mnist.js';
 import { DatasetError, IdxFormatError, ValueError } from '../src/errors.js';
 
@@ -129,5 +129,51 @@ describe('loadMnist', () => {
     const histogram = new Array(10).fill(0);
     for (const label of mnist.train.labels) histogram[label]++;
     expect(histogram.every((n) => n > 5000)).toBe(true);
+  });
+});
+
+describe('IDX sizes are bounded before anything is inflated or copied (J)', () => {
+  const labels = (count: number) => encodeIdx({ dtype: 'uint8', dims: [count], data: new Uint8Array(count) });
+
+  it('a header declaring more than MAX_IDX_BYTES is refused from the header alone', () => {
+    const header = encodeIdx({ dtype: 'uint8', dims: [2_000_000, 28, 28], data: new Uint8Array(0) });
+    expect(() => parseIdx(header, 'big')).toThrow(new RegExp(`big: dimensions \\[2000000, 28, 28\\] declare 1568000000 bytes of payload, more than the ${MAX_IDX_BYTES}`));
+    const collector = new IdxCollector('big');
+    expect(() => collector.push(header)).toThrow(IdxFormatError);
+  });
+
+  it('the collector holds exactly what the header declares and refuses a byte more', () => {
+    const file = labels(5); // 8 header bytes + 5
+    const collector = new IdxCollector('l');
+    for (let at = 0; at < file.length; at += 3) collector.push(file.subarray(at, at + 3)); // the header split across chunks
+    const bytes = collector.finish();
+    expect(bytes.buffer.byteLength).toBe(13);
+    expect(parseIdx(bytes, 'l').dims).toEqual([5]);
+    expect(() => collector.push(new Uint8Array(1))).toThrow(/l: inflates to more than the 13 bytes its header declares/);
+    // What arrives short is still named by parseIdx.
+    const short = new IdxCollector('s');
+    short.push(file.subarray(0, 10));
+    expect(() => parseIdx(short.finish(), 's')).toThrow(/truncated/);
+  });
+
+  it('a .gz that inflates beyond its header stops inflating there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-bomb-'));
+    const bomb = new Uint8Array(64 << 20); // 64 MB of zeros after a header declaring 3 labels
+    bomb.set(labels(3));
+    await writeFile(join(dir, 'bomb.gz'), gzipSync(bomb));
+    await expect(readIdxFile(join(dir, 'bomb.gz'))).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
+  });
+});
+
+describe('train and test geometry (N)', () => {
+  it('a 14×56 test set next to 28×28 training images is refused, naming both', () => {
+    const set = (count: number, rows: number, cols: number) => ({
+      images: { dtype: 'uint8' as const, dims: [count, rows, cols], data: new Uint8Array(count * rows * cols) },
+      labels: { dtype: 'uint8' as const, dims: [count], data: new Uint8Array(count) },
+    });
+    const train = set(3, 28, 28);
+    const test = set(2, 14, 56);
+    expect(() => mnistFromIdx({ trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels }))
+      .toThrow(/train images are 28×28, test images 14×56/);
   });
 });

@@ -2,7 +2,7 @@
 // of a run, two runs at once, a disposed network still reachable, half-loaded parameter files,
 // hostile resume points.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelFormatError, ValueError } from '../src/errors.js';
+import { DivergenceError, ModelFormatError, ValueError } from '../src/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { dense, tanh } from '../src/layers.js';
 import { Network } from '../src/network.js';
@@ -143,8 +143,10 @@ describe('resume points are validated before training (C)', () => {
     ['a shuffled order with a repeated row', { iterations: 0, random: new Random(1).getState(), order: Int32Array.from({ length: 300 }, (_, i) => (i === 7 ? 8 : i)) }],
   ])('%s', async (_, resume) => {
     const net = newNet(await fresh());
-    const sampling = 'order' in resume ? 'shuffled-epochs' : 'with-replacement';
-    expect(() => train(net, data, { ...options, sampling, epochs: 2, resume: resume as never })).toThrow(ValueError);
+    const run: TrainOptions = 'order' in resume
+      ? { sampling: 'shuffled-epochs', epochs: 2, batchSize: 20 }
+      : { ...options, sampling: 'with-replacement' };
+    expect(() => train(net, data, { ...run, resume: resume as never })).toThrow(/random state|permutation/);
   });
 
   it('a JSON round trip of the random state (NaN → null) still resumes', () => {
@@ -232,5 +234,82 @@ describe('model files are checked before anything is built (D, T, C)', () => {
     expect(back.lossKind).toBe('mse');
     const x = randomArray(6, 4);
     expect(back.predict(x)).toEqual(net.predict(x));
+  });
+});
+
+describe('a diverging run stops with a DivergenceError (F)', () => {
+  it('a huge learning rate stops at the first non-finite step loss, naming the iteration', async () => {
+    const net = newNet(await fresh());
+    const steps: number[] = [];
+    let error: unknown;
+    try {
+      train(net, data, { ...options, learningRate: 1e38, onStep: (iteration, loss) => void steps.push(loss) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DivergenceError);
+    const { iteration } = error as DivergenceError;
+    expect(steps.every(Number.isFinite)).toBe(true); // nothing non-finite reached the caller
+    expect(iteration).toBe(steps.length + 1);
+    expect((error as Error).message).toMatch(new RegExp(`diverged at iteration ${iteration}: the step loss is (NaN|Infinity)`));
+  });
+
+  it('a step schedule whose rate overflows stops before stepping with it, in train and trainAsync', async () => {
+    const schedule = { stepEvery: 10, gamma: 1e30 };
+    const net = newNet(await fresh());
+    expect(() => train(net, data, { ...options, schedule })).toThrow(/diverged at iteration (\d+): the (learning rate is Infinity|step loss)/);
+    await expect(trainAsync(newNet(net.runtime, 2), data, { ...options, schedule })).rejects.toBeInstanceOf(DivergenceError);
+  });
+
+  it('a model with non-finite parameters is never encoded', async () => {
+    const net = newNet(await fresh());
+    net.params.W1[5] = NaN; // as a diverged step leaves it
+    expect(() => encodeModel(net)).toThrow(/W1\[5\] is NaN/);
+  });
+});
+
+describe('runs that plan no steps or too many are refused (O, L)', () => {
+  it('dropLast with a batch larger than the set', async () => {
+    const net = newNet(await fresh());
+    expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 3, dropLast: true, batchSize: 301 })).toThrow(ValueError);
+    expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 3, dropLast: true, batchSize: 301 })).toThrow(/no steps to train/);
+  });
+
+  it('an option of the other sampling mode is refused, not ignored', async () => {
+    const net = newNet(await fresh());
+    expect(() => train(net, data, { iterations: 50, epochs: 2 })).toThrow(/epochs do not apply to with-replacement sampling/);
+    expect(() => train(net, data, { sampling: 'shuffled-epochs', epochs: 1, iterations: 50 })).toThrow(/iterations do not apply to shuffled-epochs/);
+    expect(() => train(net, data, { dropLast: true })).toThrow(ValueError);
+  });
+
+  it('more steps than a run may plan is a ValueError, not a RangeError', async () => {
+    const net = newNet(await fresh());
+    expect(() => train(net, data, { iterations: 1e10 })).toThrow(ValueError);
+  });
+});
+
+describe('a resumed run carries its whole history (H)', () => {
+  it('losses and evaluations before the checkpoint come back through the file', async () => {
+    const runtime = await fresh();
+    const straight = train(newNet(runtime), data, options);
+    let saved: Uint8Array | undefined;
+    const first = newNet(runtime);
+    train(first, data, { ...options, onEvaluation: (record, progress) => (record.iterations === 61 ? (saved = encodeModel(first, progress()), false) : undefined) });
+    const { net, progress } = checkpointFromBytes(runtime, saved!);
+    expect(progress!.loss).toHaveLength(61);
+    expect(progress!.evaluations!.map((e) => e.iterations)).toEqual([1, 31, 61]);
+    const rest = train(net, data, { ...options, resume: progress });
+    // Steps before the checkpoint as it stores them (F32), the rest exactly.
+    expect(Array.from(rest.loss)).toEqual(Array.from(straight.loss, (v, i) => (i < 61 ? Math.fround(v) : v)));
+    expect(rest.evaluations.map((e) => [e.iterations, e.test!.accuracy])).toEqual(straight.evaluations.map((e) => [e.iterations, e.test!.accuracy]));
+  });
+
+  it('a checkpoint with more losses than iterations, or malformed evaluations, is a ModelFormatError', async () => {
+    const runtime = await fresh();
+    const net = newNet(runtime);
+    const random = new Random(1).getState();
+    expect(() => checkpointFromBytes(runtime, encodeModel(net, { iterations: 2, random, loss: new Float32Array(3) }))).toThrow(/training.loss must be/);
+    const bad = { epoch: 0, iterations: 5, elapsed: 0, test: { loss: 'x' } } as never;
+    expect(() => checkpointFromBytes(runtime, encodeModel(net, { iterations: 9, random, evaluations: [bad] }))).toThrow(/metadata evaluations/);
   });
 });

@@ -14,9 +14,14 @@ const files: Record<string, Uint8Array> = {
   'truncated-idx1-ubyte': labels(5).subarray(0, 10),
   'corrupt.gz': new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]),
 };
+// A gzip bomb: a header declaring 3 labels, then 64 MB of zeros (65 KB compressed).
+const bomb = new Uint8Array(64 << 20);
+bomb.set(labels(3));
+const bombGz = gzipSync(bomb);
 // What a single-page-app server (vite preview) sends for a file it does not have, and a JSON error.
 const htmlPage = '<!doctype html>\n<html><head><title>app</title></head><body></body></html>\n';
 for (const name of Object.keys(files)) if (!name.includes('.gz')) files[`${name}.gz`] = gzipSync(files[name]);
+files['bomb.gz'] = bombGz;
 
 let server: Server;
 let base = '';
@@ -73,5 +78,11 @@ describe('MNIST over fetch', () => {
     const tensor = await fetchIdx(`${base}encoded.gz`);
     expect(tensor.dims).toEqual([6]);
     expect(Array.from(tensor.data)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('bounded decompression (J)', () => {
+  it('stops inflating a .gz once more than its header declares has arrived', async () => {
+    await expect(fetchIdx(`${base}bomb.gz`)).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
   });
 });

@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { Runtime } from '../src/runtime.js';
 import { train } from '../src/train.js';
 import { TwoLayerNet } from '../src/two-layer-net.js';
 import { randomArray, randomLabels } from './support/reference.js';
-import { runCli } from './support/cli.js';
+import { runCli, runCliWatching } from './support/cli.js';
 import { buildUnderTest, testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -80,8 +81,8 @@ describe('training on real MNIST', () => {
 });
 
 describe('CLI', () => {
+  const runWatching = runCliWatching;
   const run = runCli;
-
 
   it('trains, reports every evaluation, and writes model, text params, history and chart', async () => {
     const dir = await tempDir();
@@ -104,10 +105,14 @@ describe('CLI', () => {
   it('--resume continues a run from its checkpoint bit for bit', async () => {
     const flags = ['--layers', '784,16,10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--batch', '500', '--no-progress'];
     const straight = await tempDir();
-    expect((await run('train', ...flags, '--epochs', '2', '--out', straight)).code).toBe(0);
+    // A run killed after its first evaluation: the checkpoint as it was when row 0 was printed.
     const interrupted = await tempDir();
-    expect((await run('train', ...flags, '--epochs', '1', '--out', interrupted)).code).toBe(0);
-    const resumed = await run('train', ...flags, '--epochs', '2', '--out', interrupted, '--resume', join(interrupted, 'checkpoint.safetensors'));
+    const killedAt = join(interrupted, 'killed.safetensors');
+    const snapshot = (line: string) => {
+      if (/^ +0 +\d+ +\d\.\d{4} /.test(line)) copyFileSync(join(straight, 'checkpoint.safetensors'), killedAt);
+    };
+    expect((await runWatching(snapshot, 'train', ...flags, '--epochs', '2', '--out', straight)).code).toBe(0);
+    const resumed = await run('train', ...flags, '--epochs', '2', '--out', interrupted, '--resume', killedAt);
     expect(resumed.code).toBe(0);
     expect(Array.from(resumed.out.matchAll(/^ +(\d+) +\d+ +\d\.\d{4} /gm), (m) => m[1])).toEqual(['1']);
     const a = await loadModel(join(straight, 'model.safetensors'), runtime);
@@ -115,9 +120,9 @@ describe('CLI', () => {
     for (const name of a.paramNames) expect(b.params[name], name).toEqual(a.params[name]);
     a.dispose();
     b.dispose();
-    const mismatch = await run('train', '--layers', '784,32,10', '--epochs', '2', '--resume', join(interrupted, 'checkpoint.safetensors'));
+    const mismatch = await run('train', '--layers', '784,32,10', '--epochs', '2', '--resume', killedAt);
     expect(mismatch.code).toBe(2);
-    expect(mismatch.err).toMatch(/holds a 784-16-10 relu network, the flags describe 784-32-10 sigmoid/);
+    expect(mismatch.err).toMatch(/trained with --layers 784,16,10, the flags give --layers 784,32,10/);
   });
 
   it('--gradient numerical trains by the numerical gradient, as train({ gradient: \'numerical\' })', async () => {

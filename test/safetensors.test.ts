@@ -117,6 +117,13 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(() => decodeSafetensors(bytes, 'm.safetensors')).toThrow(message);
   });
 
+  it('refuses a header longer than the format allows (100 MB), before parsing it', () => {
+    const length = 100_000_008;
+    const bytes = new Uint8Array(8 + length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(length), true);
+    expect(() => decodeSafetensors(bytes, 'm')).toThrow(/m: header length 100000008 exceeds the format's limit of 100000000 bytes/);
+  });
+
   it('detects any single flipped data byte', () => {
     for (let i = dataStart; i < good.length; i++) {
       const corrupt = good.slice();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ShapeError } from '../src/errors.js';
-import { formatSavetxt, formatScientific, parseLoadtxt } from '../src/io/savetxt.js';
+import { decimalTokenLength, formatSavetxt, formatScientific, parseLoadtxt } from '../src/io/savetxt.js';
 
 /** Deterministic float32 bit patterns over every exponent, denormals included. */
 function randomFloat32(count: number, seed: number): Float32Array {
@@ -105,5 +105,24 @@ describe('parseLoadtxt', () => {
   ])('rejects %s with a ModelFormatError', (_, text, shape, message) => {
     expect(() => parseLoadtxt(text, 'W1.txt', shape)).toThrow(ModelFormatError);
     expect(() => parseLoadtxt(text, 'W1.txt', shape)).toThrow(message);
+  });
+
+  it('scans a number in one pass: a 100k-digit malformed token is rejected reading each character at most twice (K)', () => {
+    // The old regex (\d+\.?\d*) split a digit run every possible way before failing: quadratic.
+    let reads = 0;
+    const counted = (text: string) => Object.assign(new String(text), {
+      charCodeAt(k: number) {
+        reads++;
+        return text.charCodeAt(k);
+      },
+    }) as unknown as string;
+    const digits = '1'.repeat(100_000);
+    for (const [token, valid] of [[`${digits}x`, 100_000], [`${digits}.${digits}e+`, 200_001], [`-.${digits}e-12`, 100_006], ['1e', 1], ['.', -1], ['+', -1]] as const) {
+      reads = 0;
+      expect(decimalTokenLength(counted(token)), token.slice(-8)).toBe(valid);
+      expect(reads).toBeLessThanOrEqual(2 * token.length + 2);
+    }
+    expect(() => parseLoadtxt(`1 ${digits}x\n`, 'W1.txt')).toThrow(/line 1: '1{40}… \(100001 characters\)' is not a number/);
+    expect(parseLoadtxt(`${digits}e-99999\n`, 'b').data[0]).toBeCloseTo(1.1111111, 5);
   });
 });

@@ -2,7 +2,7 @@
 // URL, gzipped ones decompressed with the platform's DecompressionStream, validated exactly as
 // the Node loader validates files.
 import { DatasetError, IdxFormatError } from '../errors.js';
-import { parseIdx, type IdxTensor } from './idx.js';
+import { IdxCollector, parseIdx, type IdxTensor } from './idx.js';
 import { MNIST_FILE_NAMES, mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -16,20 +16,32 @@ export async function fetchIdx(url: string | URL): Promise<IdxTensor> {
     throw new DatasetError(`cannot fetch ${href}: ${(error as Error).message}`);
   }
   if (!response.ok) throw new DatasetError(`cannot fetch ${href}: HTTP ${response.status}`);
-  let bytes = new Uint8Array(await response.arrayBuffer());
+  const received = new Uint8Array(await response.arrayBuffer());
+  let bytes: Uint8Array = received;
   // What is gzipped is decided by the bytes, not the name: a server that sends a .gz file with
   // Content-Encoding: gzip has already had it decompressed by fetch.
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
-    try {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    } catch (error) {
-      throw new IdxFormatError(`${href}: not a valid gzip stream (${(error as Error).message})`);
-    }
+    bytes = await gunzipIdx(received, href);
   } else if (bytes.length >= 2 && (bytes[0] !== 0 || bytes[1] !== 0)) {
     throw notIdx(href, response.headers.get('content-type'), bytes);
   }
   return parseIdx(bytes, href);
+}
+
+/** Inflates a gzipped IDX file, stopping as soon as more arrives than its header declares. */
+async function gunzipIdx(compressed: Uint8Array<ArrayBuffer>, href: string): Promise<Uint8Array> {
+  const collector = new IdxCollector(href);
+  const stream = new Blob([compressed]).stream().pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  const reader = stream.getReader();
+  try {
+    for (let part = await reader.read(); !part.done; part = await reader.read()) collector.push(part.value);
+  } catch (error) {
+    if (error instanceof IdxFormatError) throw error;
+    throw new IdxFormatError(`${href}: not a valid gzip stream (${(error as Error).message})`);
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return collector.finish();
 }
 
 /**

@@ -3,9 +3,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DatasetError, IdxFormatError } from '../errors.js';
-import { parseIdx, type IdxTensor } from './idx.js';
+import { IdxCollector, MAX_IDX_BYTES, parseIdx, type IdxTensor } from './idx.js';
 import { MNIST_FILE_NAMES, mnistFromIdx, type Mnist, type MnistFiles, type MnistOptions } from './mnist.js';
 
 /**
@@ -35,20 +35,33 @@ export function defaultMnistDir(): string {
 }
 
 export async function readIdxFile(path: string): Promise<IdxTensor> {
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+  // An IDX header is at most 1024 bytes; neither form of the file can be larger than that plus
+  // the largest payload it may declare (gzip only shrinks such data).
+  if (size > MAX_IDX_BYTES + 1024) throw new IdxFormatError(`${path}: ${size} bytes, more than an IDX file may hold`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
     throw new DatasetError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  if (path.endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new IdxFormatError(`${path}: not a valid gzip stream (${(error as Error).message})`);
-    }
+  return parseIdx(path.endsWith('.gz') ? await gunzipIdx(bytes, path) : bytes, path);
+}
+
+/** Inflates a gzipped IDX file, stopping as soon as more arrives than its header declares. */
+async function gunzipIdx(compressed: Uint8Array, path: string): Promise<Uint8Array> {
+  const collector = new IdxCollector(path);
+  const gunzip = createGunzip();
+  gunzip.end(compressed);
+  try {
+    for await (const chunk of gunzip) collector.push(chunk as Uint8Array);
+  } catch (error) {
+    if (error instanceof IdxFormatError) throw error;
+    throw new IdxFormatError(`${path}: not a valid gzip stream (${(error as Error).message})`);
+  } finally {
+    gunzip.destroy();
   }
-  return parseIdx(bytes, path);
+  return collector.finish();
 }
 
 /** The four files in `dir`, each found as name-idxN-ubyte or name.idxN-ubyte, raw or .gz. */

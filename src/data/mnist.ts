@@ -1,6 +1,6 @@
 // MNIST from its four parsed IDX files: images as row-major Float32Array [count×784] (scaled to
 // [0,1] unless asked for raw 0..255, for the classic unnormalized runs), labels as class indices.
-import { IdxFormatError, ValueError } from '../errors.js';
+import { DatasetError, IdxFormatError, ValueError } from '../errors.js';
 import type { IdxTensor } from './idx.js';
 
 export interface MnistSplit {
@@ -39,10 +39,14 @@ export const MNIST_FILE_NAMES: Record<keyof MnistFiles, string> = {
 };
 
 export function mnistFromIdx(files: MnistFiles, options: MnistOptions = {}): Mnist {
-  return {
-    train: split(files.trainImages, files.trainLabels, 'train', options),
-    test: split(files.testImages, files.testLabels, 'test', options),
-  };
+  const train = split(files.trainImages, files.trainLabels, 'train', options);
+  const test = split(files.testImages, files.testLabels, 'test', options);
+  // A test set of another geometry has as many pixels per image only by accident (14×56 next to
+  // 28×28); evaluated anyway, it would be a reshaped, meaningless test.
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DatasetError(`train images are ${train.rows}×${train.cols}, test images ${test.rows}×${test.cols}: both sets must have one geometry`);
+  }
+  return { train, test };
 }
 
 function split(images: IdxTensor, labels: IdxTensor, name: string, options: MnistOptions): MnistSplit {

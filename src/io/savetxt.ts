@@ -89,7 +89,10 @@ export function parseLoadtxt(text: string, name: string, expectedShape?: number[
     }
     for (const token of tokens) {
       const value = parseNumber(token);
-      if (value === undefined) throw new ModelFormatError(`${name}: line ${index + 1}: '${token}' is not a number`);
+      if (value === undefined) {
+        const shown = token.length > 40 ? `${token.slice(0, 40)}… (${token.length} characters)` : token;
+        throw new ModelFormatError(`${name}: line ${index + 1}: '${shown}' is not a number`);
+      }
       values.push(value);
     }
     columns = tokens.length;
@@ -108,10 +111,44 @@ export function parseLoadtxt(text: string, name: string, expectedShape?: number[
   return { name, shape: [...expectedShape], data };
 }
 
-/** The tokens Python's float() accepts in such a file; undefined for anything else. */
+/**
+ * The tokens Python's float() accepts in such a file; undefined for anything else. Scanned by
+ * hand in one pass: a regex with two digit runs side by side (\d+\.?\d*) backtracks
+ * quadratically on a long malformed token (100k digits then a letter took 35 s).
+ */
 function parseNumber(token: string): number | undefined {
   const special = /^([+-]?)(nan|inf|infinity)$/i.exec(token);
   if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(token)) return undefined;
-  return Number(token);
+  return decimalTokenLength(token) === token.length && token.length > 0 ? Number(token) : undefined;
+}
+
+/**
+ * How many leading characters of `token` form a decimal number [+-]?(digits[.digits?]|.digits)
+ * (e[+-]?digits)?, or -1 when it does not start with one. Each character is read at most twice
+ * (the exponent's marker again when no digits follow it).
+ */
+export function decimalTokenLength(token: string): number {
+  const length = token.length;
+  let i = 0;
+  const at = (k: number) => (k < length ? token.charCodeAt(k) : -1);
+  const digits = () => {
+    const start = i;
+    for (let c = at(i); c >= 48 && c <= 57; c = at(i)) i++;
+    return i - start;
+  };
+  const sign = (c: number) => c === 43 || c === 45; // + -
+  if (sign(at(i))) i++;
+  let mantissaDigits = digits();
+  if (at(i) === 46) { // .
+    i++;
+    mantissaDigits += digits();
+  }
+  if (mantissaDigits === 0) return -1;
+  const e = at(i);
+  if (e === 101 || e === 69) { // e E
+    const mark = i++;
+    if (sign(at(i))) i++;
+    if (digits() === 0) i = mark;
+  }
+  return i;
 }

@@ -86,7 +86,9 @@ describe('the demo page in Chromium', () => {
     // (circles) and six test points (squares), plus one of each in the legend.
     expect(await page.locator('#accuracy-chart svg circle').count()).toBe(6 + 1);
     expect(await page.locator('#loss-chart svg').textContent()).toContain('step loss (smoothed)');
-    // The first layer, test images with the answers, the confusion matrix.
+    // The first layer, test images with the answers, the confusion matrix: the worker computes
+    // them after reporting done, so they may arrive a moment later on a busy machine.
+    await page.waitForSelector('#weights:not([data-units="0"])');
     expect(await page.getAttribute('#weights', 'data-units')).toBe('100');
     expect(await page.getAttribute('#gallery', 'data-count')).toBe('40');
     expect(await page.locator('#gallery figure.wrong').count()).toBe(Number(await page.getAttribute('#gallery', 'data-wrong')));

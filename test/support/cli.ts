@@ -4,10 +4,16 @@ import { vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { buildUnderTest } from './runtime.js';
 
-export async function runCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+export type CliResult = { code: number; out: string; err: string };
+
+/** Runs the CLI; `onLine` sees every line it logs, as it logs it. */
+export async function runCliWatching(onLine: (line: string) => void, ...args: string[]): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...m) => void out.push(m.join(' ')));
+  const log = vi.spyOn(console, 'log').mockImplementation((...m) => {
+    out.push(m.join(' '));
+    onLine(m.join(' '));
+  });
   const error = vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.join(' ')));
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
   try {
@@ -19,3 +25,5 @@ export async function runCli(...args: string[]): Promise<{ code: number; out: st
     write.mockRestore();
   }
 }
+
+export const runCli = (...args: string[]): Promise<CliResult> => runCliWatching(() => undefined, ...args);
