@@ -29,6 +29,10 @@ export const PLAN_HEADER_WORDS: i32 = 13;
 // Layer kinds: each is a forward/backward pair in assembly/layers/.
 export const KIND_DENSE: i32 = 1;
 export const KIND_ACTIVATION: i32 = 2;
+export const KIND_CONV2D: i32 = 3;
+export const KIND_MAXPOOL2D: i32 = 4;
+export const KIND_AVGPOOL2D: i32 = 5;
+export const KIND_FLATTEN: i32 = 6;
 
 export const LAYER_KIND: i32 = 0;
 export const LAYER_IN: i32 = 1; // features per input row
@@ -36,11 +40,26 @@ export const LAYER_OUT: i32 = 2; // features per output row
 export const LAYER_OUTPUT: i32 = 3; // Y [MAX_ROWS×out]
 export const LAYER_GRAD: i32 = 4; // ∂loss/∂Y [MAX_ROWS×out]
 export const LAYER_FUNCTION: i32 = 5; // activation: ACTIVATION_* (activation.ts)
-export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]
-export const LAYER_BIAS: i32 = 7; // dense: b [out]
+export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]; conv2d: W [out×in×kh×kw]
+export const LAYER_BIAS: i32 = 7; // dense: b [out]; conv2d: b [channels out]
 export const LAYER_WEIGHT_GRAD: i32 = 8;
 export const LAYER_BIAS_GRAD: i32 = 9;
-export const LAYER_WORDS: i32 = 10;
+// Convolution and pooling: each row is an NCHW image [channels×height×width], in and out.
+export const LAYER_CHANNELS_IN: i32 = 10;
+export const LAYER_HEIGHT_IN: i32 = 11;
+export const LAYER_WIDTH_IN: i32 = 12;
+export const LAYER_CHANNELS_OUT: i32 = 13;
+export const LAYER_HEIGHT_OUT: i32 = 14;
+export const LAYER_WIDTH_OUT: i32 = 15;
+export const LAYER_KERNEL_HEIGHT: i32 = 16;
+export const LAYER_KERNEL_WIDTH: i32 = 17;
+export const LAYER_STRIDE: i32 = 18;
+export const LAYER_PADDING: i32 = 19; // zeros on every side (conv2d)
+// conv2d: the unfolded input of one row, [in·kh·kw × out height·width] floats, shared by every
+// convolution (they run one after another). maxpool2d: the i32 index, within its input row,
+// of each output element's maximum [MAX_ROWS×out], kept from forward for backward.
+export const LAYER_SCRATCH: i32 = 20;
+export const LAYER_WORDS: i32 = 21;
 
 // Loss heads (assembly/losses/): what the last layer's output is compared with.
 export const LOSS_SOFTMAX_CROSS_ENTROPY: i32 = 1; // targets: i32 class index per row
