@@ -12,7 +12,7 @@ import { ModelFormatError, SimdnetError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
-import { ACTIVATIONS, layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
+import { ACTIVATIONS, networkGeometry, parameterShapes, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
 import { MLP } from './mlp.js';
 import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
@@ -34,12 +34,16 @@ function metadataChecksum(metadata: Record<string, string>): string {
 /** What a model file says the network is. */
 export interface NetworkDescription {
   input: number;
+  /** Present when the input rows are images (conv2d and pooling layers). */
+  inputShape?: ImageShape;
   layers: LayerSpec[];
   loss: Loss;
 }
 
 export function describeNetwork(net: Network): NetworkDescription {
-  return { input: net.inputSize, layers: net.layerSpecs.map((layer) => ({ ...layer })), loss: net.lossKind };
+  const description: NetworkDescription = { input: net.inputSize, layers: net.layerSpecs.map((layer) => structuredClone(layer)), loss: net.lossKind };
+  if (net.inputShape) description.inputShape = [...net.inputShape];
+  return description;
 }
 
 export function namedTensors(net: Network): NamedTensor[] {
@@ -85,18 +89,10 @@ export interface DecodedModel {
   progress?: TrainProgress;
 }
 
-/** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
-function parameterShapes(description: NetworkDescription): Map<string, number[]> {
-  const widths = layerWidths(description.input, description.layers, description.loss);
-  const shapes = new Map<string, number[]>();
-  let dense = 0;
-  description.layers.forEach((layer, l) => {
-    if (layer.kind !== 'dense') return;
-    dense++;
-    shapes.set(`W${dense}`, [l === 0 ? description.input : widths[l - 1], layer.units]);
-    shapes.set(`b${dense}`, [layer.units]);
-  });
-  return shapes;
+/** The parameter shapes a description implies (layers.ts derives them), by name. */
+function describedShapes(description: NetworkDescription): Map<string, number[]> {
+  const geometry = networkGeometry(description.input, description.layers, description.loss, description.inputShape);
+  return new Map(parameterShapes(geometry).map(({ name, shape }) => [name, shape]));
 }
 
 /**
@@ -145,6 +141,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   if (metadata.network !== undefined) {
     const network = json('network') as NetworkDescription;
     description = { input: network?.input, layers: network?.layers, loss: network?.loss };
+    if (network?.inputShape !== undefined) description.inputShape = network.inputShape;
   } else if (mlp) {
     description = { input: mlp.sizes[0], layers: mlpLayers(mlp.sizes, mlp.activations), loss: 'softmax-cross-entropy' };
   } else {
@@ -152,7 +149,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
   let shapes: Map<string, number[]>;
   try {
-    shapes = parameterShapes(description);
+    shapes = describedShapes(description);
   } catch (error) {
     return fail(`metadata network does not describe a network: ${(error as Error).message}`);
   }

@@ -136,6 +136,11 @@ export class Network {
     return [...this.tensor(name).shape];
   }
 
+  /** The index in the layer list of the layer a parameter tensor belongs to. */
+  parameterLayer(name: string): number {
+    return this.tensor(name).layer;
+  }
+
   get parameterCount(): number {
     return this.plan.tensors.reduce((sum, t) => sum + t.length, 0);
   }

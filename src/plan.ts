@@ -18,6 +18,8 @@ import type { Runtime } from './runtime.js';
 
 export interface ParamTensor {
   name: string;
+  /** The index of the layer it belongs to. */
+  layer: number;
   shape: number[];
   /** Byte offset inside the parameter (and gradient) block. */
   offset: number;
@@ -62,9 +64,9 @@ export class Plan {
     // Each tensor starts on a 16-byte boundary so the kernels' vector loads stay aligned.
     const tensors: ParamTensor[] = [];
     let floats = 0;
-    for (const { name, shape } of parameterShapes(geometry)) {
+    for (const { name, shape, layer } of parameterShapes(geometry)) {
       const length = shape.reduce((a, b) => a * b, 1);
-      tensors.push({ name, shape: [...shape], offset: floats * 4, length });
+      tensors.push({ name, layer, shape: [...shape], offset: floats * 4, length });
       floats += Math.ceil(length / 4) * 4;
     }
     this.tensors = tensors;

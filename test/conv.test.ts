@@ -1,13 +1,15 @@
 // Convolution and pooling layers (assembly/layers/conv2d.ts, pool.ts): forward against a plain
 // float64 TypeScript reference on awkward shapes (odd sizes, stride 2, padding 1 and 2, channels
 // not multiples of 4, batches of 1 and 3), max pooling's tie rule, and whole networks checked
-// against the numerical gradient.
+// against the numerical gradient; their model files.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValueError } from '../src/errors.js';
+import { ModelFormatError, ValueError } from '../src/errors.js';
 import { compareGradients } from '../src/gradient-check.js';
 import {
   avgPool2d, conv2d, dense, flatten, maxPool2d, relu, tanh, type ImageShape, type LayerSpec, type Loss,
 } from '../src/layers.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
+import { decodeModel, encodeModel, modelFromBytes } from '../src/model.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { randomArray } from './support/reference.js';
@@ -191,5 +193,39 @@ describe('declaring image layers', () => {
   ] as const)('refuses %s with a ValueError', (_, options, message) => {
     expect(() => new Network(runtime, options as never)).toThrow(ValueError);
     expect(() => new Network(runtime, options as never)).toThrow(message);
+  });
+});
+
+describe('model files of a convolutional network', () => {
+  const layers = (): LayerSpec[] => [conv2d(4, 3, { stride: 2, padding: 1 }), relu(), maxPool2d(2), conv2d(3, [2, 1]), avgPool2d(1, 1), flatten(), dense(5)];
+
+  it('round-trip the layer descriptors, the input shape, the parameters and the optimizer state', () => {
+    const net = new Network(runtime, { inputShape: [3, 11, 9], layers: layers(), init: 'he', seed: 5 });
+    net.useOptimizer({ type: 'adam' });
+    const x = randomArray(2 * net.inputSize, 3);
+    net.trainStep(x, Int32Array.from([1, 4]), 1e-2);
+    const loaded = modelFromBytes(runtime, encodeModel(net));
+    expect(loaded.inputShape).toEqual([3, 11, 9]);
+    expect(loaded.layerSpecs).toEqual(net.layerSpecs);
+    for (const name of net.paramNames) expect(loaded.params[name]).toEqual(net.params[name]);
+    expect(loaded.optimizerState()?.state).toEqual(net.optimizerState()?.state);
+    expect(loaded.predict(x)).toEqual(net.predict(x));
+    net.dispose();
+    loaded.dispose();
+  });
+
+  it('refuses a file whose tensors do not fit its convolutions, before allocating', () => {
+    const net = new Network(runtime, { inputShape: [3, 11, 9], layers: layers() });
+    const decoded = decodeSafetensors(encodeModel(net), 'm');
+    const description = JSON.parse(decoded.metadata.network);
+    description.layers[0].kernel = [5, 5];
+    const metadata: Record<string, string> = { format: decoded.metadata.format, network: JSON.stringify(description) };
+    const edited = encodeSafetensors(decoded.tensors, metadata);
+    expect(() => decodeModel(edited, 'm')).toThrow(ModelFormatError);
+    expect(() => decodeModel(edited, 'm')).toThrow('W1 has shape [4,3,3,3], the network needs [4,3,5,5]');
+    description.layers[0].kernel = 'big';
+    expect(() => decodeModel(encodeSafetensors(decoded.tensors, { ...metadata, network: JSON.stringify(description) }), 'm'))
+      .toThrow(/kernel is "big": must be \[height, width\]/);
+    net.dispose();
   });
 });
