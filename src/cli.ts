@@ -10,8 +10,10 @@ import { evaluationHeader, formatEvaluation, formatWritten, progressBar } from '
 import { loadMnist, mnistPackageDir } from './data/mnist-node.js';
 import { DatasetError, SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
-import { checkpointFromBytes, encodeModel } from './model.js';
+import { checkpointFromBytes, describeNetwork, encodeModel } from './model.js';
+import { lenet5, LENET5_INPUT_SHAPE } from './lenet5.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
+import { Network } from './network.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
@@ -29,6 +31,10 @@ batch 100, 10000 iterations.
 Network
   --hidden N            hidden layer width (default 100)
   --layers A,B,…,Z      all layer widths instead, e.g. 784,128,256,10
+  --model lenet5        the LeNet-5 convolutional network instead: conv 6@5×5 pad 2,
+                        maxpool 2, conv 16@5×5, maxpool 2, dense 120, 84, 10, with
+                        --activation (here default relu) after each conv and hidden dense,
+                        --init (here default pytorch)
   --activation NAME     sigmoid | relu | tanh, for every hidden layer (default sigmoid)
   --init NAME           normal | xavier | he | pytorch (default normal)
   --weight-std S        with --init normal: weights ~ S·N(0,1), biases 0 (default 0.01)
@@ -73,6 +79,8 @@ Data and output
 
 interface CliOptions {
   sizes: number[];
+  /** A preset network instead of the MLP of `sizes`. */
+  model?: 'lenet5';
   activation: Activation;
   init: Init;
   optimizer: OptimizerOptions;
@@ -106,7 +114,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
       allowPositionals: true,
       strict: true,
       options: {
-        hidden: { type: 'string' }, layers: { type: 'string' }, activation: { type: 'string' },
+        hidden: { type: 'string' }, layers: { type: 'string' }, activation: { type: 'string' }, model: { type: 'string' },
         'weight-std': { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' },
         batch: { type: 'string' }, iterations: { type: 'string' }, epochs: { type: 'string' },
         'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
@@ -139,7 +147,8 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
     }
     return value;
   };
-  const activation = (values.activation ?? 'sigmoid') as Activation;
+  if (values.model !== undefined && values.model !== 'lenet5') throw new UsageError(`--model must be lenet5, got '${values.model}'`);
+  const activation = (values.activation ?? (values.model ? 'relu' : 'sigmoid')) as Activation;
   if (!ACTIVATIONS.includes(activation)) {
     throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   }
@@ -149,7 +158,11 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
     sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
     if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
   }
-  const init = (values.init ?? 'normal') as Init;
+  if (values.model && (values.hidden !== undefined || values.layers !== undefined)) {
+    throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  }
+  if (values.model && values.gradient === 'numerical') throw new UsageError('--gradient numerical goes with the MLP, not --model');
+  const init = (values.init ?? (values.model ? 'pytorch' : 'normal')) as Init;
   if (!INITS.includes(init)) throw new UsageError(`--init must be one of ${INITS.join(', ')}, got '${values.init}'`);
   const optimizerType = (values.optimizer ?? 'sgd') as OptimizerType;
   if (!OPTIMIZERS.includes(optimizerType)) {
@@ -189,6 +202,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   }
   return {
     sizes,
+    model: values.model as CliOptions['model'],
     activation,
     init,
     optimizer,
@@ -226,35 +240,40 @@ async function runTrain(options: CliOptions): Promise<void> {
   }
   const hiddenLayers = options.sizes.length - 2;
   const activations = new Array<Activation>(hiddenLayers).fill(options.activation);
-  let net: MLP;
+  const describe = (net: Network) => (net instanceof MLP ? `${net.sizes.join('-')} ${net.activations.join('/')}` : networkName(net));
+  const create = (): Network => (options.model
+    ? new Network(runtime, {
+      inputShape: LENET5_INPUT_SHAPE, layers: lenet5(options.activation), init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    })
+    : new MLP(runtime, {
+      sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    }));
+  let net: Network;
   let resume: TrainProgress | undefined;
   if (options.resume) {
     const checkpoint = checkpointFromBytes(runtime, await readFile(options.resume).catch(() => {
       throw new UsageError(`--resume: cannot read ${options.resume}`);
     }), options.resume);
     resume = checkpoint.progress;
-    if (!(checkpoint.net instanceof MLP)) {
-      checkpoint.net.dispose();
-      throw new UsageError(`--resume: ${options.resume} holds a network the MNIST flags cannot describe`);
-    }
     net = checkpoint.net;
-    const described = `${options.sizes.join('-')} ${activations.join('/')}`;
-    const saved = `${net.sizes.join('-')} ${net.activations.join('/')}`;
-    if (described !== saved || !resume) {
+    const fresh = create();
+    const described = describe(fresh);
+    const same = (net instanceof MLP) === (fresh instanceof MLP) && JSON.stringify(describeNetwork(net)) === JSON.stringify(describeNetwork(fresh));
+    fresh.dispose();
+    if (!same || !resume) {
+      const saved = describe(net);
       net.dispose();
       throw new UsageError(`--resume: ${options.resume} holds ${resume ? `a ${saved} network` : 'no training progress'}, the flags describe ${described}`);
     }
   } else {
-    net = new MLP(runtime, {
-      sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
-    });
+    net = create();
   }
   const sampling: Sampling = options.epochs === undefined ? 'with-replacement' : 'shuffled-epochs';
   const steps = options.epochs === undefined
     ? options.iterations
     : options.epochs * Math.ceil((options.validate ? 50000 : mnist.train.count) / options.batchSize);
   console.log(
-    `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
+    `simdnet: ${options.model ? networkName(net) : `${options.sizes.join('-')} ${options.activation}`}, ${net.parameterCount} parameters, ` +
       `${runtime.kernels.build} kernels\n` +
       (options.validate ? '50000 train / 10000 validation' : `${mnist.train.count} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
@@ -313,7 +332,13 @@ async function runTrain(options: CliOptions): Promise<void> {
   net.dispose();
 }
 
-async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {
+/** How a network other than an MLP is named in the output: "LeNet-5 relu", or its layer count. */
+function networkName(net: Network): string {
+  const preset = ACTIVATIONS.find((act) => JSON.stringify(net.layerSpecs) === JSON.stringify(lenet5(act)));
+  return preset ? `LeNet-5 ${preset}` : `${net.layerSpecs.length}-layer network`;
+}
+
+async function writeOutputs(net: Network, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {
   const dir = resolve(options.outDir);
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.safetensors');
@@ -323,7 +348,10 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const textFiles = await saveParamsText(net, dir);
   const historyPath = join(dir, 'history.json');
   const json = {
-    network: { sizes: net.sizes, activations: net.activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed },
+    network: {
+      ...(net instanceof MLP ? { sizes: net.sizes, activations: net.activations } : describeNetwork(net)),
+      init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    },
     training: history.options,
     build,
     iterations: history.iterations,
@@ -334,7 +362,7 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
     loss: Array.from(history.loss),
   };
   await writeFileAtomic(historyPath, JSON.stringify(json, null, 1) + '\n');
-  const title = `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`;
+  const title = `${net instanceof MLP ? `${net.sizes.join('-')} ${options.activation}` : networkName(net)}, lr ${options.learningRate}`;
   const run = { evaluations: history.evaluations, final: history.final, stepsPerEpoch };
   const accuracyPath = join(dir, 'accuracy.svg');
   await writeFileAtomic(accuracyPath, accuracyChart(run, { title }));

@@ -7,7 +7,8 @@
 //                    "simdnet-mlp" and also its sizes and activations, as earlier releases read
 //                    it; any other network with format "simdnet-network".
 // W1.txt, b1.txt …   the tutorials' np.savetxt text files, one per tensor, which numpy reads
-//                    back with np.loadtxt.
+//                    back with np.loadtxt. np.savetxt writes at most 2-D arrays, so a conv2d
+//                    W [out, in, kh, kw] is written as W.reshape(out, -1): one row per filter.
 import { ModelFormatError, SimdnetError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
@@ -249,10 +250,15 @@ export function checkpointFromBytes(runtime: Runtime, bytes: Uint8Array, source 
   return { net, progress };
 }
 
+/** The 2-D shape a tensor has in its text file: [out, in·kh·kw] for a conv2d weight. */
+function textShape(shape: number[]): number[] {
+  return shape.length > 2 ? [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)] : shape;
+}
+
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */
 export function savetxtFiles(net: Network): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const tensor of namedTensors(net)) files[`${tensor.name}.txt`] = formatSavetxt(tensor);
+  for (const tensor of namedTensors(net)) files[`${tensor.name}.txt`] = formatSavetxt({ ...tensor, shape: textShape(tensor.shape) });
   return files;
 }
 
@@ -260,8 +266,8 @@ export function assignSavetxtFiles(net: Network, files: Record<string, string>, 
   const tensors = net.paramNames.map((name) => {
     const text = files[`${name}.txt`];
     if (text === undefined) throw new ModelFormatError(`${source}: missing ${name}.txt`);
-    const tensor = parseLoadtxt(text, `${source}/${name}.txt`, net.paramShape(name));
-    return { ...tensor, name };
+    const tensor = parseLoadtxt(text, `${source}/${name}.txt`, textShape(net.paramShape(name)));
+    return { ...tensor, name, shape: net.paramShape(name) };
   });
   assignTensors(net, tensors, source);
 }

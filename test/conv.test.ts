@@ -9,7 +9,7 @@ import {
   avgPool2d, conv2d, dense, flatten, maxPool2d, relu, tanh, type ImageShape, type LayerSpec, type Loss,
 } from '../src/layers.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
-import { decodeModel, encodeModel, modelFromBytes } from '../src/model.js';
+import { assignSavetxtFiles, decodeModel, encodeModel, modelFromBytes, savetxtFiles } from '../src/model.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { randomArray } from './support/reference.js';
@@ -227,5 +227,20 @@ describe('model files of a convolutional network', () => {
     expect(() => decodeModel(encodeSafetensors(decoded.tensors, { ...metadata, network: JSON.stringify(description) }), 'm'))
       .toThrow(/kernel is "big": must be \[height, width\]/);
     net.dispose();
+  });
+});
+
+describe('np.savetxt files of a convolutional network', () => {
+  it('write a conv2d weight as one row per filter and read it back', () => {
+    const net = new Network(runtime, { inputShape: [3, 6, 6], layers: [conv2d(4, [2, 3]), flatten(), dense(3)], init: 'he', seed: 2 });
+    const files = savetxtFiles(net);
+    const rows = files['W1.txt'].trim().split('\n');
+    expect(rows.length).toBe(4);
+    expect(rows.every((row) => row.split(' ').length === 3 * 2 * 3)).toBe(true);
+    const copy = new Network(runtime, { inputShape: [3, 6, 6], layers: [conv2d(4, [2, 3]), flatten(), dense(3)], seed: 7 });
+    assignSavetxtFiles(copy, files, 'dir');
+    for (const name of net.paramNames) expect(copy.params[name]).toEqual(net.params[name]);
+    net.dispose();
+    copy.dispose();
   });
 });
