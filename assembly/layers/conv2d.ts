@@ -19,6 +19,25 @@ import {
 } from '../layout';
 
 /**
+ * The output columns ox whose input column ox·s − p + j lies inside [0, width): [lo, hi).
+ * Computed once per kernel column, so the copy loops below carry no bounds test per element
+ * (a test per element made unfold 40% of a LeNet-5 step, measured with --cpu-prof).
+ */
+// @ts-ignore: decorator
+@inline
+function insideFrom(j: i32, stride: i32, padding: i32): i32 {
+  const n = padding - j; // first ox with ox·s ≥ p − j
+  return n <= 0 ? 0 : (n + stride - 1) / stride;
+}
+
+// @ts-ignore: decorator
+@inline
+function insideTo(j: i32, stride: i32, padding: i32, width: i32, outWidth: i32): i32 {
+  const m = width - 1 + padding - j; // last ox with ox·s ≤ width − 1 + p − j
+  return m < 0 ? 0 : min(m / stride + 1, outWidth);
+}
+
+/**
  * The patches of one input row x [in×H×W]: element e = (c·kh + i)·kw + j of the patch at output
  * position q = oy·Wout + ox goes to dst + (e·elementStride + q·positionStride) floats; it is
  * x[c][oy·s − p + i][ox·s − p + j], or 0 in the padding.
@@ -33,20 +52,26 @@ function unfold(plan: usize, layer: i32, dst: usize, x: usize, elementStride: i3
   const kw = layerField(plan, layer, LAYER_KERNEL_WIDTH);
   const stride = layerField(plan, layer, LAYER_STRIDE);
   const padding = layerField(plan, layer, LAYER_PADDING);
+  const step = <usize>positionStride << 2;
+  const sourceStep = <usize>stride << 2;
   let e = 0;
   for (let c = 0; c < channels; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const elementRow = dst + (<usize>(e * elementStride) << 2);
+        const lo = min(insideFrom(j, stride, padding), outWidth);
+        const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
+        let out = dst + (<usize>(e * elementStride) << 2);
         for (let oy = 0; oy < outHeight; oy++) {
           const iy = oy * stride - padding + i;
-          const inside = iy >= 0 && iy < height;
-          const source = x + (<usize>((c * height + iy) * width) << 2);
-          for (let ox = 0; ox < outWidth; ox++) {
-            const ix = ox * stride - padding + j;
-            const value: f32 = inside && ix >= 0 && ix < width ? load<f32>(source + (<usize>ix << 2)) : 0;
-            store<f32>(elementRow + (<usize>((oy * outWidth + ox) * positionStride) << 2), value);
+          if (iy < 0 || iy >= height) {
+            for (let ox = 0; ox < outWidth; ox++, out += step) store<f32>(out, 0);
+            continue;
           }
+          let ox = 0;
+          for (; ox < lo; ox++, out += step) store<f32>(out, 0);
+          let source = x + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
+          for (; ox < hi; ox++, out += step, source += sourceStep) store<f32>(out, load<f32>(source));
+          for (; ox < outWidth; ox++, out += step) store<f32>(out, 0);
         }
         e++;
       }
@@ -65,25 +90,19 @@ function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
   const kw = layerField(plan, layer, LAYER_KERNEL_WIDTH);
   const stride = layerField(plan, layer, LAYER_STRIDE);
   const padding = layerField(plan, layer, LAYER_PADDING);
-  let source = dcol;
+  const targetStep = <usize>stride << 2;
+  let row = dcol;
   for (let c = 0; c < channels; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        for (let oy = 0; oy < outHeight; oy++) {
+        const lo = min(insideFrom(j, stride, padding), outWidth);
+        const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
+        for (let oy = 0; oy < outHeight; oy++, row += <usize>outWidth << 2) {
           const iy = oy * stride - padding + i;
-          if (iy < 0 || iy >= height) {
-            source += <usize>outWidth << 2;
-            continue;
-          }
-          const target = dx + (<usize>((c * height + iy) * width) << 2);
-          for (let ox = 0; ox < outWidth; ox++) {
-            const ix = ox * stride - padding + j;
-            if (ix >= 0 && ix < width) {
-              const at = target + (<usize>ix << 2);
-              store<f32>(at, load<f32>(at) + load<f32>(source));
-            }
-            source += 4;
-          }
+          if (iy < 0 || iy >= height) continue;
+          let target = dx + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
+          let source = row + (<usize>lo << 2);
+          for (let ox = lo; ox < hi; ox++, source += 4, target += targetStep) store<f32>(target, load<f32>(target) + load<f32>(source));
         }
       }
     }
