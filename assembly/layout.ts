@@ -47,6 +47,10 @@ export const DROPOUT_REUSE: i32 = 2;
 export const KIND_DENSE: i32 = 1;
 export const KIND_ACTIVATION: i32 = 2;
 export const KIND_DROPOUT: i32 = 3;
+export const KIND_CONV2D: i32 = 4;
+export const KIND_MAXPOOL2D: i32 = 5;
+export const KIND_AVGPOOL2D: i32 = 6;
+export const KIND_FLATTEN: i32 = 7;
 
 export const LAYER_KIND: i32 = 0;
 export const LAYER_IN: i32 = 1; // features per input row
@@ -54,13 +58,28 @@ export const LAYER_OUT: i32 = 2; // features per output row
 export const LAYER_OUTPUT: i32 = 3; // Y [MAX_ROWS×out]
 export const LAYER_GRAD: i32 = 4; // ∂loss/∂Y [MAX_ROWS×out]
 export const LAYER_FUNCTION: i32 = 5; // activation: ACTIVATION_* (activation.ts)
-export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]
-export const LAYER_BIAS: i32 = 7; // dense: b [out]
+export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]; conv2d: W [out×in×kh×kw]
+export const LAYER_BIAS: i32 = 7; // dense: b [out]; conv2d: b [channels out]
 export const LAYER_WEIGHT_GRAD: i32 = 8;
 export const LAYER_BIAS_GRAD: i32 = 9;
-export const LAYER_RATE: i32 = 10; // dropout: the drop probability p, as f32 bits
-export const LAYER_MASK: i32 = 11; // dropout: 0 or 1/(1−p) per element [MAX_ROWS×out]
-export const LAYER_WORDS: i32 = 12;
+// Convolution and pooling: each row is an NCHW image [channels×height×width], in and out.
+export const LAYER_CHANNELS_IN: i32 = 10;
+export const LAYER_HEIGHT_IN: i32 = 11;
+export const LAYER_WIDTH_IN: i32 = 12;
+export const LAYER_CHANNELS_OUT: i32 = 13;
+export const LAYER_HEIGHT_OUT: i32 = 14;
+export const LAYER_WIDTH_OUT: i32 = 15;
+export const LAYER_KERNEL_HEIGHT: i32 = 16;
+export const LAYER_KERNEL_WIDTH: i32 = 17;
+export const LAYER_STRIDE: i32 = 18;
+export const LAYER_PADDING: i32 = 19; // zeros on every side (conv2d)
+// conv2d: the unfolded input of one row, [in·kh·kw × out height·width] floats, shared by every
+// convolution (they run one after another). maxpool2d: the i32 index, within its input row,
+// of each output element's maximum [MAX_ROWS×out], kept from forward for backward.
+export const LAYER_SCRATCH: i32 = 20;
+export const LAYER_RATE: i32 = 21; // dropout: the drop probability p, as f32 bits
+export const LAYER_MASK: i32 = 22; // dropout: 0 or 1/(1−p) per element [MAX_ROWS×out]
+export const LAYER_WORDS: i32 = 23;
 
 // Loss heads (assembly/losses/): what the last layer's output is compared with.
 export const LOSS_SOFTMAX_CROSS_ENTROPY: i32 = 1; // targets: i32 class index per row

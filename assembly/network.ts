@@ -3,12 +3,16 @@
 // plan (layout.ts): a header and one record per layer. Each pass walks the records and
 // dispatches on the layer kind to that kind's forward/backward pair (assembly/layers/).
 import { activationLayerBackward, activationLayerForward } from './layers/activation';
+import { conv2dBackward, conv2dForward } from './layers/conv2d';
 import { denseBackward, denseForward } from './layers/dense';
 import { dropoutBackward, dropoutForward } from './layers/dropout';
+import {
+  avgPoolBackward, avgPoolForward, flattenBackward, flattenForward, maxPoolBackward, maxPoolForward,
+} from './layers/pool';
 import { accumulateMetrics, lossBackward, lossForward, lossNormalizer, lossPredict, targetRowBytes } from './losses/index';
 import { optimizerStep, sgdUpdate } from './optim';
 import {
-  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_DENSE, KIND_DROPOUT, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
+  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_AVGPOOL2D, KIND_CONV2D, KIND_DENSE, KIND_DROPOUT, KIND_FLATTEN, KIND_MAXPOOL2D, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
   PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_TARGETS,
@@ -35,20 +39,27 @@ export function forward(plan: usize, x: usize, rows: i32): usize {
     if (kind == KIND_DENSE) denseForward(plan, l, input, rows);
     else if (kind == KIND_ACTIVATION) activationLayerForward(plan, l, input, rows);
     else if (kind == KIND_DROPOUT) dropoutForward(plan, l, input, rows);
+    else if (kind == KIND_CONV2D) conv2dForward(plan, l, input, rows);
+    else if (kind == KIND_MAXPOOL2D) maxPoolForward(plan, l, input, rows);
+    else if (kind == KIND_AVGPOOL2D) avgPoolForward(plan, l, input, rows);
+    else if (kind == KIND_FLATTEN) flattenForward(plan, l, input, rows);
   }
   return layerPointer(plan, layers - 1, LAYER_OUTPUT);
 }
 
 /** The first layer with parameters: no layer before it needs an input gradient. */
-function firstDense(plan: usize): i32 {
+function firstWithParameters(plan: usize): i32 {
   const layers = layerCount(plan);
-  for (let l = 0; l < layers; l++) if (layerField(plan, l, LAYER_KIND) == KIND_DENSE) return l;
+  for (let l = 0; l < layers; l++) {
+    const kind = layerField(plan, l, LAYER_KIND);
+    if (kind == KIND_DENSE || kind == KIND_CONV2D) return l;
+  }
   return layers;
 }
 
 /**
  * Forward, loss and backward on one batch; writes every gradient into the gradient block
- * (overwriting it) and returns the mean loss. The first dense layer's input gradient is never
+ * (overwriting it) and returns the mean loss. The first learning layer's input gradient is never
  * computed: nothing consumes it.
  */
 export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i32): f64 {
@@ -59,7 +70,7 @@ export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i3
   const lossSum = lossForward(plan, logits, targets, rows, classes);
   lossBackward(plan, layerPointer(plan, last, LAYER_GRAD), logits, targets, rows, classes);
 
-  const first = firstDense(plan);
+  const first = firstWithParameters(plan);
   for (let l = last; l >= first; l--) {
     const dOutput = layerPointer(plan, l, LAYER_GRAD);
     const dInput = l > first ? layerPointer(plan, l - 1, LAYER_GRAD) : 0;
@@ -67,6 +78,10 @@ export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i3
     if (kind == KIND_DENSE) denseBackward(plan, l, layerInput(plan, l, x), dOutput, dInput, rows);
     else if (kind == KIND_ACTIVATION) activationLayerBackward(plan, l, dOutput, dInput, rows);
     else if (kind == KIND_DROPOUT) dropoutBackward(plan, l, dOutput, dInput, rows);
+    else if (kind == KIND_CONV2D) conv2dBackward(plan, l, layerInput(plan, l, x), dOutput, dInput, rows);
+    else if (kind == KIND_MAXPOOL2D) maxPoolBackward(plan, l, dOutput, dInput, rows);
+    else if (kind == KIND_AVGPOOL2D) avgPoolBackward(plan, l, dOutput, dInput, rows);
+    else if (kind == KIND_FLATTEN) flattenBackward(plan, l, dOutput, dInput, rows);
   }
   return lossSum / lossNormalizer(plan, rows, classes);
 }

@@ -8,7 +8,10 @@ after a few steps of each optimizer; and test/fixtures/pytorch-state.safetensors
 initial state_dict serialized by hand following the safetensors format, which simdnet's export
 must reproduce byte for byte; and test/fixtures/pytorch-heads.json: the other loss heads
 (BCEWithLogitsLoss, MSELoss) on a small network, and five steps of RMSprop, Adagrad, Adam with
-L2 weight decay, SGD with weight decay alone, and gradient clipping by global norm.
+L2 weight decay, SGD with weight decay alone, and gradient clipping by global norm; and
+test/fixtures/pytorch-conv.json: a small convolutional nn.Sequential (Conv2d with stride and
+padding, MaxPool2d, AvgPool2d, Flatten, Linear) on NCHW images, its forward, loss, gradients and
+five steps of SGD and Adam.
 """
 import json
 import struct
@@ -176,3 +179,58 @@ more_after = {name: run_optimizer(make, max_norm) for name, (make, max_norm) in 
 }) + '\n')
 print('wrote', fixtures / 'pytorch-heads.json')
 
+
+# --- Convolutional network -------------------------------------------------------------------------
+# [2, 9, 8] images: conv 3×3 pad 1 → relu → maxpool 2 → conv (2, 3) stride 2 pad 2 → tanh →
+# avgpool 2 stride 1 → flatten → linear 4. Odd sizes, a non-square kernel, stride and padding.
+torch.manual_seed(2)
+CONV_SHAPE = [2, 9, 8]
+
+
+def make_conv_model():
+    return nn.Sequential(
+        nn.Conv2d(2, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(5, 3, (2, 3), stride=2, padding=2), nn.Tanh(), nn.AvgPool2d(2, stride=1),
+        nn.Flatten(), nn.Linear(18, 4),
+    )
+
+
+conv_model = make_conv_model()
+conv_initial = {k: v.detach().clone() for k, v in conv_model.state_dict().items()}
+cx = torch.randn(3, *CONV_SHAPE)
+cy = torch.tensor([3, 0, 2])
+conv_logits = conv_model(cx)
+conv_loss = F.cross_entropy(conv_logits, cy)
+conv_loss.backward()
+conv_gradients = {name: p.grad.detach().clone() for name, p in conv_model.named_parameters()}
+CONV_OPTIMIZERS = {
+    'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
+    'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
+}
+conv_after = {}
+for name, make in CONV_OPTIMIZERS.items():
+    m = make_conv_model()
+    m.load_state_dict(conv_initial)
+    optimizer = make(m.parameters())
+    losses = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        step_loss = F.cross_entropy(m(cx), cy)
+        step_loss.backward()
+        optimizer.step()
+        losses.append(step_loss.item())
+    conv_after[name] = {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+
+(fixtures / 'pytorch-conv.json').write_text(json.dumps({
+    'torch': torch.__version__,
+    'inputShape': CONV_SHAPE,
+    'state': {k: {'shape': list(v.shape), 'values': v.flatten().tolist()} for k, v in conv_initial.items()},
+    'x': cx.flatten().tolist(),
+    'y': cy.tolist(),
+    'logits': conv_logits.detach().flatten().tolist(),
+    'loss': conv_loss.item(),
+    'gradients': {k: v.flatten().tolist() for k, v in conv_gradients.items()},
+    'steps': STEPS,
+    'after': conv_after,
+}) + '\n')
+print('wrote', fixtures / 'pytorch-conv.json')

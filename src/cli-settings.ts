@@ -7,6 +7,8 @@ import type { OptimizerOptions } from './optimizer.js';
 /** The settings the CLI parses from its flags (the fields the groups below read). */
 export interface RunSettings {
   sizes: number[];
+  /** A preset network instead of sizes (--model). */
+  model?: string;
   activation: string;
   init: string;
   weightStd: number;
@@ -42,7 +44,7 @@ const optimizerArgs = (o: OptimizerOptions): string[] => [
 
 // String(number) reads back as the same number, so a stored setting compares exactly.
 const GROUPS: SettingGroup[] = [
-  { flags: ['layers', 'hidden'], args: (s) => ['--layers', s.sizes.join(',')] },
+  { flags: ['layers', 'hidden', 'model'], args: (s) => (s.model ? ['--model', s.model] : ['--layers', s.sizes.join(',')]) },
   { flags: ['activation'], args: (s) => ['--activation', s.activation] },
   { flags: ['init'], args: (s) => ['--init', s.init] },
   { flags: ['weight-std'], args: (s) => ['--weight-std', String(s.weightStd)] },

@@ -14,8 +14,10 @@ import { settingConflict, settingsArgs } from './cli-settings.js';
 import { loadMnist, mnistPackageDir } from './data/mnist-node.js';
 import { DatasetError, ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
-import { checkpointFromBytes, encodeModel } from './model.js';
+import { checkpointFromBytes, describeNetwork, encodeModel } from './model.js';
+import { lenet5, LENET5_INPUT_SHAPE } from './lenet5.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
+import { Network } from './network.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
 import { createRuntime } from './runtime.js';
@@ -49,6 +51,10 @@ Your own data
 Network
   --hidden N            hidden layer width (default 100)
   --layers A,B,…,Z      all layer widths instead, e.g. 784,128,256,10
+  --model lenet5        the LeNet-5 convolutional network instead: conv 6@5×5 pad 2,
+                        maxpool 2, conv 16@5×5, maxpool 2, dense 120, 84, 10, with
+                        --activation (here default relu) after each conv and hidden dense,
+                        --init (here default pytorch)
   --activation NAME     ${ACTIVATIONS.join(' | ')}, for every hidden layer
                         (default sigmoid)
   --init NAME           normal | xavier | he | pytorch (default normal)
@@ -95,6 +101,8 @@ Data and output
 
 interface CliOptions {
   sizes: number[];
+  /** A preset network instead of the MLP of `sizes`. */
+  model?: 'lenet5';
   activation: Activation;
   init: Init;
   optimizer: OptimizerOptions;
@@ -130,7 +138,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
       allowPositionals: true,
       strict: true,
       options: {
-        hidden: { type: 'string' }, layers: { type: 'string' }, activation: { type: 'string' },
+        hidden: { type: 'string' }, layers: { type: 'string' }, activation: { type: 'string' }, model: { type: 'string' },
         'weight-std': { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' },
         batch: { type: 'string' }, iterations: { type: 'string' }, epochs: { type: 'string' },
         'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
@@ -169,7 +177,8 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     for (const flag of ['target', 'task', 'features', 'split-seed'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --table`);
   }
   const tableMode = values.table !== undefined;
-  const activation = (values.activation ?? (tableMode ? 'relu' : 'sigmoid')) as Activation;
+  if (values.model !== undefined && values.model !== 'lenet5') throw new UsageError(`--model must be lenet5, got '${values.model}'`);
+  const activation = (values.activation ?? (tableMode || values.model ? 'relu' : 'sigmoid')) as Activation;
   if (!ACTIVATIONS.includes(activation)) {
     throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   }
@@ -179,7 +188,11 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
     if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
   }
-  const init = (values.init ?? (tableMode ? 'pytorch' : 'normal')) as Init;
+  if (values.model && (values.hidden !== undefined || values.layers !== undefined)) {
+    throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  }
+  if (values.model && values.gradient === 'numerical') throw new UsageError('--gradient numerical goes with the MLP, not --model');
+  const init = (values.init ?? (tableMode || values.model ? 'pytorch' : 'normal')) as Init;
   if (!INITS.includes(init)) throw new UsageError(`--init must be one of ${INITS.join(', ')}, got '${values.init}'`);
   const optimizerType = (values.optimizer ?? (tableMode ? 'adam' : 'sgd')) as OptimizerType;
   if (!OPTIMIZERS.includes(optimizerType)) {
@@ -249,6 +262,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
   }
   return {
     sizes,
+    model: values.model as CliOptions['model'],
     activation,
     init,
     optimizer,
@@ -308,7 +322,7 @@ async function runTrain(given: CliOptions): Promise<void> {
   }
   const runtime = await createRuntime(flags.build);
   let options = flags;
-  let restored: MLP | undefined;
+  let restored: Network | undefined;
   let resume: TrainProgress | undefined;
   if (flags.resume) {
     const checkpoint = checkpointFromBytes(runtime, await readFile(flags.resume).catch(() => {
@@ -321,18 +335,25 @@ async function runTrain(given: CliOptions): Promise<void> {
       checkpoint.net.dispose();
       throw error;
     }
-    if (!(checkpoint.net instanceof MLP)) {
-      checkpoint.net.dispose();
-      throw new UsageError(`--resume: ${flags.resume} holds a network the MNIST flags cannot describe`);
-    }
     restored = checkpoint.net;
   }
   const hiddenLayers = options.sizes.length - 2;
   const activations = new Array<Activation>(hiddenLayers).fill(options.activation);
+  const describe = (net: Network) => (net instanceof MLP ? `${net.sizes.join('-')} ${net.activations.join('/')}` : networkName(net));
+  const create = (): Network => (options.model
+    ? new Network(runtime, {
+      inputShape: LENET5_INPUT_SHAPE, layers: lenet5(options.activation), init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    })
+    : new MLP(runtime, {
+      sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    }));
   if (restored) {
-    const described = `${options.sizes.join('-')} ${activations.join('/')}`;
-    const saved = `${restored.sizes.join('-')} ${restored.activations.join('/')}`;
-    if (described !== saved || !resume) {
+    const fresh = create();
+    const described = describe(fresh);
+    const same = (restored instanceof MLP) === (fresh instanceof MLP) && JSON.stringify(describeNetwork(restored)) === JSON.stringify(describeNetwork(fresh));
+    fresh.dispose();
+    if (!same || !resume) {
+      const saved = describe(restored);
       restored.dispose();
       throw new UsageError(`--resume: ${options.resume} holds ${resume ? `a ${saved} network` : 'no training progress'}, the flags describe ${described}`);
     }
@@ -355,9 +376,7 @@ async function runTrain(given: CliOptions): Promise<void> {
     restored?.dispose();
     throw new UsageError(`--drop-last with --batch ${options.batchSize}, more than the ${trainCount} training images, trains no step`);
   }
-  const net = restored ?? new MLP(runtime, {
-    sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
-  });
+  const net = restored ?? create();
   const settings = { cli: settingsArgs(options) };
   if (resume) {
     // The optimizer that continues is the checkpoint's (a checkpoint of an earlier release stores
@@ -370,7 +389,7 @@ async function runTrain(given: CliOptions): Promise<void> {
     ? options.iterations
     : options.epochs * (options.dropLast ? Math.floor : Math.ceil)(trainCount / options.batchSize);
   console.log(
-    `simdnet: ${options.sizes.join('-')} ${options.activation}, ${net.parameterCount} parameters, ` +
+    `simdnet: ${options.model ? networkName(net) : `${options.sizes.join('-')} ${options.activation}`}, ${net.parameterCount} parameters, ` +
       `${runtime.kernels.build} kernels\n` +
       (options.validate ? `${trainCount} train / ${validationCount} validation` : `${trainCount} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
@@ -428,7 +447,13 @@ async function runTrain(given: CliOptions): Promise<void> {
   net.dispose();
 }
 
-async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {
+/** How a network other than an MLP is named in the output: "LeNet-5 relu", or its layer count. */
+function networkName(net: Network): string {
+  const preset = ACTIVATIONS.find((act) => JSON.stringify(net.layerSpecs) === JSON.stringify(lenet5(act)));
+  return preset ? `LeNet-5 ${preset}` : `${net.layerSpecs.length}-layer network`;
+}
+
+async function writeOutputs(net: Network, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {
   const dir = resolve(options.outDir);
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.safetensors');
@@ -438,7 +463,10 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
   const textFiles = await saveParamsText(net, dir);
   const historyPath = join(dir, 'history.json');
   const json = {
-    network: { sizes: net.sizes, activations: net.activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed },
+    network: {
+      ...(net instanceof MLP ? { sizes: net.sizes, activations: net.activations } : describeNetwork(net)),
+      init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    },
     training: history.options,
     // The flags that reproduce this run (on resume: the checkpoint's, which it continued with).
     settings: settingsArgs(options),
@@ -451,7 +479,7 @@ async function writeOutputs(net: MLP, history: TrainHistory, options: CliOptions
     loss: Array.from(history.loss),
   };
   await writeFileAtomic(historyPath, JSON.stringify(json, null, 1) + '\n');
-  const title = `${net.sizes.join('-')} ${options.activation}, lr ${options.learningRate}`;
+  const title = `${net instanceof MLP ? `${net.sizes.join('-')} ${options.activation}` : networkName(net)}, lr ${options.learningRate}`;
   const run = { evaluations: history.evaluations, final: history.final, stepsPerEpoch };
   const accuracyPath = join(dir, 'accuracy.svg');
   await writeFileAtomic(accuracyPath, accuracyChart(run, { title }));

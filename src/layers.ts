@@ -26,7 +26,35 @@ export interface DropoutLayer {
   p: number;
 }
 
-export type LayerSpec = DenseLayer | ActivationLayer | DropoutLayer;
+
+/**
+ * nn.Conv2d over NCHW rows: `channels` output channels (the input channels follow from the
+ * layer before), a kernel [height, width], one stride and one zero padding for both axes.
+ */
+export interface Conv2dLayer {
+  kind: 'conv2d';
+  channels: number;
+  kernel: [number, number];
+  stride: number;
+  padding: number;
+}
+
+/** nn.MaxPool2d / nn.AvgPool2d without padding: a kernel [height, width] and one stride. */
+export interface Pool2dLayer {
+  kind: 'maxpool2d' | 'avgpool2d';
+  kernel: [number, number];
+  stride: number;
+}
+
+/** nn.Flatten: an NCHW row read as a flat one (the data is unchanged), before a dense layer. */
+export interface FlattenLayer {
+  kind: 'flatten';
+}
+
+export type LayerSpec = DenseLayer | ActivationLayer | DropoutLayer | Conv2dLayer | Pool2dLayer | FlattenLayer;
+
+/** An image row's shape: [channels, height, width]. */
+export type ImageShape = [number, number, number];
 
 /**
  * The loss head on the last layer's output, which also decides the targets and the metrics:
@@ -62,33 +90,149 @@ export function dropout(p: number): DropoutLayer {
 /** max(x, 0.01·x), as nn.LeakyReLU() */
 export const leakyRelu = (): ActivationLayer => activation('leaky-relu');
 
-/** Checks a declared network; returns each layer's output width. */
-export function layerWidths(input: number, layers: readonly LayerSpec[], loss: Loss): number[] {
+const pair = (size: number | [number, number]): [number, number] => (typeof size === 'number' ? [size, size] : [size[0], size[1]]);
+
+/** nn.Conv2d(in, channels, kernel, stride, padding); `kernel` is a size or [height, width]. */
+export function conv2d(
+  channels: number, kernel: number | [number, number], options: { stride?: number; padding?: number } = {},
+): Conv2dLayer {
+  return { kind: 'conv2d', channels, kernel: pair(kernel), stride: options.stride ?? 1, padding: options.padding ?? 0 };
+}
+
+/** nn.MaxPool2d(kernel, stride); the stride defaults to the kernel size, as PyTorch's. */
+export function maxPool2d(kernel: number | [number, number], stride?: number): Pool2dLayer {
+  const size = pair(kernel);
+  return { kind: 'maxpool2d', kernel: size, stride: stride ?? size[0] };
+}
+
+/** nn.AvgPool2d(kernel, stride); the stride defaults to the kernel size, as PyTorch's. */
+export function avgPool2d(kernel: number | [number, number], stride?: number): Pool2dLayer {
+  const size = pair(kernel);
+  return { kind: 'avgpool2d', kernel: size, stride: stride ?? size[0] };
+}
+
+export function flatten(): FlattenLayer {
+  return { kind: 'flatten' };
+}
+
+/** What one layer takes and gives, and its parameters' shapes (PyTorch's for conv2d). */
+export interface LayerGeometry {
+  /** Floats per output row. */
+  width: number;
+  /** The input row as an image, for conv2d and pooling layers. */
+  inShape?: ImageShape;
+  /** The output row as an image, while the rows are images (until flatten or dense). */
+  shape?: ImageShape;
+  /** dense: weights [in, units]; conv2d: weights [out, in, kh, kw]; biases [out]. */
+  weights?: number[];
+  bias?: number[];
+}
+
+const positiveInteger = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 1;
+
+function checkPair(value: unknown, what: string, where: string): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2 || !value.every(positiveInteger)) {
+    throw new ValueError(`${where}: ${what} is ${JSON.stringify(value)}: must be [height, width] of positive integers`);
+  }
+  return value as [number, number];
+}
+
+/**
+ * Checks a declared network and derives every layer's geometry: the one derivation of widths,
+ * image shapes and parameter shapes (the plan, the model file and the PyTorch names use it).
+ * `inputShape` [C, H, W] makes the input rows images (C·H·W must equal `input`).
+ */
+export function networkGeometry(
+  input: number, layers: readonly LayerSpec[], loss: Loss, inputShape?: readonly number[],
+): LayerGeometry[] {
   if (!Number.isInteger(input) || input < 1) throw new ValueError(`input is ${input}: must be a positive integer`);
   if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('a network needs at least one layer, e.g. [dense(10)]');
   if (!LOSSES.includes(loss)) throw new ValueError(`unknown loss '${loss}': expected one of ${LOSSES.join(', ')}`);
-  const widths: number[] = [];
+  let shape: ImageShape | undefined;
+  if (inputShape !== undefined) {
+    if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every(positiveInteger)) {
+      throw new ValueError(`inputShape is ${JSON.stringify(inputShape)}: must be [channels, height, width] of positive integers`);
+    }
+    if (inputShape[0] * inputShape[1] * inputShape[2] !== input) {
+      throw new ValueError(`inputShape [${inputShape}] holds ${inputShape[0] * inputShape[1] * inputShape[2]} values, but input is ${input}`);
+    }
+    shape = [inputShape[0], inputShape[1], inputShape[2]];
+  }
+  const geometry: LayerGeometry[] = [];
   let width = input;
   layers.forEach((layer, i) => {
-    if (layer?.kind === 'dense') {
-      if (!Number.isInteger(layer.units) || layer.units < 1) {
-        throw new ValueError(`layer ${i} (dense) has ${layer.units} units: must be a positive integer`);
+    const where = `layer ${i} (${layer?.kind})`;
+    const needImage = (): ImageShape => {
+      if (!shape) {
+        throw new ValueError(`${where} needs image rows: give the network an inputShape [channels, height, width] and no flatten or dense layer before it`);
       }
+      return shape;
+    };
+    if (layer?.kind === 'dense') {
+      if (!positiveInteger(layer.units)) throw new ValueError(`${where} has ${layer.units} units: must be a positive integer`);
+      if (shape) throw new ValueError(`${where} takes flat rows, not images [${shape}]: put flatten() before it`);
+      geometry.push({ width: layer.units, weights: [width, layer.units], bias: [layer.units] });
       width = layer.units;
     } else if (layer?.kind === 'activation') {
       if (!ACTIVATIONS.includes(layer.function)) {
         throw new ValueError(`layer ${i}: unknown activation '${layer.function}': expected one of ${ACTIVATIONS.join(', ')}`);
       }
+      geometry.push({ width, shape });
+    } else if (layer?.kind === 'conv2d' || layer?.kind === 'maxpool2d' || layer?.kind === 'avgpool2d') {
+      const inShape = needImage();
+      const [kh, kw] = checkPair(layer.kernel, 'kernel', where);
+      if (!positiveInteger(layer.stride)) throw new ValueError(`${where}: stride is ${layer.stride}: must be a positive integer`);
+      const padding = layer.kind === 'conv2d' ? layer.padding : 0;
+      if (!Number.isInteger(padding) || padding < 0) throw new ValueError(`${where}: padding is ${padding}: must be an integer >= 0`);
+      const [channels, height, breadth] = inShape;
+      if (height + 2 * padding < kh || breadth + 2 * padding < kw) {
+        throw new ValueError(`${where}: kernel [${kh}, ${kw}] is larger than its input [${height}, ${breadth}]${padding ? ` padded by ${padding}` : ''}`);
+      }
+      const outHeight = Math.floor((height + 2 * padding - kh) / layer.stride) + 1;
+      const outWidth = Math.floor((breadth + 2 * padding - kw) / layer.stride) + 1;
+      if (layer.kind === 'conv2d') {
+        if (!positiveInteger(layer.channels)) throw new ValueError(`${where} has ${layer.channels} channels: must be a positive integer`);
+        shape = [layer.channels, outHeight, outWidth];
+        geometry.push({ width: 0, inShape, shape, weights: [layer.channels, channels, kh, kw], bias: [layer.channels] });
+      } else {
+        shape = [channels, outHeight, outWidth];
+        geometry.push({ width: 0, inShape, shape });
+      }
+      width = shape[0] * shape[1] * shape[2];
+      geometry[geometry.length - 1].width = width;
     } else if (layer?.kind === 'dropout') {
       if (!(layer.p >= 0 && layer.p < 1)) throw new ValueError(`layer ${i} (dropout) has p = ${layer.p}: must be in [0, 1)`);
+      geometry.push({ width, shape });
+    } else if (layer?.kind === 'flatten') {
+      shape = undefined;
+      geometry.push({ width });
     } else {
-      throw new ValueError(`layer ${i} is ${JSON.stringify(layer)}: expected a layer made by dense(), relu(), dropout(), …`);
+      throw new ValueError(`layer ${i} is ${JSON.stringify(layer)}: expected a layer made by dense(), relu(), dropout(), conv2d(), …`);
     }
-    widths.push(width);
   });
-  if (!layers.some((layer) => layer.kind === 'dense')) throw new ValueError('a network needs at least one dense layer');
+  if (!layers.some((layer) => layer.kind === 'dense' || layer.kind === 'conv2d')) {
+    throw new ValueError('a network needs at least one dense layer or conv2d layer');
+  }
+  if (shape) throw new ValueError(`the last layer gives images [${shape}]: end the network with flatten() and a dense layer`);
   if (loss === 'softmax-cross-entropy' && width < 2) {
     throw new ValueError('softmax-cross-entropy needs at least 2 outputs (classes); use binary-cross-entropy for one label');
   }
-  return widths;
+  return geometry;
+}
+
+/** Checks a declared network; returns each layer's output width. */
+export function layerWidths(input: number, layers: readonly LayerSpec[], loss: Loss, inputShape?: readonly number[]): number[] {
+  return networkGeometry(input, layers, loss, inputShape).map((layer) => layer.width);
+}
+
+/** The parameter tensors W1, b1, W2, b2, … of the layers with parameters, in order. */
+export function parameterShapes(geometry: readonly LayerGeometry[]): { layer: number; name: string; shape: number[] }[] {
+  const tensors: { layer: number; name: string; shape: number[] }[] = [];
+  let k = 0;
+  geometry.forEach((layer, l) => {
+    if (!layer.weights || !layer.bias) return;
+    k++;
+    tensors.push({ layer: l, name: `W${k}`, shape: layer.weights }, { layer: l, name: `b${k}`, shape: layer.bias });
+  });
+  return tensors;
 }

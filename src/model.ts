@@ -7,12 +7,13 @@
 //                    "simdnet-mlp" and also its sizes and activations, as earlier releases read
 //                    it; any other network with format "simdnet-network".
 // W1.txt, b1.txt …   the tutorials' np.savetxt text files, one per tensor, which numpy reads
-//                    back with np.loadtxt.
+//                    back with np.loadtxt. np.savetxt writes at most 2-D arrays, so a conv2d
+//                    W [out, in, kh, kw] is written as W.reshape(out, -1): one row per filter.
 import { ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
-import { ACTIVATIONS, layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
+import { ACTIVATIONS, networkGeometry, parameterShapes, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
 import { MLP } from './mlp.js';
 import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
@@ -36,12 +37,16 @@ function metadataChecksum(metadata: Record<string, string>): string {
 /** What a model file says the network is. */
 export interface NetworkDescription {
   input: number;
+  /** Present when the input rows are images (conv2d and pooling layers). */
+  inputShape?: ImageShape;
   layers: LayerSpec[];
   loss: Loss;
 }
 
 export function describeNetwork(net: Network): NetworkDescription {
-  return { input: net.inputSize, layers: net.layerSpecs.map((layer) => ({ ...layer })), loss: net.lossKind };
+  const description: NetworkDescription = { input: net.inputSize, layers: net.layerSpecs.map((layer) => structuredClone(layer)), loss: net.lossKind };
+  if (net.inputShape) description.inputShape = [...net.inputShape];
+  return description;
 }
 
 export function namedTensors(net: Network): NamedTensor[] {
@@ -111,18 +116,10 @@ export interface DecodedModel {
   settings?: Record<string, unknown>;
 }
 
-/** The parameter shapes a description implies: W_k [in×units], b_k [units] per dense layer. */
-function parameterShapes(description: NetworkDescription): Map<string, number[]> {
-  const widths = layerWidths(description.input, description.layers, description.loss);
-  const shapes = new Map<string, number[]>();
-  let dense = 0;
-  description.layers.forEach((layer, l) => {
-    if (layer.kind !== 'dense') return;
-    dense++;
-    shapes.set(`W${dense}`, [l === 0 ? description.input : widths[l - 1], layer.units]);
-    shapes.set(`b${dense}`, [layer.units]);
-  });
-  return shapes;
+/** The parameter shapes a description implies (layers.ts derives them), by name. */
+function describedShapes(description: NetworkDescription): Map<string, number[]> {
+  const geometry = networkGeometry(description.input, description.layers, description.loss, description.inputShape);
+  return new Map(parameterShapes(geometry).map(({ name, shape }) => [name, shape]));
 }
 
 /**
@@ -171,6 +168,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   if (metadata.network !== undefined) {
     const network = json('network') as NetworkDescription;
     description = { input: network?.input, layers: network?.layers, loss: network?.loss };
+    if (network?.inputShape !== undefined) description.inputShape = network.inputShape;
   } else if (mlp) {
     description = { input: mlp.sizes[0], layers: mlpLayers(mlp.sizes, mlp.activations), loss: 'softmax-cross-entropy' };
   } else {
@@ -178,7 +176,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
   let shapes: Map<string, number[]>;
   try {
-    shapes = parameterShapes(description);
+    shapes = describedShapes(description);
   } catch (error) {
     return fail(`metadata network does not describe a network: ${(error as Error).message}`);
   }
@@ -339,10 +337,15 @@ export function checkpointFromBytes(
   return { net, progress, table, settings };
 }
 
+/** The 2-D shape a tensor has in its text file: [out, in·kh·kw] for a conv2d weight. */
+function textShape(shape: number[]): number[] {
+  return shape.length > 2 ? [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)] : shape;
+}
+
 /** { 'W1.txt': '…', 'b1.txt': '…', … } as np.savetxt writes them. */
 export function savetxtFiles(net: Network): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const tensor of namedTensors(net)) files[`${tensor.name}.txt`] = formatSavetxt(tensor);
+  for (const tensor of namedTensors(net)) files[`${tensor.name}.txt`] = formatSavetxt({ ...tensor, shape: textShape(tensor.shape) });
   return files;
 }
 
@@ -350,8 +353,8 @@ export function assignSavetxtFiles(net: Network, files: Record<string, string>, 
   const tensors = net.paramNames.map((name) => {
     const text = files[`${name}.txt`];
     if (text === undefined) throw new ModelFormatError(`${source}: missing ${name}.txt`);
-    const tensor = parseLoadtxt(text, `${source}/${name}.txt`, net.paramShape(name));
-    return { ...tensor, name };
+    const tensor = parseLoadtxt(text, `${source}/${name}.txt`, textShape(net.paramShape(name)));
+    return { ...tensor, name, shape: net.paramShape(name) };
   });
   assignTensors(net, tensors, source);
 }

@@ -4,7 +4,7 @@
 // wasm the same way: copied into the plan's INPUT and TARGETS buffers, or already resident.
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
 import { checkInputs, targetsPerRow, writeTargets, type Targets } from './inputs.js';
-import { layerWidths, type Activation, type LayerSpec, type Loss } from './layers.js';
+import { networkGeometry, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
 import { OptimizerRecord, resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
 import type { CompressedRows } from './compressed-rows.js';
 import { Plan, type ParamTensor } from './plan.js';
@@ -21,8 +21,13 @@ export type Init = 'normal' | 'xavier' | 'he' | 'pytorch';
 export const INITS: readonly Init[] = ['normal', 'xavier', 'he', 'pytorch'];
 
 export interface NetworkOptions {
-  /** Features per input row. */
-  input: number;
+  /** Features per input row (may be left out when inputShape is given). */
+  input?: number;
+  /**
+   * The input rows as images [channels, height, width] in NCHW order, as conv2d and pooling
+   * layers need them: a 28×28 grey image row of 784 floats is [1, 28, 28].
+   */
+  inputShape?: ImageShape;
   layers: LayerSpec[];
   /** Default 'softmax-cross-entropy'. */
   loss?: Loss;
@@ -55,6 +60,9 @@ export type Gradients = Record<string, Float32Array>;
 /** One entry of the layer sequence, named as the tutorials' OrderedDict names them. */
 export type Layer =
   | { kind: 'affine'; name: string; inputSize: number; outputSize: number; weights: string; bias: string }
+  | { kind: 'convolution'; name: string; inShape: ImageShape; outShape: ImageShape; weights: string; bias: string }
+  | { kind: 'max-pooling' | 'average-pooling'; name: string; inShape: ImageShape; outShape: ImageShape }
+  | { kind: 'flatten'; name: string }
   | { kind: Activation; name: string }
   | { kind: 'dropout'; name: string; p: number }
   | { kind: 'softmax-with-loss' | 'sigmoid-with-loss' | 'mse-loss'; name: string };
@@ -64,6 +72,8 @@ const DEFAULT_MAX_ROWS = 1024;
 export class Network {
   readonly runtime: Runtime;
   readonly inputSize: number;
+  /** The input rows' image shape [channels, height, width], when the network was given one. */
+  readonly inputShape: ImageShape | undefined;
   readonly outputSize: number;
   readonly layerSpecs: readonly LayerSpec[];
   readonly lossKind: Loss;
@@ -75,7 +85,9 @@ export class Network {
 
   constructor(runtime: Runtime, options: NetworkOptions) {
     const loss = options.loss ?? 'softmax-cross-entropy';
-    const widths = layerWidths(options.input, options.layers, loss);
+    const shape = options.inputShape;
+    const input = options.input ?? (Array.isArray(shape) ? shape.reduce((a, b) => a * b, 1) : undefined);
+    const geometry = networkGeometry(input as number, options.layers, loss, shape);
     const std = options.weightInitStd ?? 0.01;
     if (!Number.isFinite(std) || std < 0) throw new ValueError(`weightInitStd is ${std}: must be finite and >= 0`);
     const init = options.init ?? 'normal';
@@ -88,11 +100,12 @@ export class Network {
     if (!Number.isInteger(maxRows) || maxRows < 1) throw new ValueError(`maxRows is ${maxRows}: must be a positive integer`);
 
     this.runtime = runtime;
-    this.inputSize = options.input;
-    this.outputSize = widths[widths.length - 1];
-    this.layerSpecs = options.layers.map((layer) => ({ ...layer }));
+    this.inputSize = input as number;
+    this.inputShape = shape ? [shape[0], shape[1], shape[2]] : undefined;
+    this.outputSize = geometry[geometry.length - 1].width;
+    this.layerSpecs = options.layers.map(copyLayer);
     this.lossKind = loss;
-    const plan = new Plan(runtime, options.input, this.layerSpecs, widths, loss);
+    const plan = new Plan(runtime, this.inputSize, this.layerSpecs, geometry, loss);
     this.planOrUndefined = plan;
     try {
       plan.workspace(maxRows);
@@ -127,26 +140,45 @@ export class Network {
     return [...this.tensor(name).shape];
   }
 
+  /** The index in the layer list of the layer a parameter tensor belongs to. */
+  parameterLayer(name: string): number {
+    return this.tensor(name).layer;
+  }
+
   get parameterCount(): number {
     return this.plan.tensors.reduce((sum, t) => sum + t.length, 0);
   }
 
-  /** Affine1, Sigmoid1, Affine2, …, SoftmaxWithLoss: what the wasm passes run, in order. */
+  /**
+   * Affine1, Sigmoid1, Affine2, …, SoftmaxWithLoss: what the wasm passes run, in order. Layers
+   * with parameters are numbered together (Convolution1, Convolution2, Affine3, …), as their
+   * W_k and b_k; the others after the last one before them.
+   */
   get layers(): Layer[] {
     const layers: Layer[] = [];
-    let dense = 0;
+    let learning = 0;
     let width = this.inputSize;
-    for (const spec of this.layerSpecs) {
+    const geometry = this.plan.geometry;
+    for (const [l, spec] of this.layerSpecs.entries()) {
+      const { inShape, shape } = geometry[l];
       if (spec.kind === 'dense') {
-        dense++;
-        layers.push({ kind: 'affine', name: `Affine${dense}`, inputSize: width, outputSize: spec.units, weights: `W${dense}`, bias: `b${dense}` });
-        width = spec.units;
+        learning++;
+        layers.push({ kind: 'affine', name: `Affine${learning}`, inputSize: width, outputSize: spec.units, weights: `W${learning}`, bias: `b${learning}` });
+      } else if (spec.kind === 'conv2d') {
+        learning++;
+        layers.push({ kind: 'convolution', name: `Convolution${learning}`, inShape: inShape!, outShape: shape!, weights: `W${learning}`, bias: `b${learning}` });
+      } else if (spec.kind === 'maxpool2d' || spec.kind === 'avgpool2d') {
+        const kind = spec.kind === 'maxpool2d' ? 'max-pooling' : 'average-pooling';
+        layers.push({ kind, name: `${spec.kind === 'maxpool2d' ? 'MaxPooling' : 'AveragePooling'}${learning}`, inShape: inShape!, outShape: shape! });
+      } else if (spec.kind === 'flatten') {
+        layers.push({ kind: 'flatten', name: `Flatten${learning}` });
       } else if (spec.kind === 'dropout') {
-        layers.push({ kind: 'dropout', name: `Dropout${dense}`, p: spec.p });
-      } else {
+        layers.push({ kind: 'dropout', name: `Dropout${learning}`, p: spec.p });
+      } else if (spec.kind === 'activation') {
         const name = spec.function;
-        layers.push({ kind: name, name: `${name[0].toUpperCase()}${name.slice(1)}${dense}` });
+        layers.push({ kind: name, name: `${name[0].toUpperCase()}${name.slice(1)}${learning}` });
       }
+      width = geometry[l].width;
     }
     const head = { 'softmax-cross-entropy': ['softmax-with-loss', 'SoftmaxWithLoss'], 'binary-cross-entropy': ['sigmoid-with-loss', 'SigmoidWithLoss'], mse: ['mse-loss', 'MeanSquaredError'] } as const;
     const [kind, name] = head[this.lossKind];
@@ -476,7 +508,7 @@ export class Network {
     const random = new Random(seed);
     const tensors = this.plan.tensors;
     for (let i = 0; i < tensors.length; i += 2) {
-      const [fanIn, fanOut] = tensors[i].shape;
+      const [fanIn, fanOut] = fans(tensors[i].shape);
       const w = this.params[tensors[i].name];
       const b = this.params[tensors[i + 1].name];
       if (init === 'normal' || init === 'he') {
@@ -509,6 +541,21 @@ export class Network {
 /** A network on the process-wide runtime of the chosen kernel build (default: the fastest supported). */
 export async function createNetwork(options: NetworkOptions & { build?: KernelBuildChoice }): Promise<Network> {
   return new Network(await sharedRuntime(options.build), options);
+}
+
+/** A copy of a layer descriptor that shares no array with the caller's. */
+function copyLayer(layer: LayerSpec): LayerSpec {
+  return 'kernel' in layer && Array.isArray(layer.kernel) ? { ...layer, kernel: [layer.kernel[0], layer.kernel[1]] } : { ...layer };
+}
+
+/**
+ * A weight tensor's fan-in and fan-out as PyTorch's init counts them: dense W [in, out] as is;
+ * conv2d W [out, in, kh, kw] has in·kh·kw inputs and out·kh·kw outputs per weight.
+ */
+function fans(shape: readonly number[]): [number, number] {
+  if (shape.length === 2) return [shape[0], shape[1]];
+  const receptive = shape[2] * shape[3];
+  return [shape[1] * receptive, shape[0] * receptive];
 }
 
 function checkLearningRate(lr: number): void {

@@ -4,19 +4,22 @@
 //
 // A network's memory is four arena blocks:
 //   plan        the header and one record per layer
-//   parameters  W1 b1 W2 b2 … (dense layers, in order), one block so an optimizer updates all
-//               of them in one call
+//   parameters  W1 b1 W2 b2 … (dense and conv2d layers, in order), one block so an optimizer
+//               updates all of them in one call
 //   gradients   dW1 db1 …, the same layout
 //   workspace   per layer OUTPUT and GRAD [maxRows×width]; the INPUT batch, TARGETS, batch
-//               INDICES, the Wᵀ scratch, the loss head's buffer, the evaluation result and the
-//               step's loss. Reallocated (at a new address) when a larger batch needs more rows.
+//               INDICES, the Wᵀ scratch, the convolutions' unfolded row, each max pool's argmax
+//               indices, the loss head's buffer, the evaluation result and the step's loss.
+//               Reallocated (at a new address) when a larger batch needs more rows.
 import { f32View, LiveView } from './arena.js';
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
-import type { LayerSpec, Loss } from './layers.js';
+import { parameterShapes, type LayerGeometry, type LayerSpec, type Loss } from './layers.js';
 import type { Runtime } from './runtime.js';
 
 export interface ParamTensor {
   name: string;
+  /** The index of the layer it belongs to. */
+  layer: number;
   shape: number[];
   /** Byte offset inside the parameter (and gradient) block. */
   offset: number;
@@ -46,6 +49,7 @@ export class Plan {
   readonly tensors: readonly ParamTensor[];
   /** Where the dropout layers' xoshiro128** state (4 u32) lives. */
   readonly randomOffset: number;
+  readonly widths: readonly number[];
   private workspaceBlock = -1;
   private current: Workspace | undefined;
 
@@ -53,25 +57,20 @@ export class Plan {
     private readonly runtime: Runtime,
     readonly inputSize: number,
     readonly layers: readonly LayerSpec[],
-    readonly widths: readonly number[],
+    readonly geometry: readonly LayerGeometry[],
     readonly loss: Loss,
   ) {
     const { arena, kernels } = runtime;
     const layout = kernels.layout;
+    this.widths = geometry.map((layer) => layer.width);
     // Each tensor starts on a 16-byte boundary so the kernels' vector loads stay aligned.
     const tensors: ParamTensor[] = [];
     let floats = 0;
-    let denseIndex = 0;
-    layers.forEach((layer, l) => {
-      if (layer.kind !== 'dense') return;
-      denseIndex++;
-      const fanIn = l === 0 ? inputSize : widths[l - 1];
-      for (const [name, shape] of [[`W${denseIndex}`, [fanIn, layer.units]], [`b${denseIndex}`, [layer.units]]] as const) {
-        const length = shape.reduce((a, b) => a * b, 1);
-        tensors.push({ name, shape: [...shape], offset: floats * 4, length });
-        floats += Math.ceil(length / 4) * 4;
-      }
-    });
+    for (const { name, shape, layer } of parameterShapes(geometry)) {
+      const length = shape.reduce((a, b) => a * b, 1);
+      tensors.push({ name, layer, shape: [...shape], offset: floats * 4, length });
+      floats += Math.ceil(length / 4) * 4;
+    }
     this.tensors = tensors;
     this.paramFloats = floats;
 
@@ -111,6 +110,13 @@ export class Plan {
       if (layer.kind === 'dense' && l > 0) packFloats = Math.max(packFloats, this.widths[l - 1] * layer.units);
     });
     const pack = place(packFloats * 4);
+    // One unfolded row [in·kh·kw × out positions] serves every convolution in turn.
+    let unfoldFloats = 0;
+    this.geometry.forEach(({ weights, shape }, l) => {
+      if (this.layers[l].kind === 'conv2d') unfoldFloats = Math.max(unfoldFloats, weights![1] * weights![2] * weights![3] * shape![1] * shape![2]);
+    });
+    const unfolded = place(unfoldFloats * 4);
+    const argmax = this.layers.map((layer, l) => (layer.kind === 'maxpool2d' ? place(rows * this.widths[l] * 4) : -1));
     const lossBuffer = place(rows * classes * 4);
     const result = place(layout.EVAL_SLOTS * 8);
     const scratch = place(Math.max(3, classes) * 8);
@@ -140,11 +146,13 @@ export class Plan {
     plan[layout.PLAN_PACK] = base + pack;
     plan[layout.PLAN_LOSS] = base + loss;
     plan[layout.PLAN_LOSS_BUFFER] = base + lossBuffer;
-    this.layers.forEach((_, l) => {
+    this.layers.forEach((layer, l) => {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
       plan[record + layout.LAYER_OUTPUT] = base + outputs[l];
       plan[record + layout.LAYER_GRAD] = base + grads[l];
       if (masks[l] >= 0) plan[record + layout.LAYER_MASK] = base + masks[l];
+      if (layer.kind === 'conv2d') plan[record + layout.LAYER_SCRATCH] = base + unfolded;
+      if (layer.kind === 'maxpool2d') plan[record + layout.LAYER_SCRATCH] = base + argmax[l];
     });
     return this.current;
   }
@@ -223,29 +231,45 @@ export class Plan {
       'binary-cross-entropy': layout.LOSS_SIGMOID_BINARY_CROSS_ENTROPY,
       mse: layout.LOSS_MEAN_SQUARED_ERROR,
     }[this.loss];
-    let denseIndex = 0;
+    let parameterLayer = 0;
     this.layers.forEach((layer, l) => {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
+      const { inShape, shape } = this.geometry[l];
       plan[record + layout.LAYER_IN] = l === 0 ? this.inputSize : this.widths[l - 1];
       plan[record + layout.LAYER_OUT] = this.widths[l];
-      if (layer.kind === 'dense') {
-        const weights = this.tensors[2 * denseIndex];
-        const bias = this.tensors[2 * denseIndex + 1];
-        denseIndex++;
-        plan[record + layout.LAYER_KIND] = layout.KIND_DENSE;
+      if (layer.kind === 'dense' || layer.kind === 'conv2d') {
+        const weights = this.tensors[2 * parameterLayer];
+        const bias = this.tensors[2 * parameterLayer + 1];
+        parameterLayer++;
         plan[record + layout.LAYER_WEIGHTS] = this.params + weights.offset;
         plan[record + layout.LAYER_BIAS] = this.params + bias.offset;
         plan[record + layout.LAYER_WEIGHT_GRAD] = this.grads + weights.offset;
         plan[record + layout.LAYER_BIAS_GRAD] = this.grads + bias.offset;
-      } else if (layer.kind === 'dropout') {
-        plan[record + layout.LAYER_KIND] = layout.KIND_DROPOUT;
+      }
+      if (inShape && shape && (layer.kind === 'conv2d' || layer.kind === 'maxpool2d' || layer.kind === 'avgpool2d')) {
+        plan[record + layout.LAYER_CHANNELS_IN] = inShape[0];
+        plan[record + layout.LAYER_HEIGHT_IN] = inShape[1];
+        plan[record + layout.LAYER_WIDTH_IN] = inShape[2];
+        plan[record + layout.LAYER_CHANNELS_OUT] = shape[0];
+        plan[record + layout.LAYER_HEIGHT_OUT] = shape[1];
+        plan[record + layout.LAYER_WIDTH_OUT] = shape[2];
+        plan[record + layout.LAYER_KERNEL_HEIGHT] = layer.kernel[0];
+        plan[record + layout.LAYER_KERNEL_WIDTH] = layer.kernel[1];
+        plan[record + layout.LAYER_STRIDE] = layer.stride;
+        plan[record + layout.LAYER_PADDING] = layer.kind === 'conv2d' ? layer.padding : 0;
+      }
+      if (layer.kind === 'dropout') {
         new Float32Array(plan.buffer, plan.byteOffset + (record + layout.LAYER_RATE) * 4, 1)[0] = layer.p;
-      } else {
+      }
+      if (layer.kind === 'activation') {
         const code = activationCodes.get(layer.function);
         if (code === undefined) throw new SimdnetError(`the kernel module has no activation '${layer.function}': rebuild it`);
-        plan[record + layout.LAYER_KIND] = layout.KIND_ACTIVATION;
         plan[record + layout.LAYER_FUNCTION] = code;
       }
+      plan[record + layout.LAYER_KIND] = {
+        dense: layout.KIND_DENSE, activation: layout.KIND_ACTIVATION, dropout: layout.KIND_DROPOUT, conv2d: layout.KIND_CONV2D,
+        maxpool2d: layout.KIND_MAXPOOL2D, avgpool2d: layout.KIND_AVGPOOL2D, flatten: layout.KIND_FLATTEN,
+      }[layer.kind];
     });
   }
 }

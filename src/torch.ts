@@ -1,25 +1,47 @@
 // Interchange with PyTorch. A network is the nn.Sequential of its layers, one module per layer
-// (dense → nn.Linear, an activation → nn.Sigmoid/ReLU/Tanh), so the dense layer at position i
-// has its parameters named "i.weight" [out×in] (simdnet's W transposed) and "i.bias". For an
-// MLP that is Linear at 0, 2, 4, …; `model.load_state_dict(safetensors.torch.load_file(path))`
-// takes what encodeTorchSafetensors writes.
+// (dense → nn.Linear, an activation → nn.Sigmoid/ReLU/Tanh, conv2d → nn.Conv2d, pooling →
+// nn.MaxPool2d/AvgPool2d, flatten → nn.Flatten), so the layer with parameters at position i has
+// them named "i.weight" and "i.bias": [out×in] for a dense layer (simdnet's W transposed),
+// [out×in×kh×kw] for a convolution (simdnet's W as it is). For an MLP that is Linear at 0, 2,
+// 4, …; `model.load_state_dict(safetensors.torch.load_file(path))` takes what
+// encodeTorchSafetensors writes.
 import { ModelFormatError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import type { NamedTensor } from './io/tensor.js';
 import type { Network } from './network.js';
 
-/** Each dense layer's nn.Sequential index, simdnet parameter names and shape, in order. */
-function linearModules(net: Network): { index: number; weights: string; bias: string; inSize: number; outSize: number }[] {
-  const modules = [];
-  let inSize = net.inputSize;
-  let dense = 0;
-  for (const [index, spec] of net.layerSpecs.entries()) {
-    if (spec.kind !== 'dense') continue;
-    dense++;
-    modules.push({ index, weights: `W${dense}`, bias: `b${dense}`, inSize, outSize: spec.units });
-    inSize = spec.units;
+interface TorchModule {
+  /** Position in the nn.Sequential. */
+  index: number;
+  weights: string;
+  bias: string;
+  /** simdnet's weight shape: dense [in, out] (transposed in PyTorch), conv2d [out, in, kh, kw] (the same). */
+  shape: number[];
+}
+
+/** Each layer with parameters: its nn.Sequential index, simdnet parameter names and weight shape, in order. */
+function parameterModules(net: Network): TorchModule[] {
+  const modules: TorchModule[] = [];
+  const names = net.paramNames;
+  for (let k = 0; k < names.length; k += 2) {
+    modules.push({ index: net.parameterLayer(names[k]), weights: names[k], bias: names[k + 1], shape: net.paramShape(names[k]) });
   }
   return modules;
+}
+
+/** PyTorch's shape of a weight simdnet holds with `shape`. */
+const torchShape = (shape: number[]) => (shape.length === 2 ? [shape[1], shape[0]] : shape);
+
+/** dense W [in×out] ↔ nn.Linear's weight [out×in]; `from` has `rows`×`cols`. */
+function transposed(from: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const to = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c];
+  return to;
+}
+
+/** What the weights are to PyTorch, for errors: Linear(in, out) or Conv2d(in, out, kernel_size=(kh, kw)). */
+function moduleName(shape: number[]): string {
+  return shape.length === 2 ? `Linear(${shape[0]}, ${shape[1]})` : `Conv2d(${shape[1]}, ${shape[0]}, kernel_size=(${shape[2]}, ${shape[3]}))`;
 }
 
 export function torchStateDict(net: Network): NamedTensor[] {
@@ -29,12 +51,11 @@ export function torchStateDict(net: Network): NamedTensor[] {
 /** A network's parameters (or gradients, named alike) in PyTorch's names and layout. */
 export function toTorchLayout(net: Network, tensors: Record<string, Float32Array>): NamedTensor[] {
   const out: NamedTensor[] = [];
-  for (const { index, weights, bias, inSize, outSize } of linearModules(net)) {
+  for (const { index, weights, bias, shape } of parameterModules(net)) {
     const w = tensors[weights];
-    const weight = new Float32Array(inSize * outSize);
-    for (let i = 0; i < inSize; i++) for (let o = 0; o < outSize; o++) weight[o * inSize + i] = w[i * outSize + o];
-    out.push({ name: `${index}.weight`, shape: [outSize, inSize], data: weight });
-    out.push({ name: `${index}.bias`, shape: [outSize], data: tensors[bias].slice() });
+    const weight = shape.length === 2 ? transposed(w, shape[0], shape[1]) : w.slice();
+    out.push({ name: `${index}.weight`, shape: torchShape(shape), data: weight });
+    out.push({ name: `${index}.bias`, shape: [torchShape(shape)[0]], data: tensors[bias].slice() });
   }
   return out;
 }
@@ -47,21 +68,20 @@ export function assignTorchStateDict(net: Network, tensors: NamedTensor[], sourc
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const expected = new Set<string>();
   const values: Record<string, ArrayLike<number>> = {};
-  for (const { index, weights, bias: biasName, inSize, outSize } of linearModules(net)) {
+  for (const { index, weights, bias: biasName, shape } of parameterModules(net)) {
     const weightName = `${index}.weight`;
     const torchBias = `${index}.bias`;
     expected.add(weightName).add(torchBias);
     const weight = byName.get(weightName);
     const bias = byName.get(torchBias);
     if (!weight || !bias) throw new ModelFormatError(`${source}: no ${weight ? torchBias : weightName}`);
-    if (weight.shape.join(',') !== `${outSize},${inSize}` || bias.shape.join(',') !== `${outSize}`) {
+    const wanted = torchShape(shape);
+    if (weight.shape.join(',') !== wanted.join(',') || bias.shape.join(',') !== `${wanted[0]}`) {
       throw new ModelFormatError(
-        `${source}: ${weightName} [${weight.shape}] / ${torchBias} [${bias.shape}] do not fit Linear(${inSize}, ${outSize})`,
+        `${source}: ${weightName} [${weight.shape}] / ${torchBias} [${bias.shape}] do not fit ${moduleName(shape)}`,
       );
     }
-    const w = new Float32Array(inSize * outSize);
-    for (let o = 0; o < outSize; o++) for (let i = 0; i < inSize; i++) w[i * outSize + o] = weight.data[o * inSize + i];
-    values[weights] = w;
+    values[weights] = shape.length === 2 ? transposed(weight.data, wanted[0], wanted[1]) : weight.data;
     values[biasName] = bias.data;
   }
   const extra = tensors.filter((t) => !expected.has(t.name)).map((t) => t.name);

@@ -151,7 +151,7 @@ describe('CLI', () => {
   it('--help documents every flag', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--hidden', '--layers', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--gradient', '--numerical-step', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress', '--version']) {
+    for (const flag of ['--hidden', '--layers', '--model', '--activation', '--init', '--weight-std', '--seed', '--lr', '--optimizer', '--momentum', '--nesterov', '--weight-decay', '--schedule', '--gradient', '--numerical-step', '--batch', '--iterations', '--epochs', '--drop-last', '--eval-every', '--validate', '--data', '--raw-pixels', '--out', '--resume', '--build', '--no-progress', '--version']) {
       expect(result.out).toContain(flag);
     }
   });

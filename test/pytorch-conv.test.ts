@@ -1,0 +1,121 @@
+// Parity with PyTorch on a small convolutional network (test/fixtures/pytorch-conv.json, written
+// by scripts/make-reference.py): Conv2d with padding, and with stride, padding and a non-square
+// kernel, MaxPool2d, AvgPool2d with stride 1, Flatten and Linear on NCHW images.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../src/io/safetensors.js';
+import type { NamedTensor } from '../src/io/tensor.js';
+import { avgPool2d, conv2d, dense, flatten, maxPool2d, relu, tanh, type ImageShape } from '../src/layers.js';
+import { Network } from '../src/network.js';
+import type { OptimizerOptions } from '../src/optimizer.js';
+import type { Runtime } from '../src/runtime.js';
+import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
+import { testRuntime } from './support/runtime.js';
+
+const reference = JSON.parse(readFileSync(new URL('./fixtures/pytorch-conv.json', import.meta.url), 'utf8'));
+const state: NamedTensor[] = Object.entries(reference.state as Record<string, { shape: number[]; values: number[] }>)
+  .map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.values) }));
+const x = Float32Array.from(reference.x as number[]);
+const y = Int32Array.from(reference.y as number[]);
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await testRuntime();
+});
+
+/** The fixture's nn.Sequential, layer for layer. */
+function network(seed = 0): Network {
+  return new Network(runtime, {
+    inputShape: reference.inputShape as ImageShape,
+    layers: [
+      conv2d(5, 3, { padding: 1 }), relu(), maxPool2d(2),
+      conv2d(3, [2, 3], { stride: 2, padding: 2 }), tanh(), avgPool2d(2, 1),
+      flatten(), dense(4),
+    ],
+    seed,
+  });
+}
+
+function referenceNet(): Network {
+  const net = network();
+  assignTorchStateDict(net, state, 'fixture');
+  return net;
+}
+
+/** Largest |a − b| relative to the largest |b| of the tensor: f32 results from two libraries. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst / scale;
+}
+
+describe(`parity with PyTorch ${reference.torch} on a convolutional network`, () => {
+  // Both sides compute in f32 with different summation orders, so results agree to rounding:
+  // the loss to 1e-6, logits, gradients and parameters after five steps to 1e-5 of each
+  // tensor's largest entry.
+  it('logits, loss and every gradient', () => {
+    const net = referenceNet();
+    // Softmax is monotonic per row, so the probabilities' logs differ from the logits by a
+    // per-row constant: compare the probabilities themselves.
+    const logits = reference.logits as number[];
+    const probabilities = net.predict(x);
+    for (let r = 0; r < y.length; r++) {
+      const row = logits.slice(r * 4, r * 4 + 4);
+      const top = Math.max(...row);
+      const sum = row.reduce((s, z) => s + Math.exp(z - top), 0);
+      for (let c = 0; c < 4; c++) expect(Math.abs(probabilities[r * 4 + c] - Math.exp(row[c] - top) / sum)).toBeLessThan(1e-6);
+    }
+    expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
+    const gradients = toTorchLayout(net, net.gradient(x, y));
+    expect(gradients.map((t) => t.name)).toEqual(Object.keys(reference.gradients));
+    for (const t of gradients) expect(relativeError(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
+    net.dispose();
+  });
+
+  const optimizers: Record<string, OptimizerOptions & { lr: number }> = {
+    sgd: { type: 'sgd', lr: 0.1 },
+    adam: { type: 'adam', lr: 1e-2 },
+  };
+  it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
+    const { lr, ...options } = optimizers[name];
+    const net = referenceNet();
+    net.useOptimizer(options);
+    const expected = reference.after[name];
+    for (let step = 0; step < reference.steps; step++) {
+      const loss = net.trainStep(x, y, lr);
+      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
+    }
+    for (const t of torchStateDict(net)) expect(relativeError(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    net.dispose();
+  });
+});
+
+describe('a convolutional network in safetensors with PyTorch names', () => {
+  it("exports exactly PyTorch's state_dict: names, order, shapes and values", () => {
+    const net = referenceNet();
+    const exported = decodeSafetensors(encodeTorchSafetensors(net), 'export').tensors;
+    expect(exported.map((t) => [t.name, t.shape])).toEqual(state.map((t) => [t.name, t.shape]));
+    exported.forEach((t, i) => expect(Array.from(t.data), t.name).toEqual(Array.from(state[i].data)));
+    net.dispose();
+  });
+
+  it('imports it back into an equivalent network', () => {
+    const original = referenceNet();
+    const net = network(9);
+    assignTorchSafetensors(net, encodeTorchSafetensors(original), 'conv.safetensors');
+    expect(net.predict(x)).toEqual(original.predict(x));
+    net.dispose();
+    original.dispose();
+  });
+
+  it('rejects a convolution of another shape', () => {
+    const net = new Network(runtime, {
+      inputShape: reference.inputShape as ImageShape,
+      layers: [conv2d(5, 5, { padding: 2 }), relu(), maxPool2d(2), conv2d(3, [2, 3], { stride: 2, padding: 2 }), tanh(), avgPool2d(2, 1), flatten(), dense(4)],
+    });
+    expect(() => assignTorchStateDict(net, state, 'm.safetensors')).toThrow(/0.weight \[5,2,3,3\] \/ 0.bias \[5\] do not fit Conv2d\(2, 5, kernel_size=\(5, 5\)\)/);
+    net.dispose();
+  });
+});
