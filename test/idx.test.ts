@@ -56,6 +56,18 @@ describe('parseIdx', () => {
     expect(() => parseIdx(data, 'f.idx')).toThrow(message);
     expect(() => parseIdx(data, 'f.idx')).toThrow(/^f\.idx: /);
   });
+
+  // Every length that ends inside the dimension fields, the last field included: reading a
+  // dimension the check let through would be a raw RangeError from the DataView.
+  it.each([1, 2, 3, 4])('a header cut anywhere in its %i dimension fields is an IdxFormatError', (ndims) => {
+    const header = new Uint8Array(4 + 4 * ndims).fill(1);
+    header.set([0, 0, 8, ndims]);
+    for (let length = 4; length < header.length; length++) {
+      const cut = header.subarray(0, length);
+      expect(() => parseIdx(cut, 'f.idx'), `${length} bytes`).toThrow(IdxFormatError);
+      expect(() => parseIdx(cut, 'f.idx')).toThrow(`header truncated: ${ndims} dimensions need ${4 + 4 * ndims} header bytes, the file has ${length}`);
+    }
+  });
 });
 
 function fakeMnist(train: number, test: number) {
