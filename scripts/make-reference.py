@@ -4,9 +4,11 @@
 Needs Debian's python3-torch (apt-get install python3-torch; run with /usr/bin/python3).
 Writes test/fixtures/pytorch-reference.json: a small nn.Sequential MLP's initial state_dict
 (PyTorch layout, weight [out, in]), a batch, the loss and every gradient, and the parameters
-after a few steps of each optimizer; and test/fixtures/pytorch-state.safetensors, the same
-initial state_dict serialized by hand following the safetensors format, which simdnet's export
-must reproduce byte for byte.
+after a few steps of each optimizer (SGD plain, with momentum and weight decay, with weight
+decay alone, Nesterov; Adam with and without L2 weight decay; AdamW); and
+test/fixtures/pytorch-state.safetensors, the same initial state_dict serialized by hand
+following the safetensors format, which simdnet's export must reproduce byte for byte.
+Run with OPENBLAS_NUM_THREADS=1 (the committed fixtures were).
 """
 import json
 import struct
@@ -45,7 +47,9 @@ OPTIMIZERS = {
     'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
     'sgd-momentum': lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
     'sgd-nesterov': lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True),
+    'sgd-weight-decay': lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=0.05),
     'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
+    'adam-weight-decay': lambda params: torch.optim.Adam(params, lr=1e-2, weight_decay=0.1),
     'adamw': lambda params: torch.optim.AdamW(params, lr=1e-2, weight_decay=0.1),
 }
 STEPS = 5

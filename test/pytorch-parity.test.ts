@@ -45,7 +45,9 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
     sgd: { type: 'sgd', lr: 0.1 },
     'sgd-momentum': { type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
     'sgd-nesterov': { type: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true },
+    'sgd-weight-decay': { type: 'sgd', lr: 0.1, weightDecay: 0.05 },
     adam: { type: 'adam', lr: 1e-2 },
+    'adam-weight-decay': { type: 'adam', lr: 1e-2, weightDecay: 0.1 },
     adamw: { type: 'adamw', lr: 1e-2, weightDecay: 0.1 },
   };
   it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
