@@ -147,4 +147,12 @@ describe('sgdUpdate', () => {
     const got = getF32(runtime, pAt, count);
     for (let i = 0; i < count; i++) expect(got[i]).toBe(Math.fround(p[i] - Math.fround(Math.fround(0.1) * g[i])));
   });
+
+  it.each(COUNTS)('%i parameters: the 4 floats after the block stay untouched', (count) => {
+    // Gradients continue past the block, so an update that overran it would move the guard.
+    const p = randomArray(count + 4, count + 3);
+    const pAt = put(runtime, p);
+    runtime.kernels.exports.sgdUpdate(pAt, put(runtime, randomArray(count + 4, count + 4)), count, 0.1);
+    expect(getF32(runtime, pAt + 4 * count, 4)).toEqual(p.subarray(count));
+  });
 });
