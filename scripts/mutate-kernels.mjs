@@ -12,12 +12,14 @@
 // count, as in Stryker; one that makes the suite run past its time limit counts as killed
 // (timeout).
 //
-// Writes reports/mutation/kernels.json and prints the score per file and every survivor.
+// Writes reports/mutation/kernels.json (after every mutant, so a run stopped midway keeps what
+// it measured) and prints the score per file and every survivor. DEBUG_MUTANTS=1 also prints
+// the compiler's message for each compile error.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 const root = resolve(import.meta.dirname, '..');
@@ -92,6 +94,25 @@ const suite = (sandbox, timeoutMs) => run(
   sandbox, timeoutMs,
 );
 
+// ---- Report ----------------------------------------------------------------------------------
+const results = [];
+const reportFile = join(root, 'reports', 'mutation', 'kernels.json');
+async function writeReport(complete) {
+  const summary = {};
+  for (const { file, status } of results) {
+    summary[file] ??= { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 };
+    summary[file][status]++;
+  }
+  const total = { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 };
+  for (const counts of Object.values(summary)) for (const key of Object.keys(total)) total[key] += counts[key];
+  await mkdir(dirname(reportFile), { recursive: true });
+  await writeFile(reportFile, JSON.stringify({
+    date: new Date().toISOString(), complete, files, cpu: cpus()[0].model, node: process.version,
+    minutes: Number(((Date.now() - started) / 60000).toFixed(1)), summary, total, results,
+  }, null, 2));
+  return { summary, total };
+}
+
 // ---- Main -----------------------------------------------------------------------------------
 const sandbox = join(root, '.stryker-tmp', `kernels-${process.pid}`);
 await mkdir(sandbox, { recursive: true });
@@ -110,7 +131,6 @@ if (baseline.code !== 0) throw new Error(`the suite fails without any mutant:\n$
 const timeoutMs = 3 * (Date.now() - baselineStart) + 60_000;
 console.log(`baseline: suite passes in ${((Date.now() - baselineStart) / 1000).toFixed(1)} s; time limit per mutant ${(timeoutMs / 1000).toFixed(0)} s`);
 
-const results = [];
 for (const file of files) {
   const { content, mutants } = await mutantsOf(file);
   console.log(`${file}: ${mutants.length} mutants`);
@@ -124,30 +144,21 @@ for (const file of files) {
     if (compiled.code !== 0) {
       status = 'CompileError';
       if (process.env.DEBUG_MUTANTS) console.log(compiled.output);
-    }
-    else {
+    } else {
       const tested = await suite(sandbox, timeoutMs);
       status = tested.timedOut ? 'Timeout' : tested.code === 0 ? 'Survived' : 'Killed';
     }
     const where = `${file}:${mutant.location.start.line + 1}:${mutant.location.start.column + 1}`;
     results.push({ file, line: mutant.location.start.line + 1, column: mutant.location.start.column + 1, mutator: mutant.mutatorName, original, replacement: mutant.replacement, status });
     console.log(`[${index + 1}/${mutants.length}] ${status.padEnd(12)} ${where} ${mutant.mutatorName}`);
+    await writeReport(false); // after every mutant: a long run stopped midway keeps its results
   }
   await writeFile(join(sandbox, file), content);
 }
 await rm(sandbox, { recursive: true, force: true });
 
-// ---- Report ----------------------------------------------------------------------------------
-const summary = {};
-for (const { file, status } of results) {
-  summary[file] ??= { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 };
-  summary[file][status]++;
-}
+const { summary, total } = await writeReport(true);
 const score = ({ Killed, Timeout, Survived }) => (100 * (Killed + Timeout)) / Math.max(1, Killed + Timeout + Survived);
-const total = Object.values(summary).reduce((sum, s) => {
-  for (const key of Object.keys(s)) sum[key] += s[key];
-  return sum;
-}, { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 });
 console.log('\nfile | score | killed | timeout | survived | compile errors');
 for (const [file, s] of Object.entries({ ...summary, 'all files': total })) {
   console.log(`${file} | ${score(s).toFixed(2)}% | ${s.Killed} | ${s.Timeout} | ${s.Survived} | ${s.CompileError}`);
@@ -156,10 +167,5 @@ console.log('\nsurvivors:');
 for (const r of results.filter((r) => r.status === 'Survived')) {
   console.log(`${r.file}:${r.line}:${r.column} ${r.mutator}: ${r.original.replace(/\s+/g, ' ')}  →  ${r.replacement.replace(/\s+/g, ' ')}`);
 }
-const minutes = ((Date.now() - started) / 60000).toFixed(1);
-console.log(`\n${results.length} mutants in ${minutes} min (${cpus()[0].model}, node ${process.version})`);
-await mkdir(join(root, 'reports', 'mutation'), { recursive: true });
-await writeFile(join(root, 'reports', 'mutation', 'kernels.json'), JSON.stringify({
-  date: new Date().toISOString(), files, minutes: Number(minutes), summary, total, results,
-}, null, 2));
-console.log(`written: ${relative(root, join(root, 'reports', 'mutation', 'kernels.json'))} (${basename(sandbox)} removed)`);
+console.log(`\n${results.length} mutants in ${((Date.now() - started) / 60000).toFixed(1)} min (${cpus()[0].model}, node ${process.version})`);
+console.log('written: reports/mutation/kernels.json');
