@@ -72,6 +72,20 @@ describe('optimizers against a float64 reference of torch.optim', () => {
   });
 });
 
+describe('optimizer state', () => {
+  it('SGD without momentum keeps no momentum buffer (it stays zero), with or without decay', () => {
+    for (const options of [{ type: 'sgd' }, { type: 'sgd', weightDecay: 0.05 }] as const) {
+      const net = new MLP(runtime, { sizes: SIZES, activation: 'tanh', weightInitStd: 0.5, seed: 3 });
+      net.useOptimizer(options);
+      for (let step = 0; step < 3; step++) net.trainStep(randomArray(ROWS * SIZES[0], 11), randomLabels(ROWS, SIZES[3], 12), 0.1);
+      const { state, step } = net.optimizerState()!;
+      expect(step).toBe(3);
+      expect(state.every((buffer) => buffer.every((v) => v === 0)), JSON.stringify(options)).toBe(true);
+      net.dispose();
+    }
+  });
+});
+
 describe('resolveOptimizer', () => {
   it("fills in torch.optim's defaults", () => {
     const base = { momentum: 0, nesterov: false, betas: [0.9, 0.999], eps: 1e-8 };
