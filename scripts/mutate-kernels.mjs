@@ -16,6 +16,7 @@
 // it measured) and prints the score per file and every survivor. DEBUG_MUTANTS=1 also prints
 // the compiler's message for each compile error.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -70,9 +71,13 @@ function offsetOf(text, { line, column }) {
 }
 
 // ---- Running things ---------------------------------------------------------------------------
+// Each command runs in its own process group, so that a timeout (or this script being stopped)
+// ends it with everything it started.
+let running;
 function run(command, args, cwd, timeoutMs = Infinity) {
   return new Promise((done) => {
     const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -82,6 +87,7 @@ function run(command, args, cwd, timeoutMs = Infinity) {
     let timedOut = false;
     child.on('close', (code) => {
       clearTimeout(timer);
+      running = undefined;
       done({ code, timedOut, output });
     });
   });
@@ -120,6 +126,13 @@ for (const entry of ['assembly', 'build', 'src', 'test', 'asconfig.json', 'packa
   await cp(join(root, entry), join(sandbox, entry), { recursive: true });
 }
 await symlink(join(root, 'node_modules'), join(sandbox, 'node_modules'));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (running) process.kill(-running.pid, 'SIGKILL');
+    rmSync(sandbox, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 
 const started = Date.now();
 const built = await asc(sandbox);
