@@ -138,6 +138,18 @@ describe('softmax cross-entropy', () => {
   });
 });
 
+describe('softmaxCrossEntropyBackward', () => {
+  it.each([[1, 3], [3, 5], [17, 4]])('%i×%i writes nothing past the gradient block', (rows, classes) => {
+    // Probabilities and labels continue for one more row, so an overrun would write there.
+    const guard = randomArray(classes, 7);
+    const gradAt = put(runtime, Float32Array.from([...new Float32Array(rows * classes), ...guard]));
+    const probsAt = put(runtime, randomArray((rows + 1) * classes, 8));
+    const labelsAt = put(runtime, randomLabels(rows + 1, classes, 9));
+    runtime.kernels.exports.softmaxCrossEntropyBackward(gradAt, probsAt, labelsAt, rows, classes, rows);
+    expect(getF32(runtime, gradAt + 4 * rows * classes, classes)).toEqual(guard);
+  });
+});
+
 describe('sgdUpdate', () => {
   it.each(COUNTS)('%i parameters', (count) => {
     const p = randomArray(count, count + 1);
