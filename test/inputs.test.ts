@@ -24,6 +24,7 @@ describe('labelsToIndices', () => {
   it.each([
     ['two ones', [0, 1, 1, 1, 0, 0], /targets row 0 is not one-hot \(value 1 at column 2\)/],
     ['two ones, the second in the last column', [1, 0, 0, 0, 1, 1], /targets row 1 is not one-hot \(value 1 at column 2\)/],
+    ['two ones, the first in column 0', [1, 1, 0, 1, 0, 0], /targets row 0 is not one-hot \(value 1 at column 1\); give class indices or rows of exactly one 1 and zeros$/],
     ['a row of zeros', [0, 0, 1, 0, 0, 0], /targets row 1 is all zeros: no class is marked/],
     ['a fraction', [0, 0, 1, 0.5, 0.5, 0], /targets row 1 is not one-hot \(value 0.5 at column 0\)/],
     ['a 1 beside a -1', [1, -1, 0, 0, 0, 1], /targets row 0 is not one-hot \(value -1 at column 1\)/],
