@@ -4,14 +4,16 @@
 Needs Debian's python3-torch (apt-get install python3-torch; run with /usr/bin/python3).
 Writes test/fixtures/pytorch-reference.json: a small nn.Sequential MLP's initial state_dict
 (PyTorch layout, weight [out, in]), a batch, the loss and every gradient, and the parameters
-after a few steps of each optimizer; and test/fixtures/pytorch-state.safetensors, the same
-initial state_dict serialized by hand following the safetensors format, which simdnet's export
-must reproduce byte for byte; and test/fixtures/pytorch-heads.json: the other loss heads
-(BCEWithLogitsLoss, MSELoss) on a small network, and five steps of RMSprop, Adagrad, Adam with
-L2 weight decay, SGD with weight decay alone, and gradient clipping by global norm; and
-test/fixtures/pytorch-conv.json: a small convolutional nn.Sequential (Conv2d with stride and
-padding, MaxPool2d, AvgPool2d, Flatten, Linear) on NCHW images, its forward, loss, gradients and
-five steps of SGD and Adam.
+after a few steps of each optimizer (SGD plain, with momentum and weight decay, with weight
+decay alone, Nesterov; Adam with and without L2 weight decay; AdamW); and
+test/fixtures/pytorch-state.safetensors, the same initial state_dict serialized by hand
+following the safetensors format, which simdnet's export must reproduce byte for byte; and
+test/fixtures/pytorch-heads.json: the other loss heads (BCEWithLogitsLoss, MSELoss) on a small
+network, and five steps of RMSprop, Adagrad, Adam with L2 weight decay, SGD with weight decay
+alone, and gradient clipping by global norm; and test/fixtures/pytorch-conv.json: a small
+convolutional nn.Sequential (Conv2d with stride and padding, MaxPool2d, AvgPool2d, Flatten,
+Linear) on NCHW images, its forward, loss, gradients and five steps of SGD and Adam.
+Run with OPENBLAS_NUM_THREADS=1 (the committed fixtures were).
 """
 import json
 import struct
@@ -50,7 +52,9 @@ OPTIMIZERS = {
     'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
     'sgd-momentum': lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
     'sgd-nesterov': lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True),
+    'sgd-weight-decay': lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=0.05),
     'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
+    'adam-weight-decay': lambda params: torch.optim.Adam(params, lr=1e-2, weight_decay=0.1),
     'adamw': lambda params: torch.optim.AdamW(params, lr=1e-2, weight_decay=0.1),
 }
 STEPS = 5

@@ -138,6 +138,18 @@ describe('softmax cross-entropy', () => {
   });
 });
 
+describe('softmaxCrossEntropyBackward', () => {
+  it.each([[1, 3], [3, 5], [17, 4]])('%i×%i writes nothing past the gradient block', (rows, classes) => {
+    // Probabilities and labels continue for one more row, so an overrun would write there.
+    const guard = randomArray(classes, 7);
+    const gradAt = put(runtime, Float32Array.from([...new Float32Array(rows * classes), ...guard]));
+    const probsAt = put(runtime, randomArray((rows + 1) * classes, 8));
+    const labelsAt = put(runtime, randomLabels(rows + 1, classes, 9));
+    runtime.kernels.exports.softmaxCrossEntropyBackward(gradAt, probsAt, labelsAt, rows, classes, rows);
+    expect(getF32(runtime, gradAt + 4 * rows * classes, classes)).toEqual(guard);
+  });
+});
+
 describe('sgdUpdate', () => {
   it.each(COUNTS)('%i parameters', (count) => {
     const p = randomArray(count, count + 1);
@@ -146,5 +158,51 @@ describe('sgdUpdate', () => {
     runtime.kernels.exports.sgdUpdate(pAt, put(runtime, g), count, 0.1);
     const got = getF32(runtime, pAt, count);
     for (let i = 0; i < count; i++) expect(got[i]).toBe(Math.fround(p[i] - Math.fround(Math.fround(0.1) * g[i])));
+  });
+
+  it.each(COUNTS)('%i parameters: the 4 floats after the block stay untouched', (count) => {
+    // Gradients continue past the block, so an update that overran it would move the guard.
+    const p = randomArray(count + 4, count + 3);
+    const pAt = put(runtime, p);
+    runtime.kernels.exports.sgdUpdate(pAt, put(runtime, randomArray(count + 4, count + 4)), count, 0.1);
+    expect(getF32(runtime, pAt + 4 * count, 4)).toEqual(p.subarray(count));
+  });
+});
+
+describe('optimizerStep', () => {
+  // The fused optimizers over a block of `count` floats, each with every option on: nothing
+  // after the parameter block or after either state buffer may change.
+  it.each([
+    ['sgd', 3],
+    ['sgd', 8],
+    ['adam', 5],
+    ['adamw', 8],
+  ] as const)('%s over %i floats writes nothing past its blocks', (type, count) => {
+    const { arena, kernels } = runtime;
+    const layout = kernels.layout;
+    const guarded = (seed: number) => {
+      const values = randomArray(count + 4, seed);
+      return { values, at: put(runtime, values) };
+    };
+    const [params, grads, state1, state2] = [guarded(count), guarded(count + 1), guarded(count + 2), guarded(count + 3)];
+    const record = arena.alloc(layout.OPT_SLOTS * 8);
+    const slots = new Float64Array(arena.memory.buffer, record, layout.OPT_SLOTS);
+    slots[layout.OPT_KIND] = type === 'sgd' ? layout.OPTIMIZER_SGD : layout.OPTIMIZER_ADAM;
+    slots[layout.OPT_MOMENTUM] = 0.9;
+    slots[layout.OPT_NESTEROV] = 1;
+    slots[layout.OPT_WEIGHT_DECAY] = 0.1;
+    slots[layout.OPT_BETA1] = 0.9;
+    slots[layout.OPT_BETA2] = 0.999;
+    slots[layout.OPT_EPS] = 1e-8;
+    slots[layout.OPT_DECOUPLED] = type === 'adamw' ? 1 : 0;
+    slots[layout.OPT_STEP] = 0;
+    slots[layout.OPT_STATE1] = state1.at;
+    slots[layout.OPT_STATE2] = state2.at;
+    kernels.exports.optimizerStep(record, params.at, grads.at, count, 0.01);
+    expect(getF32(runtime, params.at, count)).not.toEqual(params.values.subarray(0, count));
+    for (const [name, block] of Object.entries({ params, state1, state2 })) {
+      expect(getF32(runtime, block.at + 4 * count, 4), name).toEqual(block.values.subarray(count));
+    }
+    arena.release(record);
   });
 });

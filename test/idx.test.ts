@@ -50,11 +50,33 @@ describe('parseIdx', () => {
     ['zero dimensions', bytes(0, 0, 8, 0), /zero dimensions/],
     ['truncated header', bytes(0, 0, 8, 3, 0, 0, 0, 1), /header truncated: 3 dimensions need 16 header bytes/],
     ['truncated payload', valid.subarray(0, valid.length - 1), /truncated: dimensions \[2, 3\] need 6 bytes of payload, found 5/],
-    ['trailing bytes', Uint8Array.from([...valid, 9, 9]), /header\/payload mismatch: .* 2 trailing bytes/],
+    ['trailing bytes', Uint8Array.from([...valid, 9, 9]), /header\/payload mismatch: dimensions \[2, 3\] need 6 bytes of payload, 2 trailing bytes follow/],
+    ['a first magic byte that is not 0', bytes(1, 0, 8, 1, 0, 0, 0, 0), /bad magic: starts with 0x0100/],
+    ['a second magic byte that is not 0', bytes(0, 1, 8, 1, 0, 0, 0, 0), /bad magic: starts with 0x0001/],
   ])('%s is an IdxFormatError naming the problem', (_, data, message) => {
     expect(() => parseIdx(data, 'f.idx')).toThrow(IdxFormatError);
     expect(() => parseIdx(data, 'f.idx')).toThrow(message);
     expect(() => parseIdx(data, 'f.idx')).toThrow(/^f\.idx: /);
+  });
+
+  it('names the input "IDX data" when no source is given', () => {
+    expect(() => parseIdx(new Uint8Array(0))).toThrow(/^IDX data: empty file$/);
+  });
+
+  it('accepts a header with no payload when a dimension is 0', () => {
+    expect(parseIdx(bytes(0, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0, 3))).toEqual({ dtype: 'uint8', dims: [0, 3], data: new Uint8Array(0) });
+  });
+
+  // Every length that ends inside the dimension fields, the last field included: reading a
+  // dimension the check let through would be a raw RangeError from the DataView.
+  it.each([1, 2, 3, 4])('a header cut anywhere in its %i dimension fields is an IdxFormatError', (ndims) => {
+    const header = new Uint8Array(4 + 4 * ndims).fill(1);
+    header.set([0, 0, 8, ndims]);
+    for (let length = 4; length < header.length; length++) {
+      const cut = header.subarray(0, length);
+      expect(() => parseIdx(cut, 'f.idx'), `${length} bytes`).toThrow(IdxFormatError);
+      expect(() => parseIdx(cut, 'f.idx')).toThrow(`header truncated: ${ndims} dimensions need ${4 + 4 * ndims} header bytes, the file has ${length}`);
+    }
   });
 });
 

@@ -209,6 +209,8 @@ describe('API misuse is a clear error', () => {
     expect(() => net.accuracy(x, [0, 1.5])).toThrow(ValueError);
     expect(() => net.loss(x, [0])).toThrow(ShapeError);
     expect(() => net.loss(x, new Float32Array([0, 1, 0, 0.5, 0.5, 0]))).toThrow(/not one-hot/);
+    expect(() => net.trainStep(x, new Float32Array([0, 1, 1, 1, 0, 0]), 0.1)).toThrow(/targets row 0 is not one-hot \(value 1 at column 2\)/);
+    expect(() => net.gradient(x, new Float32Array([0, 1, 0, 0, 0, 0]))).toThrow(/targets row 1 is all zeros/);
     expect(() => net.loss(x, new Float32Array(5))).toThrow(ShapeError);
   });
   it('rejects bad learning rates, parameters and options', () => {

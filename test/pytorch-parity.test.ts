@@ -5,6 +5,7 @@ import { MLP, type Activation } from '../src/mlp.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
+import { relativeToLargest } from './support/reference.js';
 import { testRuntime } from './support/runtime.js';
 
 // Produced by scripts/make-reference.py with PyTorch (see its header); committed as test data.
@@ -26,15 +27,6 @@ function referenceNet(): MLP {
   return net;
 }
 
-/** Largest |a − b| relative to the largest |b| of the tensor: f32 results from two libraries. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst / scale;
-}
-
 describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
   // Both sides compute in f32 with different summation orders (and PyTorch, like the relaxed
   // build, fuses some multiply-adds), so results agree to rounding: the loss to 1e-6, gradients
@@ -44,7 +36,7 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
     const net = referenceNet();
     expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
     for (const t of toTorchLayout(net, net.gradient(x, y))) {
-      expect(relativeError(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
+      expect(relativeToLargest(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
     }
     net.dispose();
   });
@@ -53,7 +45,9 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
     sgd: { type: 'sgd', lr: 0.1 },
     'sgd-momentum': { type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
     'sgd-nesterov': { type: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true },
+    'sgd-weight-decay': { type: 'sgd', lr: 0.1, weightDecay: 0.05 },
     adam: { type: 'adam', lr: 1e-2 },
+    'adam-weight-decay': { type: 'adam', lr: 1e-2, weightDecay: 0.1 },
     adamw: { type: 'adamw', lr: 1e-2, weightDecay: 0.1 },
   };
   it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
@@ -66,7 +60,7 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
       expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
     }
     for (const t of torchStateDict(net)) {
-      expect(relativeError(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+      expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
     }
     net.dispose();
   });

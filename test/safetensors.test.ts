@@ -70,9 +70,41 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(metadata).toEqual({});
   });
 
+  it('decodes tensors listed in any order in the header, returning them in data order', () => {
+    const values = (from: number, count: number) => Float32Array.from({ length: count }, (_, i) => from + i);
+    const bytes = fileWithHeader({ c: f32([1], 16, 20), a: f32([2], 0, 8), d: f32([3], 20, 32), b: f32([2], 8, 16) }, 32);
+    const view = new DataView(bytes.buffer);
+    values(1, 8).forEach((v, i) => view.setFloat32(bytes.length - 32 + 4 * i, v, true));
+    expect(decodeSafetensors(bytes).tensors).toEqual([
+      { name: 'a', shape: [2], data: values(1, 2) },
+      { name: 'b', shape: [2], data: values(3, 2) },
+      { name: 'c', shape: [1], data: values(5, 1) },
+      { name: 'd', shape: [3], data: values(6, 3) },
+    ]);
+  });
+
+  it('writes the checksum as 8 hex digits, leading zeros included', () => {
+    // The first single-float tensor whose CRC-32 is below 0x10000000 (about one in 16 is).
+    let data = new Float32Array(1);
+    while (crc32(new Uint8Array(data.buffer)) >= 0x10000000) data = Float32Array.of(data[0] + 1);
+    const bytes = encodeSafetensors([{ name: 'x', shape: [1], data }]);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, bytes.length - 4)));
+    expect(header.__metadata__.crc32).toBe(crc32(new Uint8Array(data.buffer)).toString(16).padStart(8, '0'));
+    expect(header.__metadata__.crc32).toMatch(/^0[0-9a-f]{7}$/);
+  });
+
+  it('encodes zero-sized tensors', () => {
+    const empty = { name: 'e', shape: [0, 3], data: new Float32Array(0) };
+    expect(decodeSafetensors(encodeSafetensors([empty, tensors[1]])).tensors).toEqual([empty, tensors[1]]);
+  });
+
   it('rejects tensors it cannot encode', () => {
     expect(() => encodeSafetensors([{ name: 'W', shape: [2, 2], data: new Float32Array(3) }])).toThrow(ShapeError);
-    expect(() => encodeSafetensors([tensors[1], tensors[1]])).toThrow(ValueError);
+    expect(() => encodeSafetensors([{ name: 'W', shape: [2, 2], data: new Float32Array(3) }])).toThrow(/^W: shape \[2,2\] does not hold 3 values$/);
+    expect(() => encodeSafetensors([{ name: 'W', shape: [-1, -3], data: new Float32Array(3) }])).toThrow(/W: shape \[-1,-3\] does not hold 3 values/);
+    expect(() => encodeSafetensors([{ name: 'W', shape: [3, -1, -1], data: new Float32Array(3) }])).toThrow(ShapeError);
+    expect(() => encodeSafetensors([{ name: 'W', shape: [1.5, 2], data: new Float32Array(3) }])).toThrow(ShapeError);
+    expect(() => encodeSafetensors([tensors[1], tensors[1]])).toThrow(/^tensor name 'b1' is reserved or repeated$/);
     expect(() => encodeSafetensors([{ ...tensors[1], name: '__metadata__' }])).toThrow(ValueError);
   });
 
@@ -91,6 +123,8 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     ['a 5-byte file', good.subarray(0, 5), /only 5 bytes: too short/],
     ['a header length beyond the file', withLength(1n << 40n), /header length 1099511627776 runs past the end/],
     ['a truncated header', good.subarray(0, 20), /header length \d+ runs past the end of the 20-byte file/],
+    ['a header 4 bytes longer than the file', withLength(BigInt(good.length - 8 + 4)), /header length \d+ runs past the end/],
+    ['an 8-byte file with an empty header', withLength(0n).subarray(0, 8), /header is not valid JSON/],
     ['a header that is not JSON', fileWithHeader({}, 0).fill(0x41, 8, 9), /header is not valid JSON/],
     ['a header that is not UTF-8', fileWithHeader({ a: 'x' }, 0).fill(0xff, 14, 15), /header is not valid JSON/],
     ['an empty header', withLength(0n), /header is not valid JSON/],
@@ -101,7 +135,12 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     ['an F16 tensor', fileWithHeader({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4), /tensor 'a' has dtype F16: only F32 and I32 are supported/],
     ['a missing dtype', fileWithHeader({ a: { shape: [1], data_offsets: [0, 4] } }, 4), /dtype undefined: only F32 and I32 are supported/],
     ['a fractional dimension', fileWithHeader({ a: f32([1.5], 0, 6) }, 6), /tensor 'a' has no valid shape/],
+    ['negative dimensions', fileWithHeader({ a: f32([-1, -1], 0, 4) }, 4), /tensor 'a' has no valid shape/],
+    ['one negative dimension among valid ones', fileWithHeader({ a: f32([2, -1], 0, 4) }, 4), /tensor 'a' has no valid shape/],
     ['a negative offset', fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [-4, 0] } }, 4), /no valid data_offsets/],
+    ['one data offset', fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [4] } }, 4), /tensor 'a' has no valid data_offsets/],
+    ['three data offsets', fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4, 8] } }, 4), /tensor 'a' has no valid data_offsets/],
+    ['data offsets that are not an array', fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: { 0: 0, 1: 4 } } }, 4), /tensor 'a' has no valid data_offsets/],
     ['a shape that disagrees with the offsets', fileWithHeader({ a: f32([3], 0, 8) }, 8), /tensor 'a': shape \[3\] needs 12 bytes, data_offsets span 8/],
     ['reversed offsets', fileWithHeader({ a: f32([0], 4, 0) }, 4), /needs 0 bytes, data_offsets span -4/],
     ['offsets past the data', fileWithHeader({ a: f32([2], 4, 12) }, 8), /tensor 'a' ends at byte 12 of a 8-byte data section/],
@@ -122,6 +161,10 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const bytes = new Uint8Array(8 + length);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(length), true);
     expect(() => decodeSafetensors(bytes, 'm')).toThrow(/m: header length 100000008 exceeds the format's limit of 100000000 bytes/);
+  });
+
+  it('names the input "safetensors data" when no source is given', () => {
+    expect(() => decodeSafetensors(new Uint8Array(3))).toThrow(/^safetensors data: only 3 bytes/);
   });
 
   it('detects any single flipped data byte', () => {

@@ -83,7 +83,7 @@ export function decodeSafetensors(
     }
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end < begin || end - begin !== count * 4) {
+    if (end - begin !== count * 4) { // also catches end < begin: count is never negative
       fail(`tensor '${name}': shape [${shape}] needs ${count * 4} bytes, data_offsets span ${end - begin}`);
     }
     if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section (truncated?)`);

@@ -55,6 +55,15 @@ export function randomLabels(rows: number, classes: number, seed: number): Int32
   return Int32Array.from(u, (v) => Math.min(classes - 1, Math.floor(((v + 1) / 2) * classes)));
 }
 
+/** Largest |a − b| relative to the largest |b| of the tensor: for results computed two ways in f32. */
+export function relativeToLargest(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst / scale;
+}
+
 /** Largest |a − b| / max(|b|, floor): relative error that does not explode near zero. */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
   let worst = 0;
