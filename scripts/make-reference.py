@@ -60,16 +60,18 @@ OPTIMIZERS = {
 STEPS = 5
 
 
-def run_optimizer(make, max_norm=None):
-    """STEPS steps of the optimizer from the initial state (clipping the gradients' global norm
-    to max_norm first, when given): each step's loss and the final state_dict."""
-    m = make_model()
-    m.load_state_dict(initial)
+def run_optimizer(make, max_norm=None, model=None, start=None, batch=None):
+    """STEPS steps of the optimizer from a model's initial state (the MLP's unless given; the
+    gradients' global norm clipped to max_norm first, when given): each step's loss and the final
+    state_dict."""
+    m = (model or make_model)()
+    m.load_state_dict(start or initial)
+    bx, by = batch or (x, y)
     optimizer = make(m.parameters())
     losses = []
     for _ in range(STEPS):
         optimizer.zero_grad()
-        step_loss = F.cross_entropy(m(x), y)
+        step_loss = F.cross_entropy(m(bx), by)
         step_loss.backward()
         if max_norm is not None:
             torch.nn.utils.clip_grad_norm_(m.parameters(), max_norm)
@@ -211,19 +213,8 @@ CONV_OPTIMIZERS = {
     'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
     'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
 }
-conv_after = {}
-for name, make in CONV_OPTIMIZERS.items():
-    m = make_conv_model()
-    m.load_state_dict(conv_initial)
-    optimizer = make(m.parameters())
-    losses = []
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        step_loss = F.cross_entropy(m(cx), cy)
-        step_loss.backward()
-        optimizer.step()
-        losses.append(step_loss.item())
-    conv_after[name] = {'losses': losses, 'state': {k: v.flatten().tolist() for k, v in m.state_dict().items()}}
+conv_after = {name: run_optimizer(make, model=make_conv_model, start=conv_initial, batch=(cx, cy))
+              for name, make in CONV_OPTIMIZERS.items()}
 
 (fixtures / 'pytorch-conv.json').write_text(json.dumps({
     'torch': torch.__version__,

@@ -19,7 +19,6 @@ import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
 import { Random } from './random.js';
 import type { Runtime } from './runtime.js';
-import { assignOrFail } from './torch.js';
 import type { EvaluationRecord, TrainProgress } from './train.js';
 import { checkTableTransform, encodeTableTransform, type TableTransform } from './data/table-transform.js';
 
@@ -286,6 +285,15 @@ function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
     if (l < sizes.length - 1) layers.push({ kind: 'activation', function: activations[l - 1] });
   }
   return layers;
+}
+
+/** net.assignParams, with its errors reported as a file's format errors. */
+export function assignOrFail(net: Network, values: Record<string, ArrayLike<number>>, source: string): void {
+  try {
+    net.assignParams(values, source);
+  } catch (error) {
+    throw error instanceof ModelFormatError ? error : new ModelFormatError((error as Error).message);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
 import { ModelFormatError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import type { NamedTensor } from './io/tensor.js';
+import { assignOrFail } from './model.js';
 import type { Network } from './network.js';
 
 interface TorchModule {
@@ -87,15 +88,6 @@ export function assignTorchStateDict(net: Network, tensors: NamedTensor[], sourc
   const extra = tensors.filter((t) => !expected.has(t.name)).map((t) => t.name);
   if (extra.length) throw new ModelFormatError(`${source}: tensors the network does not have: ${extra.join(', ')}`);
   assignOrFail(net, values, source);
-}
-
-/** net.assignParams, with its errors reported as a file's format errors. */
-export function assignOrFail(net: Network, values: Record<string, ArrayLike<number>>, source: string): void {
-  try {
-    net.assignParams(values, source);
-  } catch (error) {
-    throw error instanceof ModelFormatError ? error : new ModelFormatError((error as Error).message);
-  }
 }
 
 export function encodeTorchSafetensors(net: Network): Uint8Array {

@@ -1,20 +1,19 @@
 // Parity with PyTorch on a small convolutional network (test/fixtures/pytorch-conv.json, written
 // by scripts/make-reference.py): Conv2d with padding, and with stride, padding and a non-square
 // kernel, MaxPool2d, AvgPool2d with stride 1, Flatten and Linear on NCHW images.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../src/io/safetensors.js';
-import type { NamedTensor } from '../src/io/tensor.js';
 import { avgPool2d, conv2d, dense, flatten, maxPool2d, relu, tanh, type ImageShape } from '../src/layers.js';
 import { Network } from '../src/network.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
 import { testRuntime } from './support/runtime.js';
+import { relativeToLargest } from './support/reference.js';
+import { loadFixture, tensorsOf } from './support/fixtures.js';
 
-const reference = JSON.parse(readFileSync(new URL('./fixtures/pytorch-conv.json', import.meta.url), 'utf8'));
-const state: NamedTensor[] = Object.entries(reference.state as Record<string, { shape: number[]; values: number[] }>)
-  .map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.values) }));
+const reference = loadFixture('pytorch-conv.json');
+const state = tensorsOf(reference.state);
 const x = Float32Array.from(reference.x as number[]);
 const y = Int32Array.from(reference.y as number[]);
 
@@ -42,14 +41,6 @@ function referenceNet(): Network {
   return net;
 }
 
-/** Largest |a − b| relative to the largest |b| of the tensor: f32 results from two libraries. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst / scale;
-}
 
 describe(`parity with PyTorch ${reference.torch} on a convolutional network`, () => {
   // Both sides compute in f32 with different summation orders, so results agree to rounding:
@@ -70,7 +61,7 @@ describe(`parity with PyTorch ${reference.torch} on a convolutional network`, ()
     expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
     const gradients = toTorchLayout(net, net.gradient(x, y));
     expect(gradients.map((t) => t.name)).toEqual(Object.keys(reference.gradients));
-    for (const t of gradients) expect(relativeError(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
+    for (const t of gradients) expect(relativeToLargest(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
     net.dispose();
   });
 
@@ -87,7 +78,7 @@ describe(`parity with PyTorch ${reference.torch} on a convolutional network`, ()
       const loss = net.trainStep(x, y, lr);
       expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
     }
-    for (const t of torchStateDict(net)) expect(relativeError(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    for (const t of torchStateDict(net)) expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
     net.dispose();
   });
 });

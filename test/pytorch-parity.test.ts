@@ -1,18 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NamedTensor } from '../src/io/tensor.js';
 import { MLP, type Activation } from '../src/mlp.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
 import { relativeToLargest } from './support/reference.js';
 import { testRuntime } from './support/runtime.js';
+import { loadFixture, tensorsOf } from './support/fixtures.js';
 
 // Produced by scripts/make-reference.py with PyTorch (see its header); committed as test data.
-const reference = JSON.parse(readFileSync(new URL('./fixtures/pytorch-reference.json', import.meta.url), 'utf8'));
+const reference = loadFixture('pytorch-reference.json');
 const torchBytes = new Uint8Array(readFileSync(new URL('./fixtures/pytorch-state.safetensors', import.meta.url)));
-const state: NamedTensor[] = Object.entries(reference.state as Record<string, { shape: number[]; values: number[] }>)
-  .map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.values) }));
+const state = tensorsOf(reference.state);
 const x = Float32Array.from(reference.x as number[]);
 const y = Int32Array.from(reference.y as number[]);
 
