@@ -37,113 +37,154 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
   }
 }
 
-// Blocking, as in GotoBLAS: K is cut into chunks of KC and M into chunks of MC. For each chunk
-// and each 8-column panel of C, the KC×8 slice of B is copied into PANEL, a static contiguous
-// buffer, so the microkernels stream it with constant offsets and no cache-set conflicts (a B
-// row stride of 4 KB, e.g. 1024 columns, otherwise maps every panel row to the same L1 set).
-// The A chunk (MC×KC floats, 512 KB) stays in L2 while the panels sweep over it; later K chunks
-// accumulate into C. KC = 256 and MC = 512 measured best of KC ∈ {128, 256, 512} and
-// MC ∈ {64, 128, 256, 512, 1024} on the network shapes. Past the last multiple of 8, four
-// columns use a 4-wide kernel on B directly and the last 1–3 a zero-padded panel.
+// Blocking for the networks' shapes: N (a layer's width, 10–1024) is small, M (the batch, or
+// 10000 rows in an evaluation) may be large, K (a layer's inputs) is up to a few thousand.
+//
+//   for each block of NC columns: pack B's K×nc slice once into 8-column panels (PACKED)
+//     for each block of ROW_BLOCK rows of A
+//       every panel, swept over all of K by 6×8 register tiles (4×8 and 1×8 for the last rows)
+//
+// So A streams from memory once, the row block of A (24 rows) is re-read from L1/L2 by each
+// panel, and the panels (K·nc floats, 400 KB for 784×100) stay in L2 for the whole product.
+// Measured against it on the Xeon (relaxed SIMD, % of peak, interleaved in one process,
+// 10000×784×100 / 100×784×100): the earlier GotoBLAS order, one panel in L1 and A's rows
+// re-read from L2 per panel, 58–68% / 80–85%; K cut into chunks of 256 inside the row blocks
+// 65–73% / 81%, outside them (C, 4 MB, re-read per chunk) 71%; row blocks of 6, 12, 18, 48 within
+// noise of 24 or below; packing A's row block into tile order first 63–71% (its scalar copy
+// costs more than the strided splats it saves). This order: 76–79% / 82–83%, and from L2-sized A
+// (300–2000 rows) 82–87%. On Zen 3 a plain unblocked 4×8 tile had already beaten the old order
+// (72–76% vs 44–61%). The 6×8 tile holds 12 accumulators plus two B vectors and a splat: 15 of
+// the 16 xmm registers V8 allocates on x64, and 1.5× a 4×8 tile's multiply-adds per B load.
+// Past PACK_K rows of B (512 KB of panels) K is cut into pieces that accumulate into C.
+//
+// Every variant here (tile shape, blocking, the staging of edge columns) computes each element
+// of C as the same chain acc ← madd(a(i,p), b(p,j), acc) over p = 0, 1, … K−1, starting from 0
+// (or C when accumulating): a K piece only stores and reloads the f32 accumulator. So results
+// are bit-identical whatever the blocking, and test/gemm.test.ts checks them against that
+// chain evaluated in TypeScript.
+//
 // A(i, p) lives at a + i·aRow + p·aK (bytes).
-const KC = 256;
-const MC = 512;
-const PANEL_BYTES: usize = <usize>KC * 8 * 4;
-const PANEL = memory.data(<i32>PANEL_BYTES, 16);
+const NC = 128;
+const ROW_BLOCK = 24;
+const PACK_K = 1024;
+const PACKED = memory.data(PACK_K * NC * 4, 16);
 
 function gemmStrided(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, accumulate: bool,
 ): void {
   const ldb = <usize>n << 2;
   const ldc = ldb;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
-    const into = accumulate || p0 > 0;
-    const bChunk = b + <usize>p0 * ldb;
-    const aChunk = a + <usize>p0 * aK;
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = min(MC, m - i0);
-      let j = 0;
-      for (; j + 8 <= n; j += 8) {
-        packPanel8(bChunk + (<usize>j << 2), kc, ldb);
-        rowsAgainstPanel8(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, mc, kc, aRow, aK, ldc, into);
-      }
-      if (n - j >= 4) {
-        rowsAgainstColumns4(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, bChunk + (<usize>j << 2), mc, kc, aRow, aK, ldb, ldc, into);
-        j += 4;
-      }
-      if (j < n) {
-        packPartialPanel(bChunk + (<usize>j << 2), kc, ldb, n - j);
-        rowsAgainstPartialPanel(c + <usize>i0 * ldc + (<usize>j << 2), aChunk + <usize>i0 * aRow, mc, kc, n - j, aRow, aK, ldc, into);
+  for (let piece = 0; piece < k; piece += PACK_K) {
+    const kp = min(PACK_K, k - piece);
+    const into = accumulate || piece > 0;
+    const bPiece = b + <usize>piece * ldb;
+    const aPiece = a + <usize>piece * aK;
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const nc = min(NC, n - j0);
+      packPanels(bPiece + (<usize>j0 << 2), kp, nc, ldb);
+      const edge = nc & ~7;
+      for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+        const rows = min(ROW_BLOCK, m - i0);
+        const cBlock = c + <usize>i0 * ldc + (<usize>j0 << 2);
+        const aBlock = aPiece + <usize>i0 * aRow;
+        for (let j = 0; j < edge; j += 8) {
+          rowsAgainstPanel8(cBlock + (<usize>j << 2), aBlock, panelAt(j, kp), rows, kp, aRow, aK, ldc, into);
+        }
+        if (edge < nc) rowsAgainstEdgePanel(cBlock + (<usize>edge << 2), aBlock, panelAt(edge, kp), rows, kp, nc - edge, aRow, aK, ldc, into);
       }
     }
   }
 }
 
-/** PANEL[p][0..8) = B[p][0..8) for p < kc. */
 // @ts-ignore: decorator
 @inline
-function packPanel8(b: usize, kc: i32, ldb: usize): void {
-  let src = b, dst = PANEL;
-  for (let p = 0; p < kc; p++) {
-    v128.store(dst, v128.load(src));
-    v128.store(dst, v128.load(src, 16), 16);
-    src += ldb;
-    dst += 32;
+function panelAt(column: i32, kc: i32): usize {
+  return PACKED + <usize>column * <usize>kc * 4;
+}
+
+/**
+ * PACKED = B[0..kc)[0..nc) as panels of 8 columns, each kc×8 contiguous. The last panel, when
+ * nc is not a multiple of 8, holds its 1–7 columns padded with zeros to 4 (1–4 columns) or 8.
+ */
+function packPanels(b: usize, kc: i32, nc: i32, ldb: usize): void {
+  let j = 0;
+  for (; j + 8 <= nc; j += 8) {
+    let src = b + (<usize>j << 2), dst = panelAt(j, kc);
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += ldb;
+      dst += 32;
+    }
   }
-}
-
-function rowsAgainstPanel8(c: usize, a: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool): void {
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const cTile = c + <usize>i * ldc;
-    const aRows = a + <usize>i * aRow;
-    if (aRow == 4) tile4x8AdjacentRows(cTile, aRows, PANEL, k, aK, 32, ldc, accumulate);
-    else tile4x8(cTile, aRows, PANEL, k, aRow, aK, 32, ldc, accumulate);
-  }
-  for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, PANEL, k, aK, 32, accumulate);
-}
-
-// Four more columns when at least four remain, straight from B.
-function rowsAgainstColumns4(
-  c: usize, a: usize, b: usize, m: i32, k: i32, aRow: usize, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
-): void {
-  let i = 0;
-  for (; i + 4 <= m; i += 4) tile4x4(c + <usize>i * ldc, a + <usize>i * aRow, b, k, aRow, aK, ldb, ldc, accumulate);
-  for (; i < m; i++) tile1x4(c + <usize>i * ldc, a + <usize>i * aRow, b, k, aK, ldb, accumulate);
-}
-
-// The last 1–3 columns: B is packed zero-padded to 8 columns and each tile of C is staged in
-// CTILE, so the 8-wide kernels run on them (wasting lanes, still far faster than scalar code).
-// Copies are plain loops: a bulk memory.copy call costs more than these few floats.
-const CTILE = memory.data(4 * 8 * 4, 16);
-
-/** PANEL[p] = B[p][0..width) followed by zeros, for p < kc. */
-function packPartialPanel(b: usize, kc: i32, ldb: usize, width: i32): void {
+  if (j == nc) return;
+  const width = nc - j;
+  const stride: usize = edgePanelStride(width);
   for (let p = 0; p < kc; p++) {
-    const src = b + <usize>p * ldb;
-    const dst = PANEL + (<usize>p << 5);
+    const src = b + <usize>p * ldb + (<usize>j << 2);
+    const dst = panelAt(j, kc) + <usize>p * stride;
     v128.store(dst, f32x4.splat(0));
-    v128.store(dst, f32x4.splat(0), 16);
+    if (stride == 32) v128.store(dst, f32x4.splat(0), 16);
     for (let col = 0; col < width; col++) store<f32>(dst + (<usize>col << 2), load<f32>(src + (<usize>col << 2)));
   }
 }
 
-function rowsAgainstPartialPanel(
-  c: usize, a: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
+/** Bytes per k of the last, partial panel: 4 columns (16) when it has at most 4, else 8 (32). */
+// @ts-ignore: decorator
+@inline
+function edgePanelStride(width: i32): usize {
+  return width <= 4 ? 16 : 32;
+}
+
+function rowsAgainstPanel8(
+  c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
-  for (let i = 0; i < m; i += 4) {
-    const rows = min(4, m - i);
+  let i = 0;
+  for (; i + 6 <= m; i += 6) {
     const cTile = c + <usize>i * ldc;
     const aRows = a + <usize>i * aRow;
-    if (accumulate) copyColumns(CTILE, 32, cTile, ldc, rows, width);
-    if (rows == 4) {
-      if (aRow == 4) tile4x8AdjacentRows(CTILE, aRows, PANEL, k, aK, 32, 32, accumulate);
-      else tile4x8(CTILE, aRows, PANEL, k, aRow, aK, 32, 32, accumulate);
-    } else {
-      for (let r = 0; r < rows; r++) tile1x8(CTILE + (<usize>r << 5), aRows + <usize>r * aRow, PANEL, k, aK, 32, accumulate);
-    }
-    copyColumns(cTile, ldc, CTILE, 32, rows, width);
+    if (aRow == 4) tile6x8AdjacentRows(cTile, aRows, panel, k, aK, 32, ldc, accumulate);
+    else tile6x8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate);
+  }
+  for (; i + 4 <= m; i += 4) {
+    const cTile = c + <usize>i * ldc;
+    const aRows = a + <usize>i * aRow;
+    if (aRow == 4) tile4x8AdjacentRows(cTile, aRows, panel, k, aK, 32, ldc, accumulate);
+    else tile4x8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate);
+  }
+  for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 32, accumulate);
+}
+
+function rowsAgainstPanel4(
+  c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
+): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) tile4x4(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 16, ldc, accumulate);
+  for (; i < m; i++) tile1x4(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 16, accumulate);
+}
+
+// The last 1–7 columns run the 4- or 8-wide kernels on the zero-padded panel. Exactly 4 columns
+// write C directly; other widths stage each group of up to 6 rows of C in CTILE, so the padding
+// lanes land there (wasted lanes, still far faster than scalar code). Copies are plain loops: a
+// bulk memory.copy call costs more than these few floats.
+const CTILE = memory.data(6 * 8 * 4, 16);
+
+function rowsAgainstEdgePanel(
+  c: usize, a: usize, panel: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
+): void {
+  const stride = edgePanelStride(width);
+  if (<usize>width << 2 == stride) {
+    rowsAgainstPanel4(c, a, panel, m, k, aRow, aK, ldc, accumulate);
+    return;
+  }
+  for (let i = 0; i < m; i += 6) {
+    const rows = min(6, m - i);
+    const cRows = c + <usize>i * ldc;
+    const aRows = a + <usize>i * aRow;
+    if (accumulate) copyColumns(CTILE, stride, cRows, ldc, rows, width);
+    if (stride == 32) rowsAgainstPanel8(CTILE, aRows, panel, rows, k, aRow, aK, 32, accumulate);
+    else rowsAgainstPanel4(CTILE, aRows, panel, rows, k, aRow, aK, 16, accumulate);
+    copyColumns(cRows, ldc, CTILE, stride, rows, width);
   }
 }
 
@@ -155,6 +196,100 @@ function copyColumns(dst: usize, ldDst: usize, src: usize, ldSrc: usize, rows: i
       store<f32>(dst + <usize>r * ldDst + (<usize>col << 2), load<f32>(src + <usize>r * ldSrc + (<usize>col << 2)));
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline
+function tile6x8(
+  c: usize, a: usize, b: usize, k: i32, aRow: usize, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
+  let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
+  let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
+  let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+  let acc40 = f32x4.splat(0), acc41 = f32x4.splat(0);
+  let acc50 = f32x4.splat(0), acc51 = f32x4.splat(0);
+  if (accumulate) {
+    acc00 = v128.load(c); acc01 = v128.load(c, 16);
+    acc10 = v128.load(c1); acc11 = v128.load(c1, 16);
+    acc20 = v128.load(c2); acc21 = v128.load(c2, 16);
+    acc30 = v128.load(c3); acc31 = v128.load(c3, 16);
+    acc40 = v128.load(c4); acc41 = v128.load(c4, 16);
+    acc50 = v128.load(c5); acc51 = v128.load(c5, 16);
+  }
+  let a0 = a, a1 = a + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow;
+  let bp = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(a0);
+    acc00 = madd(s, b0, acc00); acc01 = madd(s, b1, acc01);
+    s = v128.load32_splat(a1);
+    acc10 = madd(s, b0, acc10); acc11 = madd(s, b1, acc11);
+    s = v128.load32_splat(a2);
+    acc20 = madd(s, b0, acc20); acc21 = madd(s, b1, acc21);
+    s = v128.load32_splat(a3);
+    acc30 = madd(s, b0, acc30); acc31 = madd(s, b1, acc31);
+    s = v128.load32_splat(a4);
+    acc40 = madd(s, b0, acc40); acc41 = madd(s, b1, acc41);
+    s = v128.load32_splat(a5);
+    acc50 = madd(s, b0, acc50); acc51 = madd(s, b1, acc51);
+    a0 += aK; a1 += aK; a2 += aK; a3 += aK; a4 += aK; a5 += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc00); v128.store(c, acc01, 16);
+  v128.store(c1, acc10); v128.store(c1, acc11, 16);
+  v128.store(c2, acc20); v128.store(c2, acc21, 16);
+  v128.store(c3, acc30); v128.store(c3, acc31, 16);
+  v128.store(c4, acc40); v128.store(c4, acc41, 16);
+  v128.store(c5, acc50); v128.store(c5, acc51, 16);
+}
+
+// The TN case of the 6×8 tile (see tile4x8AdjacentRows).
+// @ts-ignore: decorator
+@inline
+function tile6x8AdjacentRows(
+  c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
+  let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
+  let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
+  let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+  let acc40 = f32x4.splat(0), acc41 = f32x4.splat(0);
+  let acc50 = f32x4.splat(0), acc51 = f32x4.splat(0);
+  if (accumulate) {
+    acc00 = v128.load(c); acc01 = v128.load(c, 16);
+    acc10 = v128.load(c1); acc11 = v128.load(c1, 16);
+    acc20 = v128.load(c2); acc21 = v128.load(c2, 16);
+    acc30 = v128.load(c3); acc31 = v128.load(c3, 16);
+    acc40 = v128.load(c4); acc41 = v128.load(c4, 16);
+    acc50 = v128.load(c5); acc51 = v128.load(c5, 16);
+  }
+  let ap = a, bp = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(ap);
+    acc00 = madd(s, b0, acc00); acc01 = madd(s, b1, acc01);
+    s = v128.load32_splat(ap, 4);
+    acc10 = madd(s, b0, acc10); acc11 = madd(s, b1, acc11);
+    s = v128.load32_splat(ap, 8);
+    acc20 = madd(s, b0, acc20); acc21 = madd(s, b1, acc21);
+    s = v128.load32_splat(ap, 12);
+    acc30 = madd(s, b0, acc30); acc31 = madd(s, b1, acc31);
+    s = v128.load32_splat(ap, 16);
+    acc40 = madd(s, b0, acc40); acc41 = madd(s, b1, acc41);
+    s = v128.load32_splat(ap, 20);
+    acc50 = madd(s, b0, acc50); acc51 = madd(s, b1, acc51);
+    ap += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc00); v128.store(c, acc01, 16);
+  v128.store(c1, acc10); v128.store(c1, acc11, 16);
+  v128.store(c2, acc20); v128.store(c2, acc21, 16);
+  v128.store(c3, acc30); v128.store(c3, acc31, 16);
+  v128.store(c4, acc40); v128.store(c4, acc41, 16);
+  v128.store(c5, acc50); v128.store(c5, acc51, 16);
 }
 
 // @ts-ignore: decorator

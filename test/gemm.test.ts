@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/runtime.js';
-import { matmul, randomArray } from './support/reference.js';
+import {
+  fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
+} from './support/reference.js';
 import { getF32, put, testRuntime } from './support/runtime.js';
 
 // Shapes that are not multiples of the vector width (4) or of the tile (4 rows × 8 columns),
@@ -66,6 +68,55 @@ describe.each(['NN', 'TN', 'NT'] as const)('gemm%s', (layout) => {
     // Nothing past the end of C is touched.
     const guard = new Float32Array(runtime.arena.memory.buffer, cAt + m * n * 4, 4);
     expect(Array.from(guard)).toEqual([0, 0, 0, 0]);
+    for (const at of [aAt, bAt, cAt, packAt]) runtime.arena.release(at);
+  });
+});
+
+// Every tile shape, blocking and edge path must add each element's products in one order (the
+// chain over k = 0 … K−1), so results are bit-identical however the kernels are tuned. These
+// shapes cross every boundary: several K chunks (K > 256, uneven), several column blocks
+// (N > 128) with every edge width 1–7, row blocks (24) with leftover rows of 1–5.
+const CHAIN_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [5, 7, 3], [7, 13, 17], [29, 9, 300], [31, 100, 784], [100, 133, 257], [26, 260, 40],
+  [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600],
+];
+
+describe.each(['NN', 'TN', 'NT'] as const)('gemm%s is the k-ordered madd chain, bit for bit', (layout) => {
+  let runtime: Runtime;
+  let madd: (a: number, b: number, acc: number) => number;
+  beforeAll(async () => {
+    runtime = await testRuntime();
+    // Which madd this engine runs: the relaxed build fuses where the CPU has FMA. One product
+    // tells them apart: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused, 0 when the product is rounded.
+    const x = 1 + 2 ** -12;
+    const aAt = put(runtime, new Float32Array([x]));
+    const bAt = put(runtime, new Float32Array([x, x, x, x]));
+    const cAt = put(runtime, new Float32Array(4).fill(-(1 + 2 ** -11)));
+    runtime.kernels.exports.gemmNN(cAt, aAt, bAt, 1, 4, 1, true);
+    const fused = getF32(runtime, cAt, 1)[0] === 2 ** -24;
+    if (runtime.kernels.build === 'simd') expect(fused).toBe(false);
+    madd = fused ? fusedMultiplyAddF32 : multiplyThenAddF32;
+  });
+
+  it.each(CHAIN_SHAPES)('M=%i N=%i K=%i', (m, n, k) => {
+    const { exports } = runtime.kernels;
+    const a = randomArray(m * k, m * 31 + k);
+    const b = randomArray(k * n, n * 17 + k);
+    const c0 = randomArray(m * n, m + 3 * n);
+    const aAt = put(runtime, a);
+    const bAt = put(runtime, b);
+    const cAt = put(runtime, c0);
+    const packAt = runtime.arena.alloc(n * k * 4 + 16);
+    for (const accumulate of [false, true]) {
+      new Float32Array(runtime.arena.memory.buffer, cAt, m * n).set(c0);
+      if (layout === 'NN') exports.gemmNN(cAt, aAt, bAt, m, n, k, accumulate);
+      else if (layout === 'TN') exports.gemmTN(cAt, aAt, bAt, m, n, k, accumulate);
+      else exports.gemmNT(cAt, aAt, bAt, m, n, k, accumulate, packAt);
+      const want = matmulChain(a, b, m, n, k, layout, madd, accumulate ? c0 : undefined);
+      const got = getF32(runtime, cAt, m * n);
+      const first = got.findIndex((v, i) => !Object.is(v, want[i]));
+      if (first >= 0) expect.fail(`${accumulate ? 'accumulate' : 'overwrite'}: element ${first} is ${got[first]}, the chain gives ${want[first]}`);
+    }
     for (const at of [aAt, bAt, cAt, packAt]) runtime.arena.release(at);
   });
 });

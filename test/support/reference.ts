@@ -135,3 +135,62 @@ export function referenceNetwork(
   }
   return { loss, probs, grads, preActivations: pre.slice(0, layers - 1) };
 }
+
+const f32Bits = new Float32Array(1);
+const i32Bits = new Int32Array(f32Bits.buffer);
+
+/** The f32 next to x (a finite, nonzero f32) in the direction of `toward`. */
+function adjacentF32(x: number, toward: number): number {
+  f32Bits[0] = x;
+  // Bit patterns grow with magnitude: one step up the pattern moves away from zero.
+  i32Bits[0] += (toward > x) === (x > 0) ? 1 : -1;
+  return f32Bits[0];
+}
+
+/**
+ * a·b + c rounded once to f32: fused multiply-add, what relaxed SIMD's madd computes on a CPU with
+ * FMA. a·b of two f32 is exact in f64 (48 significant bits); p + c is then rounded once to f64 and
+ * again to f32, which differs from one rounding only when the f64 sum lands exactly halfway
+ * between two f32s and its rounding error (TwoSum) says on which side the exact sum lies.
+ */
+export function fusedMultiplyAddF32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = Math.fround(s);
+  if (r === s || !Number.isFinite(s)) return r;
+  const bVirtual = s - p;
+  const error = (p - (s - bVirtual)) + (c - bVirtual);
+  if (error === 0 || r === 0) return r;
+  const other = adjacentF32(r, s);
+  if (Math.abs(s - r) !== Math.abs(other - s)) return r; // not a tie: one rounding agrees
+  const towardOther = (other > r) === (error > 0);
+  return towardOther ? other : r;
+}
+
+/** a·b + c as the plain SIMD build computes it: product and sum each rounded to f32. */
+export function multiplyThenAddF32(a: number, b: number, c: number): number {
+  return Math.fround(Math.fround(a * b) + c);
+}
+
+/**
+ * The GEMM every kernel variant must reproduce bit for bit: each element of C is the chain
+ * acc ← madd(A(i,p), B(p,j), acc) over p = 0 … K−1, from 0 or (accumulating) from C.
+ */
+export function matmulChain(
+  a: Float32Array, b: Float32Array, m: number, n: number, k: number,
+  layout: 'NN' | 'TN' | 'NT', madd: (a: number, b: number, acc: number) => number, c0?: Float32Array,
+): Float32Array {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = c0 ? c0[i * n + j] : 0;
+      for (let p = 0; p < k; p++) {
+        const x = layout === 'TN' ? a[p * m + i] : a[i * k + p];
+        const y = layout === 'NT' ? b[j * k + p] : b[p * n + j];
+        acc = madd(x, y, acc);
+      }
+      c[i * n + j] = acc;
+    }
+  }
+  return c;
+}
