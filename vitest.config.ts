@@ -11,6 +11,18 @@ const shared = {
   hookTimeout: 300_000,
 };
 
+// V8's 256-bit revectorizer (SIMDNET_REVECTORIZE=1, Node 22+): the tests that pin results bit for
+// bit run again under it.
+const revectorize = Number(process.versions.node.split('.')[0]) >= 22 ? [{
+  test: {
+    ...shared,
+    name: 'revectorize',
+    include: ['test/gemm.test.ts', 'test/release-bits.test.ts', 'test/sparse.test.ts', 'test/sparse-engine.test.ts',
+      'test/conv.test.ts', 'test/pytorch-parity.test.ts', 'test/elementwise.test.ts'],
+    env: { SIMDNET_BUILD: 'relaxed-simd', SIMDNET_REVECTORIZE: '1' },
+  },
+}] : [];
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
@@ -35,6 +47,7 @@ export default defineConfig({
           env: { SIMDNET_BUILD: 'relaxed-simd', SIMDNET_SPARSE_INPUT: 'sparse' },
         },
       },
+      ...revectorize,
       // The packed tarball in a fresh project, once: it does not depend on the kernel build.
       {
         test: {
