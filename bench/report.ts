@@ -1,5 +1,7 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
 import type { NumericalTrainingResult } from './numerical-training.js';
+import { renderCpuTable, renderKernelRows, type CpuRecord } from './cpu-history.js';
+import type { KernelRow } from './kernels.js';
 import { renderSparseMarkdown, type SparseResults } from './sparse.js';
 
 export interface Results {
@@ -23,6 +25,9 @@ export interface Results {
   }[];
   /** Written by the full run or by `npm run bench:sparse` alone (which says so in `context`). */
   sparse?: SparseResults & { command: string; context: string };
+  /** The dense products against the peak, and every CPU's record so far (bench/cpus.json). */
+  kernels?: { rows: KernelRow[]; context: string };
+  cpus?: CpuRecord[];
 }
 
 const f1 = (v: number) => v.toFixed(1);
@@ -69,21 +74,28 @@ export function renderMarkdown(r: Results): string {
   const n = r.numericalTraining;
   lines.push(`- Training by the numerical gradient, ${n.network}, batch ${n.batch}, relaxed SIMD: ${f1(n.numericalMsPerStep)} ms per step (mean of ${n.numericalSteps}) against ${f3(n.backpropMsPerStep)} ms by backprop (mean of ${n.backpropSteps}), ${n.ratio.toFixed(0)}× slower.`);
   lines.push(`- JS heap growth without GC over three runs of ${r.heap.steps} training steps: ${r.heap.runs.join(', ')} bytes; the steady state is ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}. Wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
+  if (r.kernels) lines.push('', section('kernels', renderKernelRows(r.kernels.rows, r.kernels.context)));
+  if (r.cpus) lines.push('', section('cpus', renderCpuTable(r.cpus)));
   if (r.sparse) lines.push('', sparseSection(r.sparse));
   return lines.join('\n') + '\n';
 }
 
-const SPARSE_BEGIN = '<!-- sparse: written by bench/sparse.ts -->';
-const SPARSE_END = '<!-- end sparse -->';
+// Sections that a partial run (bench:sparse, bench:kernels) rewrites in place, between markers.
+const begin = (name: string) => `<!-- ${name}: written by npm run bench:${name === 'cpus' ? 'kernels' : name} -->`;
+const end = (name: string) => `<!-- end ${name} -->`;
 
-function sparseSection(sparse: NonNullable<Results['sparse']>): string {
-  return `${SPARSE_BEGIN}\n${renderSparseMarkdown(sparse, sparse.context)}${SPARSE_END}`;
+export function section(name: string, body: string): string {
+  return `${begin(name)}\n${body}${end(name)}`;
 }
 
-/** RESULTS.md with its sparse section replaced (or appended). */
-export function replaceSparseSection(markdown: string, sparse: NonNullable<Results['sparse']>): string {
-  const begin = markdown.indexOf(SPARSE_BEGIN);
-  const end = markdown.indexOf(SPARSE_END);
-  if (begin < 0 || end < begin) return `${markdown.trimEnd()}\n\n${sparseSection(sparse)}\n`;
-  return markdown.slice(0, begin) + sparseSection(sparse) + markdown.slice(end + SPARSE_END.length);
+/** `markdown` with section `name` replaced (or appended). */
+export function replaceSection(markdown: string, name: string, body: string): string {
+  const from = markdown.indexOf(begin(name));
+  const to = markdown.indexOf(end(name));
+  if (from < 0 || to < from) return `${markdown.trimEnd()}\n\n${section(name, body)}\n`;
+  return markdown.slice(0, from) + section(name, body) + markdown.slice(to + end(name).length);
+}
+
+function sparseSection(sparse: NonNullable<Results['sparse']>): string {
+  return section('sparse', renderSparseMarkdown(sparse, sparse.context));
 }

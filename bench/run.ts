@@ -13,6 +13,8 @@ import {
   accuracyChartSvg, createRuntime, loadMnist, MLP, ResidentDataset, train, TwoLayerNet, writeFileAtomic,
   type KernelBuild, type Runtime,
 } from 'simdnet';
+import { recordCpu } from './cpu-history.js';
+import { benchKernels, cpuDescription, measurePeak } from './kernels.js';
 import { benchNumericalTraining } from './numerical-training.js';
 import { initTfjs, naiveGemm, tfjsGemm, tfjsTrainer, type Layout } from './peers.js';
 import { renderMarkdown, type Results } from './report.js';
@@ -35,24 +37,6 @@ async function median(tasks: Record<string, () => void>, timeMs = quick ? 150 : 
     out[task.name] = result.latency.p50;
   }
   return out;
-}
-
-function measurePeak(runtime: Runtime): { chained: number; accumulate: number; peak: number } {
-  const { exports } = runtime.kernels;
-  const rate = (fn: (n: number) => number, flopsPerIteration: number) => {
-    fn(1 << 20);
-    let best = 0;
-    for (let trial = 0; trial < 7; trial++) {
-      const n = 1 << 24;
-      const t0 = performance.now();
-      fn(n);
-      best = Math.max(best, (n * flopsPerIteration) / ((performance.now() - t0) / 1000) / 1e9);
-    }
-    return best;
-  };
-  const chained = rate(exports.simdPeakChained, 96);
-  const accumulate = rate(exports.simdPeakAccumulate, 80);
-  return { chained, accumulate, peak: Math.max(chained, accumulate) };
 }
 
 interface GemmShape {
@@ -310,6 +294,16 @@ async function main() {
       await benchProtocol('simd', mnist, 'auto'), await benchProtocol('simd', mnist, 'dense'),
     ],
   };
+  const { model, flags } = cpuDescription();
+  const rounds = quick ? 5 : 30;
+  results.kernels = {
+    rows: benchKernels(runtimes, peaks, rounds),
+    context: `Command: \`${results.command}\` (${results.date}), one core of ${model} (${flags}), Node ${process.version}, best of ${rounds} interleaved rounds per product.`,
+  };
+  const mode = process.env.SIMDNET_REVECTORIZE === '1' ? 'revectorize' : 'default';
+  results.cpus = await recordCpu(join(outDir, 'cpus.json'), {
+    cpu: model, flags, mode, node: process.version, date: results.date, command: results.command, peaks, kernels: results.kernels.rows,
+  });
   results.sparse = {
     command: results.command, context: 'Measured in the same run.', ...await benchSparse(runtimes, mnist, quick),
   };

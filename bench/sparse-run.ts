@@ -6,8 +6,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, loadMnist, writeFileAtomic } from 'simdnet';
-import { replaceSparseSection, type Results } from './report.js';
-import { benchSparse } from './sparse.js';
+import { replaceSection, type Results } from './report.js';
+import { benchSparse, renderSparseMarkdown } from './sparse.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 const quick = process.argv.includes('--quick');
@@ -20,5 +20,5 @@ const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
 results.sparse = { command, context, ...sparse };
 await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + '\n');
 const markdownPath = join(outDir, 'RESULTS.md');
-await writeFileAtomic(markdownPath, replaceSparseSection(await readFile(markdownPath, 'utf8'), results.sparse));
+await writeFileAtomic(markdownPath, replaceSection(await readFile(markdownPath, 'utf8'), 'sparse', renderSparseMarkdown(results.sparse, context)));
 console.log('wrote the sparse section of bench/RESULTS.md and bench/results.json');
