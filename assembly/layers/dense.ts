@@ -10,7 +10,7 @@ import {
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_SPARSE_SCRATCH,
 } from '../layout';
-import { csrGemmNN, csrGemmNNGathered, csrGemmTN, csrGemmTNGathered } from '../sparse';
+import { csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns } from '../sparse';
 
 /** The compressed input this layer reads instead of `input`, or 0. */
 // @ts-ignore: decorator
@@ -25,9 +25,16 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
   const output = layerPointer(plan, layer, LAYER_OUTPUT);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
   const csr = sparseInput(plan, layer);
+  const indices = header(plan, PLAN_SPARSE_INDICES);
+  const firstRow = <i32>header(plan, PLAN_SPARSE_FIRST_ROW);
+  // A training pass (SPARSE_SCRATCH set) transposes the batch for the weight gradient first:
+  // that brings the batch's rows into the caches for the forward (sparse.ts).
+  const columns = csr ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
+  if (columns && indices) csrColumnsGathered(columns, csr, indices, rows);
+  else if (columns) csrColumns(columns, csr, firstRow, rows);
   if (!csr) gemmNN(output, input, weights, rows, outSize, inSize, false);
-  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmNNGathered(output, csr, header(plan, PLAN_SPARSE_INDICES), rows, weights, outSize, false);
-  else csrGemmNN(output, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, weights, outSize, false);
+  else if (indices) csrGemmNNGathered(output, csr, indices, rows, weights, outSize, false);
+  else csrGemmNN(output, csr, firstRow, rows, weights, outSize, false);
   addBiasRows(output, layerPointer(plan, layer, LAYER_BIAS), rows, outSize);
 }
 
@@ -36,11 +43,9 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
   const inSize = layerField(plan, layer, LAYER_IN);
   const outSize = layerField(plan, layer, LAYER_OUT);
   const weightGrad = layerPointer(plan, layer, LAYER_WEIGHT_GRAD);
-  const csr = sparseInput(plan, layer);
-  const scratch = header(plan, PLAN_SPARSE_SCRATCH);
-  if (!csr) gemmTN(weightGrad, input, dOutput, inSize, outSize, rows, false);
-  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmTNGathered(weightGrad, csr, header(plan, PLAN_SPARSE_INDICES), rows, dOutput, outSize, false, scratch);
-  else csrGemmTN(weightGrad, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, dOutput, outSize, false, scratch);
+  // The sparse input's batch, transposed by denseForward.
+  if (!sparseInput(plan, layer)) gemmTN(weightGrad, input, dOutput, inSize, outSize, rows, false);
+  else csrGemmTNColumns(weightGrad, header(plan, PLAN_SPARSE_SCRATCH), dOutput, outSize, false);
   columnSums(layerPointer(plan, layer, LAYER_BIAS_GRAD), dOutput, rows, outSize, false);
   if (dInput) {
     gemmNT(dInput, dOutput, layerPointer(plan, layer, LAYER_WEIGHTS), rows, inSize, outSize, false, header(plan, PLAN_PACK));
