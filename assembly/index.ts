@@ -3,7 +3,7 @@
 export { gemmNN, gemmTN, gemmNT, transpose } from './gemm';
 export {
   csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrColumns,
-  csrColumnsGathered, csrGemmTNColumns, csrGemmTN, csrGemmTNGathered, csrGemmTNScratchBytes,
+  csrColumnsGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows, csrGemmTN, csrGemmTNGathered, csrGemmTNScratchBytes,
 } from './sparse';
 export { addBiasRows, columnSums } from './bias';
 // Every activation kernel and its ACTIVATION_* code: the host discovers the codes from here.

@@ -18,6 +18,7 @@
 // −0 (|x·w| < 2⁻¹⁴⁹). Every stored −0 is therefore replayed against the dense chain (rare; see
 // replayNegativeZero). Entries are kept by bit pattern: only +0 is skipped, −0 is stored.
 // One precondition: W (or dZ) is finite, since the dense 0·∞ is NaN and the skipped one is not.
+import { sgdUpdate } from './optim';
 import { madd } from './simd';
 
 // The compressed matrix is one block in linear memory, laid out by the functions below (the
@@ -263,6 +264,25 @@ export function csrGemmTNColumns(dw: usize, columns: usize, dz: usize, n: i32, a
     if (count == 0 && !accumulate) memory.fill(out, 0, ld);
     else productRow(out, dz, ld, n, m, entries + <usize>p * columnBytes, ENTRY_BYTES, VALUE_OFFSET, count, accumulate);
   }
+}
+
+/**
+ * Plain SGD, W[K×n] −= lr·dW, on the rows of W that an input of the batch in the columns block
+ * touches. The other rows' gradient is +0 (csrGemmTNColumns), and p − lr·(+0) is p for every p
+ * when lr is +0 or positive and finite, so for such an lr skipping them changes no bit. (Not for
+ * momentum, Adam and the like: their state moves every row.) Returns false, having updated
+ * nothing, for any other lr.
+ */
+export function csrSgdUpdateTouchedRows(w: usize, dw: usize, columns: usize, n: i32, lr: f32): bool {
+  // +0 and the positive finite floats are the bit patterns below +∞'s.
+  if (reinterpret<u32>(lr) >= 0x7f800000) return false;
+  const k = load<i32>(columns);
+  const counts = columnCounts(columns);
+  const ld = <usize>n << 2;
+  for (let p = 0; p < k; p++) {
+    if (load<i32>(counts + (<usize>p << 2)) != 0) sgdUpdate(w + <usize>p * ld, dw + <usize>p * ld, n, lr);
+  }
+  return true;
 }
 
 /** dW[K×n] (+)= (rows firstRow..firstRow+m of the compressed X)ᵀ · dZ[m×n]; `scratch` a columns block. */

@@ -29,6 +29,8 @@ export interface KernelExports {
   csrColumns(columns: Ptr, csr: Ptr, firstRow: number, m: number): void;
   csrColumnsGathered(columns: Ptr, csr: Ptr, indices: Ptr, m: number): void;
   csrGemmTNColumns(dw: Ptr, columns: Ptr, dz: Ptr, n: number, accumulate: boolean): void;
+  /** Plain SGD on the rows of W[K×n] the columns block's batch touches; 0 (nothing done) unless lr is +0 or positive finite. */
+  csrSgdUpdateTouchedRows(w: Ptr, dw: Ptr, columns: Ptr, n: number, lr: number): number;
   /** csrColumns then csrGemmTNColumns, `scratch` the columns block. */
   csrGemmTN(dw: Ptr, csr: Ptr, firstRow: number, m: number, dz: Ptr, n: number, accumulate: boolean, scratch: Ptr): void;
   csrGemmTNGathered(

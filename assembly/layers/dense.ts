@@ -10,7 +10,10 @@ import {
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_SPARSE_SCRATCH,
 } from '../layout';
-import { csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns } from '../sparse';
+import { sgdUpdate } from '../optim';
+import {
+  csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows,
+} from '../sparse';
 
 /** The compressed input this layer reads instead of `input`, or 0. */
 // @ts-ignore: decorator
@@ -50,4 +53,24 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
   if (dInput) {
     gemmNT(dInput, dOutput, layerPointer(plan, layer, LAYER_WEIGHTS), rows, inSize, outSize, false, header(plan, PLAN_PACK));
   }
+}
+
+/**
+ * Plain SGD over the parameter block (params −= lr·grads, `count` floats, grads mirroring
+ * params). In a training pass over a sparse input the first layer's weight rows that no input
+ * of the batch touched are left out: their update would change nothing (sparse.ts).
+ */
+export function sgdUpdateSkippingUntouchedRows(plan: usize, params: usize, grads: usize, count: i32, lr: f32): void {
+  const columns = sparseInput(plan, 0) ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
+  const weights = layerPointer(plan, 0, LAYER_WEIGHTS);
+  const outSize = layerField(plan, 0, LAYER_OUT);
+  if (!columns || !csrSgdUpdateTouchedRows(weights, grads + (weights - params), columns, outSize, lr)) {
+    sgdUpdate(params, grads, count, lr);
+    return;
+  }
+  // The rest of the block: the floats before the first layer's weights and after them.
+  const before = <i32>((weights - params) >> 2);
+  const after = before + layerField(plan, 0, LAYER_IN) * outSize;
+  sgdUpdate(params, grads, before, lr);
+  sgdUpdate(params + (<usize>after << 2), grads + (<usize>after << 2), count - after, lr);
 }
