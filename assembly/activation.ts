@@ -6,7 +6,7 @@
 //
 // Adding an activation: its kernels and an ACTIVATION_* code here, in the three dispatchers at
 // the end; its name in src/layers.ts; its test.
-import { exp4 } from './simd';
+import { clamp4, exp4 } from './simd';
 
 export const ACTIVATION_IDENTITY: i32 = 0;
 export const ACTIVATION_SIGMOID: i32 = 1;
@@ -24,10 +24,10 @@ const SIGMOID_CLAMP: f32 = 80;
 export function sigmoidForward(y: usize, x: usize, count: i32): void {
   const end = x + (<usize>count << 2);
   const vectorEnd = x + (<usize>(count & ~3) << 2);
-  const one = f32x4.splat(1), lo = f32x4.splat(-SIGMOID_CLAMP), hi = f32x4.splat(SIGMOID_CLAMP);
+  const one = f32x4.splat(1);
   let p = x, q = y;
   for (; p < vectorEnd; p += 16, q += 16) {
-    const a = f32x4.min(f32x4.max(v128.load(p), lo), hi);
+    const a = clamp4(v128.load(p), -SIGMOID_CLAMP, SIGMOID_CLAMP);
     v128.store(q, f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(a)))));
   }
   for (; p < end; p += 4, q += 4) {

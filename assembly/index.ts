@@ -2,8 +2,8 @@
 // plan layout (layout.ts, read by the host) and the network-level fused passes built from them.
 export { gemmNN, gemmTN, gemmNT, transpose } from './gemm';
 export {
-  csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrGemmTN,
-  csrGemmTNGathered, csrGemmTNScratchBytes,
+  csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrColumns,
+  csrColumnsGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows, csrGemmTN, csrGemmTNGathered, csrGemmTNScratchBytes,
 } from './sparse';
 export { addBiasRows, columnSums } from './bias';
 // Every activation kernel and its ACTIVATION_* code: the host discovers the codes from here.

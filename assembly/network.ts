@@ -4,13 +4,13 @@
 // dispatches on the layer kind to that kind's forward/backward pair (assembly/layers/).
 import { activationLayerBackward, activationLayerForward } from './layers/activation';
 import { conv2dBackward, conv2dForward } from './layers/conv2d';
-import { denseBackward, denseForward } from './layers/dense';
+import { denseBackward, denseForward, sgdUpdateSkippingUntouchedRows } from './layers/dense';
 import { dropoutBackward, dropoutForward } from './layers/dropout';
 import {
   avgPoolBackward, avgPoolForward, flattenBackward, flattenForward, maxPoolBackward, maxPoolForward,
 } from './layers/pool';
 import { accumulateMetrics, lossBackward, lossForward, lossNormalizer, lossPredict, targetRowBytes } from './losses/index';
-import { optimizerStep, sgdUpdate } from './optim';
+import { optimizerStep } from './optim';
 import {
   EVAL_SLOTS, header, KIND_ACTIVATION, KIND_AVGPOOL2D, KIND_CONV2D, KIND_DENSE, KIND_DROPOUT, KIND_FLATTEN, KIND_MAXPOOL2D, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
@@ -97,7 +97,7 @@ export function trainStep(plan: usize, x: usize, targets: usize, rows: i32, lr: 
   const count = <i32>header(plan, PLAN_PARAM_COUNT);
   const optimizer = header(plan, PLAN_OPTIMIZER);
   if (optimizer) optimizerStep(optimizer, params, grads, count, lr);
-  else sgdUpdate(params, grads, count, <f32>lr);
+  else sgdUpdateSkippingUntouchedRows(plan, params, grads, count, <f32>lr);
 }
 
 /**

@@ -25,6 +25,13 @@ export interface KernelExports {
   csrGatheredNonzeros(csr: Ptr, indices: Ptr, rows: number): number;
   csrGemmNN(c: Ptr, csr: Ptr, firstRow: number, m: number, w: Ptr, n: number, accumulate: boolean): void;
   csrGemmNNGathered(c: Ptr, csr: Ptr, indices: Ptr, m: number, w: Ptr, n: number, accumulate: boolean): void;
+  /** Transposes a batch of the compressed rows into a columns block (csrGemmTNScratchBytes) for csrGemmTNColumns. */
+  csrColumns(columns: Ptr, csr: Ptr, firstRow: number, m: number): void;
+  csrColumnsGathered(columns: Ptr, csr: Ptr, indices: Ptr, m: number): void;
+  csrGemmTNColumns(dw: Ptr, columns: Ptr, dz: Ptr, n: number, accumulate: boolean): void;
+  /** Plain SGD on the rows of W[K×n] the columns block's batch touches; 0 (nothing done) unless lr is +0 or positive finite. */
+  csrSgdUpdateTouchedRows(w: Ptr, dw: Ptr, columns: Ptr, n: number, lr: number): number;
+  /** csrColumns then csrGemmTNColumns, `scratch` the columns block. */
   csrGemmTN(dw: Ptr, csr: Ptr, firstRow: number, m: number, dz: Ptr, n: number, accumulate: boolean, scratch: Ptr): void;
   csrGemmTNGathered(
     dw: Ptr, csr: Ptr, indices: Ptr, m: number, dz: Ptr, n: number, accumulate: boolean, scratch: Ptr,

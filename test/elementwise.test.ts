@@ -59,6 +59,19 @@ describe('sigmoid', () => {
     }
   });
 
+  it('a NaN stays NaN through the clamp; ±∞ and inputs past ±80 give the clamped values', () => {
+    const x = Float32Array.from([NaN, -NaN, Infinity, -Infinity, 80, -80, 87.5, -87.5, 88.5, NaN, 1e-40, -0]);
+    const xAt = put(runtime, x);
+    runtime.kernels.exports.sigmoidForward(xAt, xAt, x.length); // two vectors and a scalar tail
+    const got = getF32(runtime, xAt, x.length);
+    for (const i of [0, 1, 9]) expect(got[i]).toBeNaN();
+    for (const i of [2, 4, 6, 8]) expect(got[i]).toBe(1);
+    // Below −80 the input is clamped to −80, so −∞, −80 and −87.5 give sigmoid(−80).
+    expect(Math.abs(got[5] - sigmoid(-80))).toBeLessThanOrEqual(1e-6 * sigmoid(-80));
+    expect([got[3], got[7]]).toEqual([got[5], got[5]]);
+    expect(Array.from(got.subarray(10))).toEqual([0.5, 0.5]);
+  });
+
   it.each(COUNTS)('backward, %i values: grad · h(1 − h)', (count) => {
     const h = randomArray(count, count + 5).map((v) => (v + 1) / 2);
     const g = randomArray(count, count + 6);

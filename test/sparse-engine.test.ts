@@ -9,6 +9,7 @@ import { dense, relu, tanh } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
+import type { OptimizerOptions } from '../src/optimizer.js';
 import { train, type SparseInput, type TrainOptions } from '../src/train.js';
 import { ResidentDataset } from '../src/dataset.js';
 import { randomArray } from './support/reference.js';
@@ -74,5 +75,46 @@ describe('sparse and dense first layers give the same bits', () => {
     expect(net.evaluateResident(set.inputs, set.targets, set.count, set.compress())).toEqual(net.evaluateResident(set.inputs, set.targets, set.count));
     set.dispose();
     net.dispose();
+  });
+});
+
+describe('the update of weight rows no input of the batch touches', () => {
+  // Input 0 is nonzero in row 0 only: a step on row 0, then a step on row 1, whose gradient for
+  // input 0's weight row is +0. Plain SGD skips that row in the sparse path (its update would
+  // change nothing); every optimizer with state must still move it, as the dense path does.
+  const x = Float32Array.from([0.5, 0, 1, -0.75, 0, 0.25, 0, 1]);
+  const labels = Int32Array.from([1, 0]);
+
+  function twoSteps(optimizer: OptimizerOptions | undefined, sparse: boolean) {
+    const net = new Network(runtime, { input: 4, layers: [dense(3), tanh(), dense(2)], init: 'xavier', seed: 4 });
+    const set = new ResidentDataset(net, { inputs: x, targets: labels });
+    if (optimizer) net.useOptimizer(optimizer);
+    net.ensureRows(1);
+    const rowOfInput0 = () => Array.from(new Uint32Array(net.params.W1.slice(0, 3).buffer));
+    const rows: number[][] = [];
+    for (const row of [0, 1]) {
+      net.batchIndices()[0] = row;
+      net.trainStepResident(set.inputs, set.targets, 1, 0.1, sparse ? set.compress() : undefined);
+      rows.push(rowOfInput0());
+    }
+    const result = { afterFirst: rows[0], afterSecond: rows[1], all: bits(net) };
+    set.dispose();
+    net.dispose();
+    return result;
+  }
+
+  it.each([
+    ['plain SGD', undefined, false],
+    ['SGD with momentum', { type: 'sgd', momentum: 0.9 }, true],
+    ['Adam', { type: 'adam' }, true],
+    ['AdamW (decoupled weight decay)', { type: 'adamw' }, true],
+    ['RMSprop with momentum', { type: 'rmsprop', momentum: 0.5 }, true],
+  ] as const)('%s', (_, optimizer, moves) => {
+    const denseRun = twoSteps(optimizer as OptimizerOptions | undefined, false);
+    const sparseRun = twoSteps(optimizer as OptimizerOptions | undefined, true);
+    expect(sparseRun.all).toEqual(denseRun.all);
+    expect(sparseRun.afterFirst).toEqual(denseRun.afterFirst);
+    if (moves) expect(sparseRun.afterSecond).not.toEqual(sparseRun.afterFirst);
+    else expect(sparseRun.afterSecond).toEqual(sparseRun.afterFirst);
   });
 });

@@ -226,6 +226,50 @@ describe('gathered rows of a dataset compressed once', () => {
     });
 });
 
+describe('plain SGD on the rows a batch touches', () => {
+  // csrSgdUpdateTouchedRows trusts the columns block: rows it says no input touches are left
+  // alone whatever their gradient holds (here a marker, not the +0 the weight gradient writes).
+  const m = 4, k = 9, n = 6;
+  const x = sparseMatrix(m, k, 0.3, 31);
+  for (let r = 0; r < m; r++) x[r * k + 2] = x[r * k + 7] = 0; // columns 2 and 7 untouched
+  x[0] = 1; // column 0 touched
+
+  function update(lr: number) {
+    const w = randomArray(k * n, 32);
+    w[2 * n] = -0;
+    const dw = randomArray(k * n, 33);
+    return kernels.with([x, w, w, dw, kernels.ex.csrGemmTNScratchBytes(k, m)], (xAt, wAt, wDenseAt, dwAt, columnsAt) => {
+      const csr = kernels.compress(xAt, m, k);
+      kernels.ex.csrColumns(columnsAt, csr.offset, 0, m);
+      const updated = kernels.ex.csrSgdUpdateTouchedRows(wAt, dwAt, columnsAt, n, lr);
+      kernels.ex.sgdUpdate(wDenseAt, dwAt, k * n, lr);
+      csr.dispose();
+      return { updated, w, got: kernels.read(wAt, k * n), every: kernels.read(wDenseAt, k * n) };
+    });
+  }
+
+  it('updates the touched rows as sgdUpdate does and leaves the others bit for bit', () => {
+    expect([0, 2, 7].map((p) => x.some((v, i) => i % k === p && v !== 0))).toEqual([true, false, false]);
+    for (const lr of [0.1, 0, 3e-39]) {
+      const { updated, w, got, every } = update(lr);
+      expect(updated).toBe(1);
+      for (let p = 0; p < k; p++) {
+        const row = (a: Float32Array) => Array.from(bits(a.slice(p * n, (p + 1) * n)));
+        const touched = Array.from({ length: m }, (_, r) => x[r * k + p]).some((v) => v !== 0);
+        expect(row(got), `row ${p}, lr ${lr}`).toEqual(row(touched ? every : w));
+      }
+    }
+  });
+
+  it('updates nothing for a learning rate whose product with +0 is not +0 (−0, negative, ∞, NaN)', () => {
+    for (const lr of [-0, -0.1, Infinity, NaN]) {
+      const { updated, w, got } = update(lr);
+      expect(updated, `lr ${lr}`).toBe(0);
+      expectSameBits(got, w, `lr ${lr}`);
+    }
+  });
+});
+
 describe('real MNIST rows', () => {
   it('784-100 forward and weight gradient of a batch equal the dense kernels', async () => {
     const mnist = await loadMnist();

@@ -10,7 +10,10 @@ import {
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_SPARSE_SCRATCH,
 } from '../layout';
-import { csrGemmNN, csrGemmNNGathered, csrGemmTN, csrGemmTNGathered } from '../sparse';
+import { sgdUpdate } from '../optim';
+import {
+  csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows,
+} from '../sparse';
 
 /** The compressed input this layer reads instead of `input`, or 0. */
 // @ts-ignore: decorator
@@ -25,9 +28,16 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
   const output = layerPointer(plan, layer, LAYER_OUTPUT);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
   const csr = sparseInput(plan, layer);
+  const indices = header(plan, PLAN_SPARSE_INDICES);
+  const firstRow = <i32>header(plan, PLAN_SPARSE_FIRST_ROW);
+  // A training pass (SPARSE_SCRATCH set) transposes the batch for the weight gradient first:
+  // that brings the batch's rows into the caches for the forward (sparse.ts).
+  const columns = csr ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
+  if (columns && indices) csrColumnsGathered(columns, csr, indices, rows);
+  else if (columns) csrColumns(columns, csr, firstRow, rows);
   if (!csr) gemmNN(output, input, weights, rows, outSize, inSize, false);
-  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmNNGathered(output, csr, header(plan, PLAN_SPARSE_INDICES), rows, weights, outSize, false);
-  else csrGemmNN(output, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, weights, outSize, false);
+  else if (indices) csrGemmNNGathered(output, csr, indices, rows, weights, outSize, false);
+  else csrGemmNN(output, csr, firstRow, rows, weights, outSize, false);
   addBiasRows(output, layerPointer(plan, layer, LAYER_BIAS), rows, outSize);
 }
 
@@ -36,13 +46,31 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
   const inSize = layerField(plan, layer, LAYER_IN);
   const outSize = layerField(plan, layer, LAYER_OUT);
   const weightGrad = layerPointer(plan, layer, LAYER_WEIGHT_GRAD);
-  const csr = sparseInput(plan, layer);
-  const scratch = header(plan, PLAN_SPARSE_SCRATCH);
-  if (!csr) gemmTN(weightGrad, input, dOutput, inSize, outSize, rows, false);
-  else if (header(plan, PLAN_SPARSE_INDICES)) csrGemmTNGathered(weightGrad, csr, header(plan, PLAN_SPARSE_INDICES), rows, dOutput, outSize, false, scratch);
-  else csrGemmTN(weightGrad, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, dOutput, outSize, false, scratch);
+  // The sparse input's batch, transposed by denseForward.
+  if (!sparseInput(plan, layer)) gemmTN(weightGrad, input, dOutput, inSize, outSize, rows, false);
+  else csrGemmTNColumns(weightGrad, header(plan, PLAN_SPARSE_SCRATCH), dOutput, outSize, false);
   columnSums(layerPointer(plan, layer, LAYER_BIAS_GRAD), dOutput, rows, outSize, false);
   if (dInput) {
     gemmNT(dInput, dOutput, layerPointer(plan, layer, LAYER_WEIGHTS), rows, inSize, outSize, false, header(plan, PLAN_PACK));
   }
+}
+
+/**
+ * Plain SGD over the parameter block (params −= lr·grads, `count` floats, grads mirroring
+ * params). In a training pass over a sparse input the first layer's weight rows that no input
+ * of the batch touched are left out: their update would change nothing (sparse.ts).
+ */
+export function sgdUpdateSkippingUntouchedRows(plan: usize, params: usize, grads: usize, count: i32, lr: f32): void {
+  const columns = sparseInput(plan, 0) ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
+  const weights = layerPointer(plan, 0, LAYER_WEIGHTS);
+  const outSize = layerField(plan, 0, LAYER_OUT);
+  if (!columns || !csrSgdUpdateTouchedRows(weights, grads + (weights - params), columns, outSize, lr)) {
+    sgdUpdate(params, grads, count, lr);
+    return;
+  }
+  // The rest of the block: the floats before the first layer's weights and after them.
+  const before = <i32>((weights - params) >> 2);
+  const after = before + layerField(plan, 0, LAYER_IN) * outSize;
+  sgdUpdate(params, grads, before, lr);
+  sgdUpdate(params + (<usize>after << 2), grads + (<usize>after << 2), count - after, lr);
 }
