@@ -310,12 +310,13 @@ export class Network {
     const rows = this.stageBatch(x, t);
     const plan = this.plan;
     const { input, targets, scratch } = plan.workspace();
-    // With dropout: one draw of masks for this batch (as a training step would), then every
-    // perturbed loss with the same masks, so the difference measures the weights alone. Batch
-    // normalization uses the batch's statistics throughout, as the training loss does.
+    // With dropout or batch normalization: one training forward on this batch first, as a
+    // training step would (dropout draws its masks, batch normalization moves its running
+    // statistics), then every perturbed loss with the same masks and the batch's own statistics,
+    // so the difference measures the weights alone.
     const { layout } = this.runtime.kernels;
     this.checkTrainingBatch(rows);
-    if (this.layerSpecs.some((layer) => layer.kind === 'dropout')) {
+    if (this.layerSpecs.some((layer) => layer.kind === 'dropout' || layer.kind === 'batchnorm1d' || layer.kind === 'batchnorm2d')) {
       plan.mode(layout.MODE_TRAIN);
       this.runtime.kernels.exports.forward(plan.offset, input, rows);
     }

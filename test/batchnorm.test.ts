@@ -215,6 +215,34 @@ describe.each(NETWORKS)('$name', ({ input, inputShape, layers, loss, rows }) => 
   });
 });
 
+describe('what moves the running statistics', () => {
+  it('every training forward, once: trainStep, gradient, numericalGradient; never predict or evaluate', () => {
+    const net = new Network(runtime, { input: 3, layers: [dense(4), tanh(), batchNorm1d(), dense(2)], seed: 2 });
+    const x = randomArray(5 * 3, 4, 2);
+    const t = randomLabels(5, 2, 5);
+    const count = () => net.buffers()[2].data[0];
+    const mean = () => Array.from(net.buffers()[0].data as Float32Array);
+    net.predict(x);
+    net.evaluate(x, t);
+    expect([count(), mean()]).toEqual([0n, [0, 0, 0, 0]]);
+    net.gradient(x, t);
+    expect(count()).toBe(1n);
+    const once = mean();
+    expect(once.some((m) => m !== 0)).toBe(true);
+    net.numericalGradient(x, t);
+    expect(count()).toBe(2n);
+    net.trainStep(x, t, 0.1);
+    expect(count()).toBe(3n);
+    net.dispose();
+  });
+
+  it('a network gives its buffers back to the arena when disposed', () => {
+    const allocated = runtime.arena.allocatedBytes;
+    for (let i = 0; i < 50; i++) new Network(runtime, { inputShape: [3, 5, 5], layers: [batchNorm2d(), conv2d(2, 3), flatten(), batchNorm1d(), dense(2)], seed: i }).dispose();
+    expect(runtime.arena.allocatedBytes).toBe(allocated);
+  });
+});
+
 describe('training with batch normalization', () => {
   const layers = (): LayerSpec[] => [dense(12), batchNorm1d(), relu(), dropout(0.2), dense(3)];
   const data = { train: { inputs: Float32Array.from(randomArray(120 * 6, 21), (v) => 4 * v + 3), targets: randomLabels(120, 3, 22) } };
