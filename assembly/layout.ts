@@ -32,16 +32,19 @@ export const PLAN_SPARSE_INPUT: i32 = 13;
 export const PLAN_SPARSE_INDICES: i32 = 14;
 export const PLAN_SPARSE_FIRST_ROW: i32 = 15;
 export const PLAN_SPARSE_SCRATCH: i32 = 16; // csrGemmTNScratchBytes(inputs, MAX_ROWS)
-// Dropout layers: DROPOUT_OFF in evaluation and prediction (the identity), DROPOUT_DRAW while
-// training (a fresh mask per batch from the xoshiro128** state of 4 u32 at RANDOM), DROPOUT_REUSE
-// to apply the masks of the last draw again (the numerical gradient of one batch).
-export const PLAN_DROPOUT_MODE: i32 = 17;
+// Training or evaluation, for the layers that differ between them. MODE_EVALUATE in evaluation
+// and prediction: dropout is the identity, batch normalization uses its running statistics.
+// MODE_TRAIN while training: dropout draws a fresh mask per batch from the xoshiro128** state of
+// 4 u32 at RANDOM, batch normalization uses the batch's statistics and updates its running ones.
+// MODE_REPLAY for the numerical gradient of one batch: dropout applies the masks of the last draw
+// again, batch normalization uses the batch's statistics and leaves the running ones as they are.
+export const PLAN_MODE: i32 = 17;
 export const PLAN_RANDOM: i32 = 18;
 export const PLAN_HEADER_WORDS: i32 = 19;
 
-export const DROPOUT_OFF: i32 = 0;
-export const DROPOUT_DRAW: i32 = 1;
-export const DROPOUT_REUSE: i32 = 2;
+export const MODE_EVALUATE: i32 = 0;
+export const MODE_TRAIN: i32 = 1;
+export const MODE_REPLAY: i32 = 2;
 
 // Layer kinds: each is a forward/backward pair in assembly/layers/.
 export const KIND_DENSE: i32 = 1;
@@ -51,6 +54,7 @@ export const KIND_CONV2D: i32 = 4;
 export const KIND_MAXPOOL2D: i32 = 5;
 export const KIND_AVGPOOL2D: i32 = 6;
 export const KIND_FLATTEN: i32 = 7;
+export const KIND_BATCHNORM: i32 = 8;
 
 export const LAYER_KIND: i32 = 0;
 export const LAYER_IN: i32 = 1; // features per input row
@@ -58,11 +62,12 @@ export const LAYER_OUT: i32 = 2; // features per output row
 export const LAYER_OUTPUT: i32 = 3; // Y [MAX_ROWS×out]
 export const LAYER_GRAD: i32 = 4; // ∂loss/∂Y [MAX_ROWS×out]
 export const LAYER_FUNCTION: i32 = 5; // activation: ACTIVATION_* (activation.ts)
-export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]; conv2d: W [out×in×kh×kw]
-export const LAYER_BIAS: i32 = 7; // dense: b [out]; conv2d: b [channels out]
+export const LAYER_WEIGHTS: i32 = 6; // dense: W [in×out]; conv2d: W [out×in×kh×kw]; batchnorm: γ [channels]
+export const LAYER_BIAS: i32 = 7; // dense: b [out]; conv2d: b [channels out]; batchnorm: β [channels]
 export const LAYER_WEIGHT_GRAD: i32 = 8;
 export const LAYER_BIAS_GRAD: i32 = 9;
 // Convolution and pooling: each row is an NCHW image [channels×height×width], in and out.
+// Batch normalization: CHANNELS_IN channels of HEIGHT_IN·WIDTH_IN values each (1d: features×1×1).
 export const LAYER_CHANNELS_IN: i32 = 10;
 export const LAYER_HEIGHT_IN: i32 = 11;
 export const LAYER_WIDTH_IN: i32 = 12;
@@ -75,11 +80,19 @@ export const LAYER_STRIDE: i32 = 18;
 export const LAYER_PADDING: i32 = 19; // zeros on every side (conv2d)
 // conv2d: the unfolded input of one row, [in·kh·kw × out height·width] floats, shared by every
 // convolution (they run one after another). maxpool2d: the i32 index, within its input row,
-// of each output element's maximum [MAX_ROWS×out], kept from forward for backward.
+// of each output element's maximum [MAX_ROWS×out], kept from forward for backward. batchnorm:
+// the mean and 1/√(variance + ε) per channel [2×channels] that forward normalized with.
 export const LAYER_SCRATCH: i32 = 20;
 export const LAYER_RATE: i32 = 21; // dropout: the drop probability p, as f32 bits
 export const LAYER_MASK: i32 = 22; // dropout: 0 or 1/(1−p) per element [MAX_ROWS×out]
-export const LAYER_WORDS: i32 = 23;
+// Batch normalization: ε and the running statistics' momentum, as f32 bits, and its buffers:
+// running mean and running variance [channels] f32 and the count of training batches, an i64.
+export const LAYER_EPSILON: i32 = 23;
+export const LAYER_MOMENTUM: i32 = 24;
+export const LAYER_RUNNING_MEAN: i32 = 25;
+export const LAYER_RUNNING_VARIANCE: i32 = 26;
+export const LAYER_BATCHES_TRACKED: i32 = 27;
+export const LAYER_WORDS: i32 = 28;
 
 // Loss heads (assembly/losses/): what the last layer's output is compared with.
 export const LOSS_SOFTMAX_CROSS_ENTROPY: i32 = 1; // targets: i32 class index per row

@@ -3,6 +3,7 @@
 // plan (layout.ts): a header and one record per layer. Each pass walks the records and
 // dispatches on the layer kind to that kind's forward/backward pair (assembly/layers/).
 import { activationLayerBackward, activationLayerForward } from './layers/activation';
+import { batchNormBackward, batchNormForward } from './layers/batchnorm';
 import { conv2dBackward, conv2dForward } from './layers/conv2d';
 import { denseBackward, denseForward, sgdUpdateSkippingUntouchedRows } from './layers/dense';
 import { dropoutBackward, dropoutForward } from './layers/dropout';
@@ -12,7 +13,7 @@ import {
 import { accumulateMetrics, lossBackward, lossForward, lossNormalizer, lossPredict, targetRowBytes } from './losses/index';
 import { optimizerStep } from './optim';
 import {
-  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_AVGPOOL2D, KIND_CONV2D, KIND_DENSE, KIND_DROPOUT, KIND_FLATTEN, KIND_MAXPOOL2D, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
+  EVAL_SLOTS, header, KIND_ACTIVATION, KIND_AVGPOOL2D, KIND_BATCHNORM, KIND_CONV2D, KIND_DENSE, KIND_DROPOUT, KIND_FLATTEN, KIND_MAXPOOL2D, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
   PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_TARGETS,
@@ -43,6 +44,7 @@ export function forward(plan: usize, x: usize, rows: i32): usize {
     else if (kind == KIND_MAXPOOL2D) maxPoolForward(plan, l, input, rows);
     else if (kind == KIND_AVGPOOL2D) avgPoolForward(plan, l, input, rows);
     else if (kind == KIND_FLATTEN) flattenForward(plan, l, input, rows);
+    else if (kind == KIND_BATCHNORM) batchNormForward(plan, l, input, rows);
   }
   return layerPointer(plan, layers - 1, LAYER_OUTPUT);
 }
@@ -52,7 +54,7 @@ function firstWithParameters(plan: usize): i32 {
   const layers = layerCount(plan);
   for (let l = 0; l < layers; l++) {
     const kind = layerField(plan, l, LAYER_KIND);
-    if (kind == KIND_DENSE || kind == KIND_CONV2D) return l;
+    if (kind == KIND_DENSE || kind == KIND_CONV2D || kind == KIND_BATCHNORM) return l;
   }
   return layers;
 }
@@ -82,6 +84,7 @@ export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i3
     else if (kind == KIND_MAXPOOL2D) maxPoolBackward(plan, l, dOutput, dInput, rows);
     else if (kind == KIND_AVGPOOL2D) avgPoolBackward(plan, l, dOutput, dInput, rows);
     else if (kind == KIND_FLATTEN) flattenBackward(plan, l, dOutput, dInput, rows);
+    else if (kind == KIND_BATCHNORM) batchNormBackward(plan, l, layerInput(plan, l, x), dOutput, dInput, rows);
   }
   return lossSum / lossNormalizer(plan, rows, classes);
 }

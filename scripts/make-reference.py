@@ -12,7 +12,10 @@ test/fixtures/pytorch-heads.json: the other loss heads (BCEWithLogitsLoss, MSELo
 network, and five steps of RMSprop, Adagrad, Adam with L2 weight decay, SGD with weight decay
 alone, and gradient clipping by global norm; and test/fixtures/pytorch-conv.json: a small
 convolutional nn.Sequential (Conv2d with stride and padding, MaxPool2d, AvgPool2d, Flatten,
-Linear) on NCHW images, its forward, loss, gradients and five steps of SGD and Adam.
+Linear) on NCHW images, its forward, loss, gradients and five steps of SGD and Adam; and
+test/fixtures/pytorch-batchnorm.json: an MLP with BatchNorm1d and a CNN with BatchNorm2d, their
+forward in training and evaluation mode, gradients, running statistics and five optimizer steps,
+with test/fixtures/pytorch-batchnorm.safetensors, the MLP's state_dict (buffers included) by hand.
 Run with OPENBLAS_NUM_THREADS=1 (the committed fixtures were).
 """
 import json
@@ -229,3 +232,128 @@ conv_after = {name: run_optimizer(make, model=make_conv_model, start=conv_initia
     'after': conv_after,
 }) + '\n')
 print('wrote', fixtures / 'pytorch-conv.json')
+
+
+# --- Batch normalization ---------------------------------------------------------------------------
+# A small MLP with BatchNorm1d and a small CNN with BatchNorm2d (odd image sizes, 4 channels):
+# the forward in evaluation mode, the loss and every gradient in training mode,
+# the state (parameters and buffers) after one training forward, and after five steps of SGD with
+# momentum and of Adam with their losses and evaluation-mode logits. γ, β and the running
+# statistics start away from PyTorch's defaults, so every term of the update shows. The initial
+# state_dict is also written by hand as test/fixtures/pytorch-batchnorm.safetensors
+# (num_batches_tracked as I64), which simdnet's export must reproduce byte for byte and which
+# load_state_dict is shown to accept.
+torch.manual_seed(3)
+BN_IMAGE = [2, 7, 6]
+
+
+# Each normalization follows an activation, not the layer's bias directly: that bias's gradient is
+# zero (a shift the normalization removes), so both sides hold only rounding there, and Adam,
+# which divides by the gradient's size, would step by ±lr at random.
+def make_bn_mlp():
+    return nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.BatchNorm1d(6), nn.Linear(6, 3))
+
+
+def make_bn_cnn():
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(4), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(4 * 3 * 3, 3),
+    )
+
+
+def moved_from_defaults(model):
+    with torch.no_grad():
+        for module in model:
+            if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.3, 0.3)
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.num_batches_tracked.fill_(2)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def tensor_json(v):
+    return {'shape': list(v.shape), 'values': v.flatten().tolist()}
+
+
+def batchnorm_fixture(make, start, bx, by):
+    m = make()
+    m.load_state_dict(start)
+    m.eval()
+    eval_logits = m(bx).detach()
+    m.train()
+    train_loss = F.cross_entropy(m(bx), by)
+    train_loss.backward()
+    grads = {name: p.grad.flatten().tolist() for name, p in m.named_parameters()}
+    after_forward = {k: tensor_json(v) for k, v in m.state_dict().items()}
+    steps = {}
+    for name, make_optimizer in {
+        'sgd-momentum': lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+        'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
+    }.items():
+        result = run_optimizer(make_optimizer, model=make, start=start, batch=(bx, by))
+        trained = make()
+        trained.load_state_dict({k: torch.tensor(v, dtype=start[k].dtype).reshape(start[k].shape)
+                                 for k, v in result['state'].items()})
+        trained.eval()
+        result['evalLogits'] = trained(bx).detach().flatten().tolist()
+        steps[name] = result
+    return {
+        'state': {k: tensor_json(v) for k, v in start.items()},
+        'x': bx.flatten().tolist(),
+        'y': by.tolist(),
+        'evalLogits': eval_logits.flatten().tolist(),
+        'loss': train_loss.item(),
+        'gradients': grads,
+        'afterForward': after_forward,
+        'after': steps,
+    }
+
+
+bn_mlp_initial = moved_from_defaults(make_bn_mlp())
+bn_mlp = batchnorm_fixture(make_bn_mlp, bn_mlp_initial, torch.randn(8, 5) * 2 + 1, torch.tensor([0, 1, 2, 1, 0, 2, 2, 1]))
+bn_cnn_initial = moved_from_defaults(make_bn_cnn())
+bn_cnn = batchnorm_fixture(make_bn_cnn, bn_cnn_initial, torch.randn(3, *BN_IMAGE) + 0.5, torch.tensor([2, 0, 1]))
+(fixtures / 'pytorch-batchnorm.json').write_text(json.dumps({
+    'torch': torch.__version__,
+    'steps': STEPS,
+    'mlp': bn_mlp,
+    'cnn': {**bn_cnn, 'inputShape': BN_IMAGE},
+}) + '\n')
+
+# The MLP's initial state_dict by hand, as above, with num_batches_tracked as I64 ('<i8').
+DTYPES = {torch.float32: ('F32', '<f4'), torch.int64: ('I64', '<i8')}
+bn_data = b''.join(v.contiguous().numpy().astype(DTYPES[v.dtype][1]).tobytes() for v in bn_mlp_initial.values())
+bn_header = {}
+offset = 0
+for name, tensor in bn_mlp_initial.items():
+    size = tensor.numel() * tensor.element_size()
+    bn_header[name] = {'dtype': DTYPES[tensor.dtype][0], 'shape': list(tensor.shape), 'data_offsets': [offset, offset + size]}
+    offset += size
+bn_header['__metadata__'] = {'format': 'pt', 'crc32': '%08x' % zlib.crc32(bn_data)}
+text = json.dumps(bn_header, separators=(',', ':'))
+text += ' ' * ((8 - len(text.encode()) % 8) % 8)
+(fixtures / 'pytorch-batchnorm.safetensors').write_bytes(struct.pack('<Q', len(text.encode())) + text.encode() + bn_data)
+
+# load_state_dict (strict) takes those bytes, buffers included, and gives the same model.
+blob = (fixtures / 'pytorch-batchnorm.safetensors').read_bytes()
+n = struct.unpack('<Q', blob[:8])[0]
+meta = json.loads(blob[8:8 + n])
+loaded = {}
+for name, info in meta.items():
+    if name == '__metadata__':
+        continue
+    begin, end = info['data_offsets']
+    dtype = torch.int64 if info['dtype'] == 'I64' else torch.float32
+    loaded[name] = torch.frombuffer(bytearray(blob[8 + n + begin:8 + n + end]), dtype=dtype).reshape(info['shape'])
+check = make_bn_mlp()
+check.load_state_dict(loaded)
+original = make_bn_mlp()
+original.load_state_dict(bn_mlp_initial)
+check.eval()
+original.eval()
+bn_x = torch.tensor(bn_mlp['x']).reshape(8, 5)
+assert torch.equal(check(bn_x), original(bn_x))
+assert check[2].num_batches_tracked.item() == 2
+print('wrote', fixtures / 'pytorch-batchnorm.json', 'and', fixtures / 'pytorch-batchnorm.safetensors')

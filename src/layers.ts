@@ -51,7 +51,22 @@ export interface FlattenLayer {
   kind: 'flatten';
 }
 
-export type LayerSpec = DenseLayer | ActivationLayer | DropoutLayer | Conv2dLayer | Pool2dLayer | FlattenLayer;
+/**
+ * Batch normalization with running statistics, as nn.BatchNorm1d over the features of flat rows
+ * and nn.BatchNorm2d over the channels of image rows: a scale γ (starting at 1) and a shift β
+ * (at 0) per channel, learned like any weight. Training normalizes with the batch's mean and
+ * biased variance and moves the running mean and unbiased running variance towards them by
+ * `momentum`; predict and evaluate normalize with the running statistics.
+ */
+export interface BatchNormLayer {
+  kind: 'batchnorm1d' | 'batchnorm2d';
+  /** Added to the variance before its square root (PyTorch's eps). */
+  eps: number;
+  /** The batch's weight in each update of the running statistics (PyTorch's momentum). */
+  momentum: number;
+}
+
+export type LayerSpec = DenseLayer | ActivationLayer | DropoutLayer | Conv2dLayer | Pool2dLayer | FlattenLayer | BatchNormLayer;
 
 /** An image row's shape: [channels, height, width]. */
 export type ImageShape = [number, number, number];
@@ -115,17 +130,36 @@ export function flatten(): FlattenLayer {
   return { kind: 'flatten' };
 }
 
+export interface BatchNormOptions {
+  /** Default 1e-5, as PyTorch's. */
+  eps?: number;
+  /** Default 0.1, as PyTorch's. */
+  momentum?: number;
+}
+
+/** nn.BatchNorm1d(features): over each feature of flat rows [rows×features]. */
+export function batchNorm1d(options: BatchNormOptions = {}): BatchNormLayer {
+  return { kind: 'batchnorm1d', eps: options.eps ?? 1e-5, momentum: options.momentum ?? 0.1 };
+}
+
+/** nn.BatchNorm2d(channels): over each channel of NCHW image rows, across the batch and the image. */
+export function batchNorm2d(options: BatchNormOptions = {}): BatchNormLayer {
+  return { kind: 'batchnorm2d', eps: options.eps ?? 1e-5, momentum: options.momentum ?? 0.1 };
+}
+
 /** What one layer takes and gives, and its parameters' shapes (PyTorch's for conv2d). */
 export interface LayerGeometry {
   /** Floats per output row. */
   width: number;
-  /** The input row as an image, for conv2d and pooling layers. */
+  /** The input row as an image, for conv2d and pooling layers; batchnorm: [channels, height, width], 1d [features, 1, 1]. */
   inShape?: ImageShape;
   /** The output row as an image, while the rows are images (until flatten or dense). */
   shape?: ImageShape;
-  /** dense: weights [in, units]; conv2d: weights [out, in, kh, kw]; biases [out]. */
+  /** dense: weights [in, units]; conv2d: weights [out, in, kh, kw]; biases [out]; batchnorm: γ and β [channels]. */
   weights?: number[];
   bias?: number[];
+  /** batchnorm: the shape of its running mean and running variance, [channels]. */
+  runningStatistics?: number[];
 }
 
 const positiveInteger = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 1;
@@ -206,6 +240,15 @@ export function networkGeometry(
     } else if (layer?.kind === 'flatten') {
       shape = undefined;
       geometry.push({ width });
+    } else if (layer?.kind === 'batchnorm1d' || layer?.kind === 'batchnorm2d') {
+      if (!(Number.isFinite(layer.eps) && layer.eps > 0)) throw new ValueError(`${where}: eps is ${layer.eps}: must be a positive number`);
+      if (!(layer.momentum >= 0 && layer.momentum <= 1)) throw new ValueError(`${where}: momentum is ${layer.momentum}: must be in [0, 1]`);
+      if (layer.kind === 'batchnorm1d' && shape) {
+        throw new ValueError(`${where} normalizes flat rows, not images [${shape}]: use batchNorm2d() on images, or put flatten() before it`);
+      }
+      const inShape: ImageShape = layer.kind === 'batchnorm2d' ? needImage() : [width, 1, 1];
+      const channels = [inShape[0]];
+      geometry.push({ width, shape, inShape, weights: channels, bias: channels, runningStatistics: channels });
     } else {
       throw new ValueError(`layer ${i} is ${JSON.stringify(layer)}: expected a layer made by dense(), relu(), dropout(), conv2d(), …`);
     }
@@ -225,14 +268,44 @@ export function layerWidths(input: number, layers: readonly LayerSpec[], loss: L
   return networkGeometry(input, layers, loss, inputShape).map((layer) => layer.width);
 }
 
-/** The parameter tensors W1, b1, W2, b2, … of the layers with parameters, in order. */
+/**
+ * The parameter tensors W1, b1, W2, b2, … of the layers with parameters, in order, numbered
+ * together: a batchnorm layer's are gamma_k and beta_k (dense, batchnorm, dense: W1 b1 gamma2 beta2 W3 b3).
+ */
 export function parameterShapes(geometry: readonly LayerGeometry[]): { layer: number; name: string; shape: number[] }[] {
   const tensors: { layer: number; name: string; shape: number[] }[] = [];
   let k = 0;
   geometry.forEach((layer, l) => {
     if (!layer.weights || !layer.bias) return;
     k++;
-    tensors.push({ layer: l, name: `W${k}`, shape: layer.weights }, { layer: l, name: `b${k}`, shape: layer.bias });
+    const [weights, bias] = layer.runningStatistics ? ['gamma', 'beta'] : ['W', 'b'];
+    tensors.push({ layer: l, name: `${weights}${k}`, shape: layer.weights }, { layer: l, name: `${bias}${k}`, shape: layer.bias });
   });
   return tensors;
+}
+
+/** What kind of value a buffer holds: a statistic (f32) or a count (i64). */
+export type BufferType = 'f32' | 'i64';
+
+/**
+ * The batchnorm layers' buffers, numbered as their gamma_k and beta_k: running_mean_k and
+ * running_var_k [channels] and num_batches_tracked_k, a count of shape [] (PyTorch's names).
+ * They are state, not parameters: no optimizer updates them. `initial` is PyTorch's starting value.
+ */
+export function bufferShapes(
+  geometry: readonly LayerGeometry[],
+): { layer: number; name: string; shape: number[]; type: BufferType; initial: number }[] {
+  const buffers: { layer: number; name: string; shape: number[]; type: BufferType; initial: number }[] = [];
+  let k = 0;
+  geometry.forEach((layer, l) => {
+    if (!layer.weights || !layer.bias) return;
+    k++;
+    if (!layer.runningStatistics) return;
+    buffers.push(
+      { layer: l, name: `running_mean${k}`, shape: layer.runningStatistics, type: 'f32', initial: 0 },
+      { layer: l, name: `running_var${k}`, shape: layer.runningStatistics, type: 'f32', initial: 1 },
+      { layer: l, name: `num_batches_tracked${k}`, shape: [], type: 'i64', initial: 0 },
+    );
+  });
+  return buffers;
 }

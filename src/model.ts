@@ -1,7 +1,8 @@
 // Saving and loading a network's parameters. Two formats:
 //
 // model.safetensors  the documented binary format (README): safetensors with tensors named
-//                    W1, b1, W2, b2, … in simdnet's layout (W [in×out]), F32 little-endian, and
+//                    W1, b1, W2, b2, … in simdnet's layout (W [in×out]), F32 little-endian (and
+//                    a batchnorm layer's running_mean_k, running_var_k F32, num_batches_tracked_k I64), and
 //                    metadata { format, network: '{"input":784,"layers":[…],"loss":…}', crc32 }
 //                    so the file alone rebuilds the network. An MLP is written with format
 //                    "simdnet-mlp" and also its sizes and activations, as earlier releases read
@@ -13,7 +14,7 @@ import { ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { checksumText, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 import { formatSavetxt, parseLoadtxt } from './io/savetxt.js';
 import type { NamedTensor } from './io/tensor.js';
-import { ACTIVATIONS, networkGeometry, parameterShapes, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
+import { ACTIVATIONS, bufferShapes, networkGeometry, parameterShapes, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
 import { MLP } from './mlp.js';
 import { Network } from './network.js';
 import { resolveOptimizer, stateBuffers, type OptimizerOptions } from './optimizer.js';
@@ -68,10 +69,11 @@ export interface ModelExtras {
 }
 
 export function encodeModel(net: Network, progress?: TrainProgress, extras: ModelExtras = {}): Uint8Array {
-  const tensors = namedTensors(net);
+  const tensors = [...namedTensors(net), ...net.buffers()];
   for (const { name, data } of tensors) {
+    if (data instanceof BigInt64Array) continue;
     const bad = data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError(`${name}[${bad}] is ${data[bad]}: a network with non-finite parameters is not saved`);
+    if (bad >= 0) throw new ValueError(`${name}[${bad}] is ${data[bad]}: a network with non-finite parameters or statistics is not saved`);
   }
   const metadata: Record<string, string> = {
     format: net instanceof MLP ? MODEL_FORMAT : NETWORK_FORMAT,
@@ -106,6 +108,8 @@ export interface DecodedModel {
   /** The MLP form (sizes, activations) when the file holds one, so it loads as an MLP. */
   mlp?: { sizes: number[]; activations: Activation[] };
   tensors: NamedTensor[];
+  /** The batchnorm layers' running statistics and batch counts, by name. */
+  buffers: NamedTensor[];
   optimizer?: { options: OptimizerOptions; step: number; state: Float32Array[] };
   progress?: TrainProgress;
   table?: TableTransform;
@@ -115,10 +119,16 @@ export interface DecodedModel {
   settings?: Record<string, unknown>;
 }
 
-/** The parameter shapes a description implies (layers.ts derives them), by name. */
-function describedShapes(description: NetworkDescription): Map<string, number[]> {
+/** The parameter and buffer shapes a description implies (layers.ts derives them), by name, and its outputs. */
+function describedShapes(description: NetworkDescription): {
+  shapes: Map<string, number[]>; buffers: ReturnType<typeof bufferShapes>; outputs: number;
+} {
   const geometry = networkGeometry(description.input, description.layers, description.loss, description.inputShape);
-  return new Map(parameterShapes(geometry).map(({ name, shape }) => [name, shape]));
+  return {
+    shapes: new Map(parameterShapes(geometry).map(({ name, shape }) => [name, shape])),
+    buffers: bufferShapes(geometry),
+    outputs: geometry[geometry.length - 1].width,
+  };
 }
 
 /**
@@ -174,8 +184,10 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     return fail('metadata has no network description');
   }
   let shapes: Map<string, number[]>;
+  let described: ReturnType<typeof describedShapes>;
   try {
-    shapes = describedShapes(description);
+    described = describedShapes(description);
+    shapes = described.shapes;
   } catch (error) {
     return fail(`metadata network does not describe a network: ${(error as Error).message}`);
   }
@@ -232,6 +244,14 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) fail('metadata settings must be a JSON object');
   }
 
+  const buffers: NamedTensor[] = [];
+  for (const { name, shape, type } of described.buffers) {
+    const tensor = take(name);
+    if (!tensor) return fail(`no tensor '${name}' (the running statistics of a batchnorm layer)`);
+    if (tensor.shape.join(',') !== shape.join(',')) fail(`${name} has shape [${tensor.shape}], the network needs [${shape}]`);
+    if (type === 'i64' ? !(tensor.data instanceof BigInt64Array) : !(tensor.data instanceof Float32Array)) fail(`${name} must be ${type.toUpperCase()}`);
+    buffers.push(tensor);
+  }
   const tensors = decoded.tensors;
   for (const [name, shape] of shapes) {
     const tensor = tensors.find((t) => t.name === name);
@@ -244,7 +264,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   let table: TableTransform | undefined;
   if (metadata.table_transform !== undefined) {
     table = checkTableTransform(json('table_transform'), `${source}: table_transform`);
-    const outputs = shapes.get(`b${shapes.size / 2}`)![0];
+    const outputs = described.outputs;
     const wanted = table.task === 'classification' ? table.classNames!.length : 1;
     if (table.featureNames.length !== description.input || outputs !== wanted) {
       fail(`table_transform makes ${table.featureNames.length} features and ${wanted} outputs, the network takes ${description.input} and gives ${outputs}`);
@@ -260,7 +280,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     }
     dropoutRandom = words;
   }
-  return { description, mlp, tensors, optimizer, progress, table, dropoutRandom, settings };
+  return { description, mlp, tensors, buffers, optimizer, progress, table, dropoutRandom, settings };
 }
 
 /** An evaluation record as train() makes them (and charts read them), taken by `iterations`. */
@@ -287,11 +307,19 @@ function mlpLayers(sizes: number[], activations: Activation[]): LayerSpec[] {
   return layers;
 }
 
-/** net.assignParams, with its errors reported as a file's format errors. */
-export function assignOrFail(net: Network, values: Record<string, ArrayLike<number>>, source: string): void {
+/**
+ * net.assignBuffers and net.assignParams, all or nothing (the buffers are put back when the
+ * parameters fail), with their errors reported as a file's format errors.
+ */
+export function assignOrFail(
+  net: Network, values: Record<string, ArrayLike<number>>, source: string, buffers: Record<string, ArrayLike<number> | BigInt64Array> = {},
+): void {
+  const before = net.buffers();
   try {
+    net.assignBuffers(buffers, source);
     net.assignParams(values, source);
   } catch (error) {
+    net.assignBuffers(Object.fromEntries(before.map((t) => [t.name, t.data])), source);
     throw error instanceof ModelFormatError ? error : new ModelFormatError((error as Error).message);
   }
 }
@@ -310,6 +338,7 @@ export function assignTensors(net: Network, tensors: NamedTensor[], source: stri
     if (tensor.shape.join(',') !== shape.join(',')) {
       throw new ModelFormatError(`${source}: ${name} has shape [${tensor.shape}], the network needs [${shape}]`);
     }
+    if (tensor.data instanceof BigInt64Array) throw new ModelFormatError(`${source}: ${name} is I64: parameters are F32`);
     values[name] = tensor.data;
   }
   const extra = tensors.filter((t) => !net.paramNames.includes(t.name)).map((t) => t.name);
@@ -330,12 +359,13 @@ export function modelFromBytes(runtime: Runtime, bytes: Uint8Array, source = 'mo
 export function checkpointFromBytes(
   runtime: Runtime, bytes: Uint8Array, source = 'model file',
 ): { net: Network; progress?: TrainProgress; table?: TableTransform; settings?: Record<string, unknown> } {
-  const { description, mlp, tensors, optimizer, progress, table, dropoutRandom, settings } = decodeModel(bytes, source);
+  const { description, mlp, tensors, buffers, optimizer, progress, table, dropoutRandom, settings } = decodeModel(bytes, source);
   const net = mlp
     ? new MLP(runtime, { sizes: mlp.sizes, activation: mlp.activations })
     : new Network(runtime, description);
   try {
     assignTensors(net, tensors, source);
+    net.assignBuffers(Object.fromEntries(buffers.map((t) => [t.name, t.data])), source);
     if (optimizer) net.restoreOptimizerState(optimizer);
     if (dropoutRandom) net.restoreDropoutState(dropoutRandom);
   } catch (error) {

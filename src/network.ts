@@ -7,7 +7,8 @@ import { checkInputs, targetsPerRow, writeTargets, type Targets } from './inputs
 import { networkGeometry, type Activation, type ImageShape, type LayerSpec, type Loss } from './layers.js';
 import { OptimizerRecord, resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from './optimizer.js';
 import type { CompressedRows } from './compressed-rows.js';
-import { Plan, type ParamTensor } from './plan.js';
+import type { NamedTensor } from './io/tensor.js';
+import { Plan, type BufferTensor, type ParamTensor } from './plan.js';
 import { Random } from './random.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
 import type { KernelBuildChoice } from './wasm.js';
@@ -65,6 +66,7 @@ export type Layer =
   | { kind: 'flatten'; name: string }
   | { kind: Activation; name: string }
   | { kind: 'dropout'; name: string; p: number }
+  | { kind: 'batch-normalization'; name: string; channels: number; weights: string; bias: string }
   | { kind: 'softmax-with-loss' | 'sigmoid-with-loss' | 'mse-loss'; name: string };
 
 const DEFAULT_MAX_ROWS = 1024;
@@ -82,6 +84,8 @@ export class Network {
 
   private planOrUndefined: Plan | undefined;
   private optimizer: OptimizerRecord | undefined;
+  /** The batchnorm layer with the fewest values per channel in a row (height·width), if any. */
+  private readonly fewestPerChannel: { layer: number; perRow: number } | undefined;
 
   constructor(runtime: Runtime, options: NetworkOptions) {
     const loss = options.loss ?? 'softmax-cross-entropy';
@@ -105,6 +109,13 @@ export class Network {
     this.outputSize = geometry[geometry.length - 1].width;
     this.layerSpecs = options.layers.map(copyLayer);
     this.lossKind = loss;
+    let fewest: { layer: number; perRow: number } | undefined;
+    geometry.forEach(({ runningStatistics, inShape }, layer) => {
+      if (!runningStatistics) return;
+      const perRow = inShape![1] * inShape![2];
+      if (perRow < (fewest?.perRow ?? Infinity)) fewest = { layer, perRow };
+    });
+    this.fewestPerChannel = fewest;
     const plan = new Plan(runtime, this.inputSize, this.layerSpecs, geometry, loss);
     this.planOrUndefined = plan;
     try {
@@ -174,6 +185,9 @@ export class Network {
         layers.push({ kind: 'flatten', name: `Flatten${learning}` });
       } else if (spec.kind === 'dropout') {
         layers.push({ kind: 'dropout', name: `Dropout${learning}`, p: spec.p });
+      } else if (spec.kind === 'batchnorm1d' || spec.kind === 'batchnorm2d') {
+        learning++;
+        layers.push({ kind: 'batch-normalization', name: `BatchNorm${learning}`, channels: inShape![0], weights: `gamma${learning}`, bias: `beta${learning}` });
       } else if (spec.kind === 'activation') {
         const name = spec.function;
         layers.push({ kind: name, name: `${name[0].toUpperCase()}${name.slice(1)}${learning}` });
@@ -198,7 +212,7 @@ export class Network {
       const count = Math.min(block, rows - start);
       const { input, lossBuffer } = plan.workspace();
       new Float32Array(this.memory.buffer, input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
-      plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_OFF);
+      plan.mode(this.runtime.kernels.layout.MODE_EVALUATE);
       exports.predict(plan.offset, input, count, lossBuffer);
       out.set(new Float32Array(this.memory.buffer, lossBuffer, count * outputs), start * outputs);
     }
@@ -234,7 +248,7 @@ export class Network {
       const buffer = this.memory.buffer;
       new Float32Array(buffer, workspace.input, count * this.inputSize).set(x.subarray(start * this.inputSize, (start + count) * this.inputSize));
       writeTargets(t.slice(start * perRow, (start + count) * perRow), count, this.outputSize, this.lossKind, buffer, workspace.targets);
-      plan.dropoutMode(layout.DROPOUT_OFF);
+      plan.mode(layout.MODE_EVALUATE);
       exports.evaluate(plan.offset, workspace.input, workspace.targets, count, workspace.result.offset, workspace.scratch);
       // The same f64 additions, block by block, as one evaluate() call over resident rows.
       const block = workspace.result.array;
@@ -248,7 +262,7 @@ export class Network {
    * the loss takes them), as ResidentDataset holds them; the path the trainer uses.
    */
   evaluateResident(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
-    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_OFF);
+    this.plan.mode(this.runtime.kernels.layout.MODE_EVALUATE);
     return this.evaluateAsIs(inputs, targets, rows, sparse);
   }
 
@@ -266,11 +280,16 @@ export class Network {
     return this.metrics(workspace.result.array, rows);
   }
 
-  /** Backprop gradients of the mean loss, as fresh arrays named like params. */
+  /**
+   * Backprop gradients of the mean loss, as fresh arrays named like params. A training forward,
+   * as PyTorch's in train mode: dropout draws masks and batch normalization updates its running
+   * statistics.
+   */
   gradient(x: Float32Array, t: Targets): Gradients {
     const rows = this.stageBatch(x, t);
+    this.checkTrainingBatch(rows);
     const { input, targets } = this.plan.workspace();
-    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
+    this.plan.mode(this.runtime.kernels.layout.MODE_TRAIN);
     this.runtime.kernels.exports.lossAndGradients(this.plan.offset, input, targets, rows);
     return this.copyGradients(this.plan.tensors);
   }
@@ -291,15 +310,17 @@ export class Network {
     const rows = this.stageBatch(x, t);
     const plan = this.plan;
     const { input, targets, scratch } = plan.workspace();
-    // With dropout: one draw of masks for this batch (as a training step would), then every
-    // perturbed loss with the same masks, so the difference measures the weights alone.
+    // With dropout or batch normalization: one training forward on this batch first, as a
+    // training step would (dropout draws its masks, batch normalization moves its running
+    // statistics), then every perturbed loss with the same masks and the batch's own statistics,
+    // so the difference measures the weights alone.
     const { layout } = this.runtime.kernels;
-    const hasDropout = this.layerSpecs.some((layer) => layer.kind === 'dropout');
-    if (hasDropout) {
-      plan.dropoutMode(layout.DROPOUT_DRAW);
+    this.checkTrainingBatch(rows);
+    if (this.layerSpecs.some((layer) => layer.kind === 'dropout' || layer.kind === 'batchnorm1d' || layer.kind === 'batchnorm2d')) {
+      plan.mode(layout.MODE_TRAIN);
       this.runtime.kernels.exports.forward(plan.offset, input, rows);
     }
-    plan.dropoutMode(hasDropout ? layout.DROPOUT_REUSE : layout.DROPOUT_OFF);
+    plan.mode(layout.MODE_REPLAY);
     const fastLayers = this.runtime.kernels.exports.numericalGradientLastLayers(plan.offset, input, targets, rows, h, scratch);
     const slowTensors = plan.tensors.slice(0, plan.tensors.length - 2 * fastLayers);
     const grads = this.copyGradients(plan.tensors.slice(slowTensors.length));
@@ -331,8 +352,9 @@ export class Network {
   trainStep(x: Float32Array, t: Targets, learningRate: number): number {
     checkLearningRate(learningRate);
     const rows = this.stageBatch(x, t);
+    this.checkTrainingBatch(rows);
     const workspace = this.plan.workspace();
-    this.plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
+    this.plan.mode(this.runtime.kernels.layout.MODE_TRAIN);
     this.runtime.kernels.exports.trainStep(this.plan.offset, workspace.input, workspace.targets, rows, learningRate);
     return workspace.stepLoss.array[0];
   }
@@ -346,7 +368,8 @@ export class Network {
     const plan = this.plan;
     const workspace = plan.workspace();
     if (!Number.isInteger(rows) || rows < 1 || rows > workspace.rows) throw new ShapeError(`batch of ${rows} rows: call ensureRows first`);
-    plan.dropoutMode(this.runtime.kernels.layout.DROPOUT_DRAW);
+    this.checkTrainingBatch(rows);
+    plan.mode(this.runtime.kernels.layout.MODE_TRAIN);
     if (sparse) this.readSparse(sparse, sparse.gradientScratch(workspace.rows));
     try {
       this.runtime.kernels.exports.trainStepGathered(plan.offset, inputs, targets, workspace.indices.offset, rows, learningRate);
@@ -417,6 +440,59 @@ export class Network {
     plan.randomState = Random.fromState(words).getState().slice(0, 4);
   }
 
+  /** The index in the layer list of the batchnorm layer a buffer belongs to. */
+  bufferLayer(name: string): number {
+    const buffer = this.plan.buffers.find((candidate) => candidate.name === name);
+    if (!buffer) throw new ValueError(`no buffer '${name}': this network has ${this.bufferNames.join(', ') || 'none'}`);
+    return buffer.layer;
+  }
+
+  /** The batchnorm layers' buffers in layout order: running_mean_k, running_var_k, num_batches_tracked_k, … */
+  get bufferNames(): string[] {
+    return this.plan.buffers.map((buffer) => buffer.name);
+  }
+
+  /**
+   * Copies of the batchnorm layers' buffers (layers.ts bufferShapes): the running mean and
+   * variance F32 [channels] and the count of training batches, one I64 of shape [].
+   */
+  buffers(): NamedTensor[] {
+    const plan = this.plan;
+    return plan.buffers.map((buffer) => ({ name: buffer.name, shape: [...buffer.shape], data: plan.bufferView(buffer).slice() }));
+  }
+
+  /**
+   * Sets buffers from named arrays, all or nothing, as assignParams: a running mean must be
+   * finite, a running variance finite and >= 0, a batch count an integer >= 0.
+   */
+  assignBuffers(values: Record<string, ArrayLike<number> | BigInt64Array>, source = 'buffers'): void {
+    const plan = this.plan;
+    const checked: [BufferTensor, ArrayLike<number> | BigInt64Array][] = [];
+    for (const [name, data] of Object.entries(values)) {
+      const buffer = plan.buffers.find((candidate) => candidate.name === name);
+      if (!buffer) throw new ValueError(`${source}: no buffer '${name}': this network has ${this.bufferNames.join(', ') || 'none'}`);
+      if (data.length !== buffer.length) {
+        throw new ShapeError(`${source}: ${name} has shape [${buffer.shape}] (${buffer.length} values), got ${data.length} values`);
+      }
+      for (let i = 0; i < data.length; i++) {
+        const value = data[i];
+        const valid = buffer.type === 'i64'
+          ? (typeof value === 'bigint' ? value >= 0n : Number.isSafeInteger(value) && value >= 0)
+          : typeof value === 'number' && Number.isFinite(value) && (buffer.initial === 0 || value >= 0);
+        if (!valid) {
+          const rule = buffer.type === 'i64' ? 'an integer >= 0' : buffer.initial === 0 ? 'finite' : 'finite and >= 0';
+          throw new ValueError(`${source}: ${name}[${i}] is ${value}: must be ${rule}`);
+        }
+      }
+      checked.push([buffer, data]);
+    }
+    for (const [buffer, data] of checked) {
+      const view = plan.bufferView(buffer);
+      if (view instanceof BigInt64Array) for (let i = 0; i < data.length; i++) view[i] = BigInt(data[i]);
+      else view.set(data as ArrayLike<number>);
+    }
+  }
+
   /**
    * Sets parameters from named arrays, all or nothing: every name, length and value is checked
    * before anything is written, so a failure leaves the network as it was.
@@ -461,6 +537,19 @@ export class Network {
       throw new ShapeError(`compressed rows of ${sparse.cols} columns cannot feed this network's first layer (${this.layerSpecs[0].kind}, ${this.inputSize} inputs)`);
     }
     this.plan.sparseInput(sparse.offset, scratch);
+  }
+
+  /**
+   * Batch normalization in training needs more than one value per channel, as PyTorch's
+   * (a variance of one value is 0, its unbiased form 0/0): refuses a batch that gives one.
+   */
+  private checkTrainingBatch(rows: number): void {
+    const fewest = this.fewestPerChannel;
+    if (!fewest || rows * fewest.perRow > 1) return;
+    throw new ShapeError(
+      `layer ${fewest.layer} (${this.layerSpecs[fewest.layer].kind}) expects more than 1 value per channel when training, got a batch of ${rows} row: `
+      + 'train on batches of at least 2 rows (dropLast leaves out a last batch of 1)',
+    );
   }
 
   /** The metrics from evaluate()'s sums (assembly/layout.ts EVAL_*). */
@@ -508,9 +597,14 @@ export class Network {
     const random = new Random(seed);
     const tensors = this.plan.tensors;
     for (let i = 0; i < tensors.length; i += 2) {
-      const [fanIn, fanOut] = fans(tensors[i].shape);
       const w = this.params[tensors[i].name];
       const b = this.params[tensors[i + 1].name];
+      // Batch normalization starts as the identity on normalized values, whatever the init: γ 1, β 0.
+      if (this.plan.geometry[tensors[i].layer].runningStatistics) {
+        w.fill(1);
+        continue;
+      }
+      const [fanIn, fanOut] = fans(tensors[i].shape);
       if (init === 'normal' || init === 'he') {
         const scale = init === 'normal' ? std : Math.sqrt(2 / fanIn);
         for (let k = 0; k < w.length; k++) w[k] = scale * random.normal();

@@ -2,18 +2,21 @@
 // words and allocates or frees a network's memory. It reads every word offset from the module,
 // so the layout has a single definition, in assembly/layout.ts.
 //
-// A network's memory is four arena blocks:
+// A network's memory is four arena blocks, five with batch normalization:
 //   plan        the header and one record per layer
-//   parameters  W1 b1 W2 b2 … (dense and conv2d layers, in order), one block so an optimizer
-//               updates all of them in one call
+//   parameters  W1 b1 W2 b2 … (dense, conv2d and batchnorm layers, in order), one block so an
+//               optimizer updates all of them in one call
 //   gradients   dW1 db1 …, the same layout
+//   buffers     the batchnorm layers' running statistics and batch counts, which training
+//               updates but no optimizer does
 //   workspace   per layer OUTPUT and GRAD [maxRows×width]; the INPUT batch, TARGETS, batch
 //               INDICES, the Wᵀ scratch, the convolutions' unfolded row, each max pool's argmax
-//               indices, the loss head's buffer, the evaluation result and the step's loss.
+//               indices, each batchnorm's batch statistics, the loss head's buffer, the
+//               evaluation result and the step's loss.
 //               Reallocated (at a new address) when a larger batch needs more rows.
 import { f32View, LiveView } from './arena.js';
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
-import { parameterShapes, type LayerGeometry, type LayerSpec, type Loss } from './layers.js';
+import { bufferShapes, parameterShapes, type BufferType, type LayerGeometry, type LayerSpec, type Loss } from './layers.js';
 import type { Runtime } from './runtime.js';
 
 export interface ParamTensor {
@@ -22,6 +25,19 @@ export interface ParamTensor {
   layer: number;
   shape: number[];
   /** Byte offset inside the parameter (and gradient) block. */
+  offset: number;
+  length: number;
+}
+
+/** A batchnorm buffer: running_mean_k, running_var_k (f32 [channels]) or num_batches_tracked_k (one i64). */
+export interface BufferTensor {
+  name: string;
+  layer: number;
+  shape: number[];
+  type: BufferType;
+  /** Its value before any training: PyTorch's. */
+  initial: number;
+  /** Byte offset in linear memory. */
   offset: number;
   length: number;
 }
@@ -47,6 +63,9 @@ export class Plan {
   /** Floats in the parameter block, each tensor padded to a 16-byte boundary. */
   readonly paramFloats: number;
   readonly tensors: readonly ParamTensor[];
+  readonly buffers: readonly BufferTensor[];
+  /** The buffers' block, or -1 when the network has no batchnorm layer. */
+  private readonly buffersBlock: number;
   /** Where the dropout layers' xoshiro128** state (4 u32) lives. */
   readonly randomOffset: number;
   readonly widths: readonly number[];
@@ -80,6 +99,20 @@ export class Plan {
     this.randomOffset = this.offset + words * 4;
     this.params = arena.alloc(floats * 4);
     this.grads = arena.alloc(floats * 4);
+
+    // The buffers, each on a 16-byte boundary: an i64 count takes 8 bytes.
+    const shapes = bufferShapes(geometry);
+    const places: number[] = [];
+    let bufferBytes = 0;
+    for (const { shape, type } of shapes) {
+      places.push(bufferBytes);
+      bufferBytes += pad16(shape.reduce((a, b) => a * b, 1) * (type === 'i64' ? 8 : 4));
+    }
+    this.buffersBlock = shapes.length ? arena.alloc(bufferBytes) : -1;
+    this.buffers = shapes.map(({ name, layer, shape, type, initial }, i) => (
+      { name, layer, shape: [...shape], type, initial, offset: this.buffersBlock + places[i], length: shape.reduce((a, b) => a * b, 1) }
+    ));
+    this.resetBuffers();
     this.writeRecords();
   }
 
@@ -117,6 +150,8 @@ export class Plan {
     });
     const unfolded = place(unfoldFloats * 4);
     const argmax = this.layers.map((layer, l) => (layer.kind === 'maxpool2d' ? place(rows * this.widths[l] * 4) : -1));
+    // Each batchnorm's mean and 1/√(variance + ε) per channel, from forward to backward.
+    const statistics = this.geometry.map(({ runningStatistics }) => (runningStatistics ? place(2 * runningStatistics[0] * 4) : -1));
     const lossBuffer = place(rows * classes * 4);
     const result = place(layout.EVAL_SLOTS * 8);
     const scratch = place(Math.max(3, classes) * 8);
@@ -153,6 +188,7 @@ export class Plan {
       if (masks[l] >= 0) plan[record + layout.LAYER_MASK] = base + masks[l];
       if (layer.kind === 'conv2d') plan[record + layout.LAYER_SCRATCH] = base + unfolded;
       if (layer.kind === 'maxpool2d') plan[record + layout.LAYER_SCRATCH] = base + argmax[l];
+      if (statistics[l] >= 0) plan[record + layout.LAYER_SCRATCH] = base + statistics[l];
     });
     return this.current;
   }
@@ -168,9 +204,24 @@ export class Plan {
     plan[layout.PLAN_SPARSE_INPUT] = csr;
   }
 
-  /** What dropout layers do in the next passes: layout.DROPOUT_OFF, DROPOUT_DRAW or DROPOUT_REUSE. */
-  dropoutMode(mode: number): void {
-    this.words()[this.runtime.kernels.layout.PLAN_DROPOUT_MODE] = mode;
+  /** What dropout and batchnorm layers do in the next passes: layout.MODE_EVALUATE, MODE_TRAIN or MODE_REPLAY. */
+  mode(mode: number): void {
+    this.words()[this.runtime.kernels.layout.PLAN_MODE] = mode;
+  }
+
+  /** PyTorch's initial buffers: running mean 0, running variance 1, no batch counted. */
+  resetBuffers(): void {
+    for (const buffer of this.buffers) {
+      const view = this.bufferView(buffer);
+      if (view instanceof BigInt64Array) view.fill(BigInt(buffer.initial));
+      else view.fill(buffer.initial);
+    }
+  }
+
+  /** A buffer's values, over linear memory: use it at once, keep no reference. */
+  bufferView(buffer: BufferTensor): Float32Array | BigInt64Array {
+    const memory = this.runtime.arena.memory.buffer;
+    return buffer.type === 'i64' ? new BigInt64Array(memory, buffer.offset, buffer.length) : new Float32Array(memory, buffer.offset, buffer.length);
   }
 
   /** The dropout layers' random state, 4 u32 words. */
@@ -200,6 +251,7 @@ export class Plan {
   release(): void {
     const { arena } = this.runtime;
     if (this.workspaceBlock >= 0) arena.release(this.workspaceBlock);
+    if (this.buffersBlock >= 0) arena.release(this.buffersBlock);
     arena.release(this.grads);
     arena.release(this.params);
     arena.release(this.offset);
@@ -232,12 +284,15 @@ export class Plan {
       mse: layout.LOSS_MEAN_SQUARED_ERROR,
     }[this.loss];
     let parameterLayer = 0;
+    const f32Word = (word: number, value: number) => {
+      new Float32Array(plan.buffer, plan.byteOffset + word * 4, 1)[0] = value;
+    };
     this.layers.forEach((layer, l) => {
       const record = layout.PLAN_HEADER_WORDS + l * layout.LAYER_WORDS;
       const { inShape, shape } = this.geometry[l];
       plan[record + layout.LAYER_IN] = l === 0 ? this.inputSize : this.widths[l - 1];
       plan[record + layout.LAYER_OUT] = this.widths[l];
-      if (layer.kind === 'dense' || layer.kind === 'conv2d') {
+      if (this.geometry[l].weights) {
         const weights = this.tensors[2 * parameterLayer];
         const bias = this.tensors[2 * parameterLayer + 1];
         parameterLayer++;
@@ -258,8 +313,17 @@ export class Plan {
         plan[record + layout.LAYER_STRIDE] = layer.stride;
         plan[record + layout.LAYER_PADDING] = layer.kind === 'conv2d' ? layer.padding : 0;
       }
-      if (layer.kind === 'dropout') {
-        new Float32Array(plan.buffer, plan.byteOffset + (record + layout.LAYER_RATE) * 4, 1)[0] = layer.p;
+      if (layer.kind === 'dropout') f32Word(record + layout.LAYER_RATE, layer.p);
+      if (inShape && (layer.kind === 'batchnorm1d' || layer.kind === 'batchnorm2d')) {
+        plan[record + layout.LAYER_CHANNELS_IN] = inShape[0];
+        plan[record + layout.LAYER_HEIGHT_IN] = inShape[1];
+        plan[record + layout.LAYER_WIDTH_IN] = inShape[2];
+        f32Word(record + layout.LAYER_EPSILON, layer.eps);
+        f32Word(record + layout.LAYER_MOMENTUM, layer.momentum);
+        const [mean, variance, tracked] = this.buffers.filter((buffer) => buffer.layer === l);
+        plan[record + layout.LAYER_RUNNING_MEAN] = mean.offset;
+        plan[record + layout.LAYER_RUNNING_VARIANCE] = variance.offset;
+        plan[record + layout.LAYER_BATCHES_TRACKED] = tracked.offset;
       }
       if (layer.kind === 'activation') {
         const code = activationCodes.get(layer.function);
@@ -269,6 +333,7 @@ export class Plan {
       plan[record + layout.LAYER_KIND] = {
         dense: layout.KIND_DENSE, activation: layout.KIND_ACTIVATION, dropout: layout.KIND_DROPOUT, conv2d: layout.KIND_CONV2D,
         maxpool2d: layout.KIND_MAXPOOL2D, avgpool2d: layout.KIND_AVGPOOL2D, flatten: layout.KIND_FLATTEN,
+        batchnorm1d: layout.KIND_BATCHNORM, batchnorm2d: layout.KIND_BATCHNORM,
       }[layer.kind];
     });
   }

@@ -40,6 +40,18 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(new Uint32Array(back.data.buffer)).toEqual(new Uint32Array(data.buffer));
   });
 
+  it('round-trips an I64 count, 8 bytes little-endian, beside F32 and I32 tensors', () => {
+    const counts = { name: 'n', shape: [] as number[], data: BigInt64Array.from([2n ** 40n + 3n]) };
+    const all = [{ name: 'a', shape: [1], data: new Float32Array([1]) }, counts, { name: 'i', shape: [1], data: Int32Array.from([-2]) }];
+    const bytes = encodeSafetensors(all);
+    const decoded = decodeSafetensors(bytes);
+    expect(decoded.tensors).toEqual(all);
+    expect(Array.from(bytes.subarray(bytes.length - 12, bytes.length - 4))).toEqual([3, 0, 0, 0, 0, 1, 0, 0]);
+    // Its data_offsets span 8 bytes a value: a span of 4 is refused.
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));
+    expect(header.n).toEqual({ dtype: 'I64', shape: [], data_offsets: [4, 12] });
+  });
+
   it('lays out a tiny tensor byte for byte as the format specifies', () => {
     const bytes = encodeSafetensors([{ name: 'a', shape: [1], data: new Float32Array([1]) }]);
     // 90 bytes of JSON, padded with spaces to 96; aca16a6a is the CRC-32 of the 4 data bytes.
@@ -132,8 +144,9 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     ['a JSON null header', fileWithHeader(null, 0), /header is not a JSON object/],
     ['non-string metadata', fileWithHeader({ __metadata__: { n: 1 } }, 0), /__metadata__ must map names to strings/],
     ['a tensor entry that is not an object', fileWithHeader({ a: 3 }, 0), /tensor 'a' is not described by an object/],
-    ['an F16 tensor', fileWithHeader({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4), /tensor 'a' has dtype F16: only F32 and I32 are supported/],
-    ['a missing dtype', fileWithHeader({ a: { shape: [1], data_offsets: [0, 4] } }, 4), /dtype undefined: only F32 and I32 are supported/],
+    ['an F16 tensor', fileWithHeader({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4), /tensor 'a' has dtype F16: only F32, I32 and I64 are supported/],
+    ['a missing dtype', fileWithHeader({ a: { shape: [1], data_offsets: [0, 4] } }, 4), /dtype undefined: only F32, I32 and I64 are supported/],
+    ['an I64 tensor given 4 bytes a value', fileWithHeader({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 4] } }, 4), /shape \[1\] needs 8 bytes, data_offsets span 4/],
     ['a fractional dimension', fileWithHeader({ a: f32([1.5], 0, 6) }, 6), /tensor 'a' has no valid shape/],
     ['negative dimensions', fileWithHeader({ a: f32([-1, -1], 0, 4) }, 4), /tensor 'a' has no valid shape/],
     ['one negative dimension among valid ones', fileWithHeader({ a: f32([2, -1], 0, 4) }, 4), /tensor 'a' has no valid shape/],

@@ -4,8 +4,8 @@
 // numbers come from the plan's xoshiro128** state (layout.ts PLAN_RANDOM), the same generator
 // as src/random.ts, so a seed gives the same masks on every engine.
 import {
-  DROPOUT_DRAW, DROPOUT_OFF, header, LAYER_MASK, LAYER_OUT, LAYER_OUTPUT, LAYER_RATE, layerField, layerPointer,
-  PLAN_DROPOUT_MODE, PLAN_RANDOM,
+  header, LAYER_MASK, LAYER_OUT, LAYER_OUTPUT, LAYER_RATE, layerField, layerPointer, MODE_EVALUATE, MODE_TRAIN,
+  PLAN_MODE, PLAN_RANDOM,
 } from '../layout';
 
 /** The next u32 of the xoshiro128** state at `state` (4 u32, updated in place). */
@@ -27,13 +27,13 @@ function nextUint32(state: usize): u32 {
 export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32): void {
   const count = rows * layerField(plan, layer, LAYER_OUT);
   const output = layerPointer(plan, layer, LAYER_OUTPUT);
-  const mode = <i32>header(plan, PLAN_DROPOUT_MODE);
-  if (mode == DROPOUT_OFF) {
+  const mode = <i32>header(plan, PLAN_MODE);
+  if (mode == MODE_EVALUATE) {
     memory.copy(output, input, <usize>count << 2);
     return;
   }
   const mask = layerPointer(plan, layer, LAYER_MASK);
-  if (mode == DROPOUT_DRAW) {
+  if (mode == MODE_TRAIN) {
     const p = reinterpret<f32>(layerField(plan, layer, LAYER_RATE));
     const scale: f32 = 1 / (1 - p);
     const state = header(plan, PLAN_RANDOM);
@@ -52,7 +52,7 @@ export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32)
 export function dropoutBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
   if (!dInput) return;
   const count = rows * layerField(plan, layer, LAYER_OUT);
-  if (<i32>header(plan, PLAN_DROPOUT_MODE) == DROPOUT_OFF) {
+  if (<i32>header(plan, PLAN_MODE) == MODE_EVALUATE) {
     memory.copy(dInput, dOutput, <usize>count << 2);
     return;
   }

@@ -1,7 +1,7 @@
 // The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__: { … } } padded with
-// spaces to a multiple of 8, then the tensors' raw little-endian bytes. simdnet writes F32 (and
-// I32 for indices) and adds a CRC-32 of the data section to the metadata, so a corrupt file is
+// spaces to a multiple of 8, then the tensors' raw little-endian bytes. simdnet writes F32 (I32
+// for indices, I64 for counts, as PyTorch's num_batches_tracked) and adds a CRC-32 of the data section to the metadata, so a corrupt file is
 // detected on load.
 import { ModelFormatError, ShapeError, ValueError } from '../errors.js';
 import { crc32 } from './crc32.js';
@@ -11,6 +11,10 @@ const CHECKSUM_KEY = 'crc32';
 const METADATA_KEY = '__metadata__';
 // The format's own limit on the JSON header, checked before it is read.
 const MAX_HEADER_BYTES = 100_000_000;
+
+type TensorData = NamedTensor['data'];
+const dtypeOf = (data: TensorData) => (data instanceof Int32Array ? 'I32' : data instanceof BigInt64Array ? 'I64' : 'F32');
+const ELEMENT_BYTES: Record<string, number> = { F32: 4, I32: 4, I64: 8 };
 
 /** CRC-32 as 8 hex digits. */
 export function checksumText(data: Uint8Array): string {
@@ -26,14 +30,16 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
     if (!shape.every((d) => Number.isInteger(d) && d >= 0) || shape.reduce((a, b) => a * b, 1) !== data.length) {
       throw new ShapeError(`${name}: shape [${shape}] does not hold ${data.length} values`);
     }
-    header[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
-    offset += data.length * 4;
+    const bytes = data.length * data.BYTES_PER_ELEMENT;
+    header[name] = { dtype: dtypeOf(data), shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   const body = new Uint8Array(offset);
   const view = new DataView(body.buffer);
   offset = 0;
   for (const { data } of tensors) {
     if (data instanceof Int32Array) for (let i = 0; i < data.length; i++, offset += 4) view.setInt32(offset, data[i], true);
+    else if (data instanceof BigInt64Array) for (let i = 0; i < data.length; i++, offset += 8) view.setBigInt64(offset, data[i], true);
     else for (let i = 0; i < data.length; i++, offset += 4) view.setFloat32(offset, data[i], true);
   }
   header[METADATA_KEY] = { ...metadata, [CHECKSUM_KEY]: checksumText(body) };
@@ -76,24 +82,26 @@ export function decodeSafetensors(
     if (name === METADATA_KEY) continue;
     if (!isObject(info)) fail(`tensor '${name}' is not described by an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    if (dtype !== 'F32' && dtype !== 'I32') fail(`tensor '${name}' has dtype ${String(dtype)}: only F32 and I32 are supported`);
+    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'I64') fail(`tensor '${name}' has dtype ${String(dtype)}: only F32, I32 and I64 are supported`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has no valid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       fail(`tensor '${name}' has no valid data_offsets`);
     }
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 4) { // also catches end < begin: count is never negative
-      fail(`tensor '${name}': shape [${shape}] needs ${count * 4} bytes, data_offsets span ${end - begin}`);
+    const bytes = count * ELEMENT_BYTES[dtype as string];
+    if (end - begin !== bytes) { // also catches end < begin: count is never negative
+      fail(`tensor '${name}': shape [${shape}] needs ${bytes} bytes, data_offsets span ${end - begin}`);
     }
     if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section (truncated?)`);
-    tensors.push({ tensor: { name, shape: shape as number[], data: dtype === 'I32' ? new Int32Array(count) : new Float32Array(count) }, begin });
+    const values = dtype === 'I32' ? new Int32Array(count) : dtype === 'I64' ? new BigInt64Array(count) : new Float32Array(count);
+    tensors.push({ tensor: { name, shape: shape as number[], data: values }, begin });
   }
   tensors.sort((a, b) => a.begin - b.begin);
   let expected = 0;
   for (const { tensor, begin } of tensors) {
     if (begin !== expected) fail(`tensor '${tensor.name}' starts at byte ${begin}, expected ${expected}: overlapping or non-contiguous data`);
-    expected = begin + tensor.data.length * 4;
+    expected = begin + tensor.data.length * tensor.data.BYTES_PER_ELEMENT;
   }
   if (expected !== data.length) fail(`${data.length - expected} trailing bytes after the last tensor`);
   const { [CHECKSUM_KEY]: checksum, ...rest } = metadata as Record<string, string>;
@@ -103,6 +111,7 @@ export function decodeSafetensors(
   const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (const { tensor: { data }, begin } of tensors) {
     if (data instanceof Int32Array) for (let i = 0; i < data.length; i++) data[i] = dataView.getInt32(begin + 4 * i, true);
+    else if (data instanceof BigInt64Array) for (let i = 0; i < data.length; i++) data[i] = dataView.getBigInt64(begin + 8 * i, true);
     else for (let i = 0; i < data.length; i++) data[i] = dataView.getFloat32(begin + 4 * i, true);
   }
   return { tensors: tensors.map((t) => t.tensor), metadata: rest };

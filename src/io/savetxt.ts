@@ -65,7 +65,7 @@ export function formatSavetxt(tensor: NamedTensor): string {
   let text = '';
   for (let start = 0; start < data.length; start += columns) {
     const row: string[] = [];
-    for (let c = 0; c < columns; c++) row.push(formatScientific(data[start + c]));
+    for (let c = 0; c < columns; c++) row.push(formatScientific(Number(data[start + c])));
     text += row.join(' ') + '\n';
   }
   return text;
