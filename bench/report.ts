@@ -1,4 +1,5 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
+import { renderConvMarkdown, type ConvResults } from './conv.js';
 import type { NumericalTrainingResult } from './numerical-training.js';
 import { renderSparseMarkdown, type SparseResults } from './sparse.js';
 
@@ -23,6 +24,8 @@ export interface Results {
   }[];
   /** Written by the full run or by `npm run bench:sparse` alone (which says so in `context`). */
   sparse?: SparseResults & { command: string; context: string };
+  /** Written by the full run or by `npm run bench:conv` alone (which says so in `context`). */
+  conv?: ConvResults & { command: string; context: string };
 }
 
 const f1 = (v: number) => v.toFixed(1);
@@ -70,20 +73,34 @@ export function renderMarkdown(r: Results): string {
   lines.push(`- Training by the numerical gradient, ${n.network}, batch ${n.batch}, relaxed SIMD: ${f1(n.numericalMsPerStep)} ms per step (mean of ${n.numericalSteps}) against ${f3(n.backpropMsPerStep)} ms by backprop (mean of ${n.backpropSteps}), ${n.ratio.toFixed(0)}× slower.`);
   lines.push(`- JS heap growth without GC over three runs of ${r.heap.steps} training steps: ${r.heap.runs.join(', ')} bytes; the steady state is ${r.heap.bytesPerStep.toFixed(2)} bytes per step${r.heap.gcExposed ? '' : ' (gc not exposed)'}. Wasm memory grew ${r.heap.wasmMemoryGrowthBytes} bytes.`);
   if (r.sparse) lines.push('', sparseSection(r.sparse));
+  if (r.conv) lines.push('', convSection(r.conv));
   return lines.join('\n') + '\n';
 }
 
-const SPARSE_BEGIN = '<!-- sparse: written by bench/sparse.ts -->';
-const SPARSE_END = '<!-- end sparse -->';
+/**
+ * The sections a script of their own can rewrite (npm run bench:sparse, bench:conv): each sits
+ * between two markers, so RESULTS.md can have one replaced and the rest kept.
+ */
+type SectionName = 'sparse' | 'conv';
+const begin = (name: SectionName) => `<!-- ${name}: written by bench/${name}.ts -->`;
+const end = (name: SectionName) => `<!-- end ${name} -->`;
 
-function sparseSection(sparse: NonNullable<Results['sparse']>): string {
-  return `${SPARSE_BEGIN}\n${renderSparseMarkdown(sparse, sparse.context)}${SPARSE_END}`;
+function section(name: SectionName, body: string): string {
+  return `${begin(name)}\n${body}${end(name)}`;
 }
 
-/** RESULTS.md with its sparse section replaced (or appended). */
-export function replaceSparseSection(markdown: string, sparse: NonNullable<Results['sparse']>): string {
-  const begin = markdown.indexOf(SPARSE_BEGIN);
-  const end = markdown.indexOf(SPARSE_END);
-  if (begin < 0 || end < begin) return `${markdown.trimEnd()}\n\n${sparseSection(sparse)}\n`;
-  return markdown.slice(0, begin) + sparseSection(sparse) + markdown.slice(end + SPARSE_END.length);
+const sparseSection = (sparse: NonNullable<Results['sparse']>) => section('sparse', renderSparseMarkdown(sparse, sparse.context));
+const convSection = (conv: NonNullable<Results['conv']>) => section('conv', renderConvMarkdown(conv, conv.context));
+
+/** RESULTS.md with one section replaced (or appended). */
+function replaceSection(markdown: string, name: SectionName, text: string): string {
+  const from = markdown.indexOf(begin(name));
+  const to = markdown.indexOf(end(name));
+  if (from < 0 || to < from) return `${markdown.trimEnd()}\n\n${text}\n`;
+  return markdown.slice(0, from) + text + markdown.slice(to + end(name).length);
 }
+
+export const replaceSparseSection = (markdown: string, sparse: NonNullable<Results['sparse']>): string =>
+  replaceSection(markdown, 'sparse', sparseSection(sparse));
+export const replaceConvSection = (markdown: string, conv: NonNullable<Results['conv']>): string =>
+  replaceSection(markdown, 'conv', convSection(conv));
