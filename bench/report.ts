@@ -1,4 +1,5 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
+import { renderConvMarkdown, type ConvResults } from './conv.js';
 import type { NumericalTrainingResult } from './numerical-training.js';
 import { renderCpuTable, renderKernelRows, type CpuRecord } from './cpu-history.js';
 import type { KernelRow } from './kernels.js';
@@ -25,6 +26,8 @@ export interface Results {
   }[];
   /** Written by the full run or by `npm run bench:sparse` alone (which says so in `context`). */
   sparse?: SparseResults & { command: string; context: string };
+  /** Written by the full run or by `npm run bench:conv` alone (which says so in `context`). */
+  conv?: ConvResults & { command: string; context: string };
   /** The dense products against the peak, and every CPU's record so far (bench/cpus.json). */
   kernels?: { rows: KernelRow[]; context: string };
   cpus?: CpuRecord[];
@@ -77,25 +80,30 @@ export function renderMarkdown(r: Results): string {
   if (r.kernels) lines.push('', section('kernels', renderKernelRows(r.kernels.rows, r.kernels.context)));
   if (r.cpus) lines.push('', section('cpus', renderCpuTable(r.cpus)));
   if (r.sparse) lines.push('', sparseSection(r.sparse));
+  if (r.conv) lines.push('', convSection(r.conv));
   return lines.join('\n') + '\n';
 }
 
-// Sections that a partial run (bench:sparse, bench:kernels) rewrites in place, between markers.
-const begin = (name: string) => `<!-- ${name}: written by npm run bench:${name === 'cpus' ? 'kernels' : name} -->`;
-const end = (name: string) => `<!-- end ${name} -->`;
+/**
+ * The sections a script of their own rewrites in place (npm run bench:sparse, bench:conv,
+ * bench:kernels, which writes both 'kernels' and 'cpus'): each sits between two markers, so
+ * RESULTS.md can have one replaced and the rest kept.
+ */
+type SectionName = 'sparse' | 'conv' | 'kernels' | 'cpus';
+const begin = (name: SectionName) => `<!-- ${name}: written by npm run bench:${name === 'cpus' ? 'kernels' : name} -->`;
+const end = (name: SectionName) => `<!-- end ${name} -->`;
 
-export function section(name: string, body: string): string {
+export function section(name: SectionName, body: string): string {
   return `${begin(name)}\n${body}${end(name)}`;
 }
 
-/** `markdown` with section `name` replaced (or appended). */
-export function replaceSection(markdown: string, name: string, body: string): string {
+const sparseSection = (sparse: NonNullable<Results['sparse']>) => section('sparse', renderSparseMarkdown(sparse, sparse.context));
+const convSection = (conv: NonNullable<Results['conv']>) => section('conv', renderConvMarkdown(conv, conv.context));
+
+/** RESULTS.md with section `name` replaced by `body` (or appended). */
+export function replaceSection(markdown: string, name: SectionName, body: string): string {
   const from = markdown.indexOf(begin(name));
   const to = markdown.indexOf(end(name));
   if (from < 0 || to < from) return `${markdown.trimEnd()}\n\n${section(name, body)}\n`;
   return markdown.slice(0, from) + section(name, body) + markdown.slice(to + end(name).length);
-}
-
-function sparseSection(sparse: NonNullable<Results['sparse']>): string {
-  return section('sparse', renderSparseMarkdown(sparse, sparse.context));
 }

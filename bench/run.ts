@@ -3,7 +3,8 @@
 // (simdnet's two builds, a naive TypeScript loop, TensorFlow.js wasm), the training step against
 // tfjs, scaling with batch and width, the classic protocol end to end (sparse and dense first layer), the full numerical
 // gradient, a training step by the numerical gradient against backprop, heap growth over 10000
-// steps, and dense vs sparse first-layer products by input density (bench/sparse.ts). Writes bench/results.json, bench/RESULTS.md and
+// steps, dense vs sparse first-layer products by input density (bench/sparse.ts), and the
+// convolutions and the LeNet-5 step against tfjs (bench/conv.ts). Writes bench/results.json, bench/RESULTS.md and
 // bench/scaling.svg.
 import { arch, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ import {
 } from 'simdnet';
 import { recordCpu } from './cpu-history.js';
 import { benchKernels, cpuDescription, measurePeak } from './kernels.js';
+import { benchConv } from './conv.js';
 import { benchNumericalTraining } from './numerical-training.js';
 import { initTfjs, naiveGemm, tfjsGemm, tfjsTrainer, type Layout } from './peers.js';
 import { renderMarkdown, type Results } from './report.js';
@@ -306,6 +308,9 @@ async function main() {
   });
   results.sparse = {
     command: results.command, context: 'Measured in the same run.', ...await benchSparse(runtimes, mnist, quick),
+  };
+  results.conv = {
+    command: results.command, context: 'Measured in the same run.', ...await benchConv(runtimes, mnist, quick),
   };
   await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
   await writeFileAtomic(join(outDir, 'RESULTS.md'), renderMarkdown(results));

@@ -7,6 +7,7 @@ import {
   chooseFirstLayerPath, CompressedRows, MLP, ResidentDataset, SPARSE_CROSSOVER_DENSITY,
   type KernelBuild, type Mnist, type Runtime,
 } from 'simdnet';
+import { bestOf } from './timing.js';
 
 export type Product = 'forward' | 'weightGradient';
 type Pattern = 'mnist' | 'uniform';
@@ -92,30 +93,6 @@ function mnistLike(images: Float32Array, target: number, seed: number): Float32A
 function uniform(rows: number, target: number, seed: number): Float32Array {
   const random = generator(seed);
   return Float32Array.from({ length: rows * INPUTS }, () => (random() < target ? 1 - random() : 0));
-}
-
-/** Best microseconds per call of each task, sampled in interleaved rounds. */
-function bestOf(tasks: Record<string, () => void>, rounds: number): Record<string, number> {
-  const names = Object.keys(tasks);
-  const calls: Record<string, number> = {};
-  for (const name of names) {
-    // About 2 ms per sample.
-    const t0 = performance.now();
-    let n = 0;
-    while (performance.now() - t0 < 2) { tasks[name](); n++; }
-    calls[name] = Math.max(1, n);
-  }
-  const best: Record<string, number> = Object.fromEntries(names.map((name) => [name, Infinity]));
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length];
-      const fn = tasks[name];
-      const t0 = performance.now();
-      for (let c = 0; c < calls[name]; c++) fn();
-      best[name] = Math.min(best[name], ((performance.now() - t0) * 1000) / calls[name]);
-    }
-  }
-  return best;
 }
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {

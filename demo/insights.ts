@@ -1,33 +1,60 @@
-// Drawing what a network has learned: its first layer's weights as 28×28 images, test images
-// with its answers, and the confusion matrix over the test set.
-import type { Insights } from './worker.js';
+// Drawing what a network has learned: its first layer's weights (a dense layer's units as 28×28
+// images, a convolution's filters as enlarged kernels), test images with its answers, and the
+// confusion matrix over the test set.
+import type { FirstLayer, Insights } from './worker.js';
 
 const SIDE = 28;
 const MAX_UNITS = 196; // a 14×14 grid: a 784-100-10 network shows all of its hidden units
 
-/** Each hidden unit's 784 input weights (column j of W1) as a tile: red positive, blue negative. */
-export function drawWeights(canvas: HTMLCanvasElement, { weights, hidden }: Insights, caption: HTMLElement) {
-  const units = Math.min(hidden, MAX_UNITS);
-  const columns = Math.ceil(Math.sqrt(units));
-  const tile = SIDE + 1;
-  canvas.width = canvas.height = columns * tile - 1;
+/**
+ * Tiles of `width`×`height` weights on a square grid, one pixel between them, each scaled by
+ * its own largest magnitude: red positive, blue negative. weight(tile, y, x) reads one weight.
+ */
+function drawTiles(canvas: HTMLCanvasElement, tiles: number, [height, width]: [number, number], weight: (tile: number, y: number, x: number) => number) {
+  const columns = Math.ceil(Math.sqrt(tiles));
+  const side = columns * (Math.max(width, height) + 1) - 1;
+  canvas.width = canvas.height = side;
   const context = canvas.getContext('2d')!;
-  const image = context.createImageData(canvas.width, canvas.height);
+  const image = context.createImageData(side, side);
   image.data.fill(255);
-  for (let unit = 0; unit < units; unit++) {
+  const rows = Math.ceil(tiles / columns);
+  // Rows of tiles centred vertically when they do not fill the square.
+  const top = Math.floor((side - (rows * (height + 1) - 1)) / 2);
+  for (let tile = 0; tile < tiles; tile++) {
     let scale = 0;
-    for (let p = 0; p < SIDE * SIDE; p++) scale = Math.max(scale, Math.abs(weights[p * hidden + unit]));
-    const x0 = (unit % columns) * tile;
-    const y0 = Math.floor(unit / columns) * tile;
-    for (let p = 0; p < SIDE * SIDE; p++) {
-      const v = scale > 0 ? weights[p * hidden + unit] / scale : 0;
-      const at = 4 * ((y0 + Math.floor(p / SIDE)) * canvas.width + x0 + (p % SIDE));
-      const fade = Math.round(255 * (1 - Math.abs(v)));
-      image.data.set(v >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], at);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) scale = Math.max(scale, Math.abs(weight(tile, y, x)));
+    const x0 = (tile % columns) * (width + 1);
+    const y0 = top + Math.floor(tile / columns) * (height + 1);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = scale > 0 ? weight(tile, y, x) / scale : 0;
+        const fade = Math.round(255 * (1 - Math.abs(v)));
+        image.data.set(v >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], 4 * ((y0 + y) * side + x0 + x));
+      }
     }
   }
   context.putImageData(image, 0, 0);
+}
+
+/** The first layer's weights: a dense layer's units as 28×28 images, or a convolution's filters. */
+export function drawFirstLayer(canvas: HTMLCanvasElement, layer: FirstLayer, caption: HTMLElement) {
+  canvas.dataset.kind = layer.kind;
+  if (layer.kind === 'conv2d') {
+    const [kh, kw] = layer.kernel;
+    // W1 [filters × 1 × kh × kw]: the one input channel of a grey image.
+    drawTiles(canvas, layer.filters, layer.kernel, (tile, y, x) => layer.weights[(tile * kh + y) * kw + x]);
+    canvas.dataset.units = String(layer.filters);
+    canvas.dataset.kernel = `${kh}x${kw}`;
+    caption.textContent = `The ${layer.filters} filters of the first convolution, each ${kh}×${kw}: it slides each one over the ` +
+      'image, and a square lights up where the ink matches it (red: ink there excites the filter, blue: it inhibits it).';
+    return;
+  }
+  const { weights, units: hidden } = layer;
+  const units = Math.min(hidden, MAX_UNITS);
+  // Column `unit` of W1 [784 × hidden] is that unit's weights, one per pixel.
+  drawTiles(canvas, units, [SIDE, SIDE], (unit, y, x) => weights[(y * SIDE + x) * hidden + unit]);
   canvas.dataset.units = String(units);
+  delete canvas.dataset.kernel;
   caption.textContent = `${units === hidden ? `All ${hidden}` : `The first ${units} of ${hidden}`} hidden units: each square is ` +
     "one unit's 784 input weights as a 28×28 image (red: ink on that pixel excites the unit, blue: it inhibits it).";
 }

@@ -5,8 +5,8 @@ import {
   type EvaluationRecord, type KernelBuild,
 } from 'simdnet';
 import { parameterBitsAfterSteps } from './determinism.js';
-import type { Insights, Request, StartOptions } from './worker.js';
-import { drawConfusion, drawGallery, drawWeights } from './insights.js';
+import type { Insights, Model, Request, StartOptions } from './worker.js';
+import { drawConfusion, drawFirstLayer, drawGallery } from './insights.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -102,7 +102,7 @@ worker.onmessage = (event) => {
     }
     case 'insights': {
       const insights = message.insights as Insights;
-      drawWeights($('weights') as HTMLCanvasElement, insights, $('weights-caption'));
+      drawFirstLayer($('weights') as HTMLCanvasElement, insights.firstLayer, $('weights-caption'));
       drawGallery($('gallery'), insights);
       drawConfusion($('confusion') as HTMLTableElement, insights.confusion);
       break;
@@ -121,7 +121,7 @@ worker.onmessage = (event) => {
     }
     case 'loaded':
       haveNet = true;
-      setState('done', `loaded a ${message.sizes.join('-')} ${message.activations.join('/')} network`);
+      setState('done', `loaded a ${message.network} network`);
       updateButtons();
       classify();
       break;
@@ -165,9 +165,27 @@ function readForm(): StartOptions | string {
   if (problem !== undefined) return problem as string;
   return {
     ...(values as Record<keyof typeof values, number>),
-    activation: ($('activation') as HTMLSelectElement).value as StartOptions['activation'], mnistUrl,
+    model: ($('model') as HTMLSelectElement).value as Model,
+    activation: ($('activation') as HTMLSelectElement).value as StartOptions['activation'],
+    optimizer: ($('optimizer') as HTMLSelectElement).value as StartOptions['optimizer'],
+    mnistUrl,
   };
 }
+
+// Choosing a network sets the fields to what trains it well (LeNet-5: the README's recipe,
+// ReLU and Adam at lr 0.001); each stays editable.
+const MODEL_DEFAULTS: Record<Model, { activation: string; optimizer: string; lr: string }> = {
+  'two-layer': { activation: 'sigmoid', optimizer: 'sgd', lr: '0.1' },
+  lenet5: { activation: 'relu', optimizer: 'adam', lr: '0.001' },
+};
+($('model') as HTMLSelectElement).onchange = () => {
+  const model = ($('model') as HTMLSelectElement).value as Model;
+  const defaults = MODEL_DEFAULTS[model];
+  ($('activation') as HTMLSelectElement).value = defaults.activation;
+  ($('optimizer') as HTMLSelectElement).value = defaults.optimizer;
+  ($('lr') as HTMLInputElement).value = defaults.lr;
+  ($('hidden') as HTMLInputElement).disabled = model !== 'two-layer';
+};
 
 $('start').onclick = () => {
   const options = readForm();

@@ -3,13 +3,19 @@
 // form or from a file) replaces the current one only once it exists and training has begun:
 // a failure keeps the network the page already has.
 import {
-  encodeModel, fetchMnist, modelFromBytes, sharedRuntime, trainAsync, TwoLayerNet,
-  type Activation, type EvaluationRecord, type MLP, type Mnist, type Runtime,
+  ACTIVATIONS, encodeModel, fetchMnist, formatLayers, lenet5, LENET5_INPUT_SHAPE, MLP, modelFromBytes, Network,
+  sharedRuntime, trainAsync, TwoLayerNet, type Activation, type EvaluationRecord, type Mnist, type Runtime,
 } from 'simdnet';
 
+/** The networks the page trains: the classic two-layer one, or the LeNet-5 convolutional one. */
+export type Model = 'two-layer' | 'lenet5';
+
 export interface StartOptions {
+  model: Model;
+  /** The two-layer network's hidden units (LeNet-5 has its own layers). */
   hidden: number;
   activation: Activation;
+  optimizer: 'sgd' | 'adam';
   learningRate: number;
   batchSize: number;
   iterations: number;
@@ -25,11 +31,17 @@ export type Request =
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; mnistUrl: string };
 
+/**
+ * The first layer's weights (params.W1): a dense layer's [784 × units], or a convolution's
+ * filters [filters × 1 × kernel height × kernel width].
+ */
+export type FirstLayer =
+  | { kind: 'dense'; weights: Float32Array; units: number }
+  | { kind: 'conv2d'; weights: Float32Array; filters: number; kernel: [number, number] };
+
 /** What the network has learned, computed on the test set after training or loading. */
 export interface Insights {
-  /** The first layer's weights, [784 × hidden] as in params.W1. */
-  weights: Float32Array;
-  hidden: number;
+  firstLayer: FirstLayer;
   /** confusion[true * 10 + predicted], over the whole test set. */
   confusion: Int32Array;
   /** The first GALLERY test images, [GALLERY × 784] in [0,1], with labels and predictions. */
@@ -44,9 +56,16 @@ const post = (message: unknown, transfer: Transferable[] = []) => (self as unkno
 
 let runtime: Runtime | undefined;
 let mnist: Promise<Mnist> | undefined;
-let net: MLP | undefined;
+let net: Network | undefined;
 let stopRequested = false;
 let pause: { promise: Promise<void>; release: () => void } | undefined;
+
+/** A network as the page names it: "784-100-10 sigmoid", "LeNet-5 relu", or its layer list. */
+function describe(network: Network): string {
+  if (network instanceof MLP) return `${network.sizes.join('-')} ${network.activations.join('/')}`;
+  const preset = ACTIVATIONS.find((act) => JSON.stringify(network.layerSpecs) === JSON.stringify(lenet5(act)));
+  return preset ? `LeNet-5 ${preset}` : formatLayers(network.layerSpecs);
+}
 
 function loadData(url: string): Promise<Mnist> {
   if (!mnist) {
@@ -57,7 +76,7 @@ function loadData(url: string): Promise<Mnist> {
   return mnist;
 }
 
-function replaceNet(next: MLP) {
+function replaceNet(next: Network) {
   if (net !== next) net?.dispose();
   net = next;
 }
@@ -65,9 +84,11 @@ function replaceNet(next: MLP) {
 async function start(options: StartOptions): Promise<void> {
   runtime ??= await sharedRuntime();
   const data = await loadData(options.mnistUrl);
-  const candidate = new TwoLayerNet(runtime, {
-    inputSize: 784, hiddenSize: options.hidden, outputSize: 10, activation: options.activation, seed: options.seed,
-  });
+  const candidate = options.model === 'lenet5'
+    ? new Network(runtime, { inputShape: LENET5_INPUT_SHAPE, layers: lenet5(options.activation), init: 'pytorch', seed: options.seed })
+    : new TwoLayerNet(runtime, {
+      inputSize: 784, hiddenSize: options.hidden, outputSize: 10, activation: options.activation, seed: options.seed,
+    });
   stopRequested = false;
   // Live speed counts training steps only: the time between two consecutive onStep calls is one
   // step unless an evaluation or a turn of the event loop (messages, a pause) came in between.
@@ -84,6 +105,7 @@ async function start(options: StartOptions): Promise<void> {
   try {
     const history = await trainAsync(candidate, data, {
       iterations: options.iterations, batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
+      optimizer: { type: options.optimizer },
       yieldEvery: 50,
       onStep: (iteration, loss) => {
         if (iteration === 1) replaceNet(candidate); // the options were valid: this is the network now
@@ -139,12 +161,17 @@ function postInsights(data: Mnist) {
       confusion[test.labels[start + r] * 10 + best]++;
     }
   }
+  const shape = net.paramShape('W1');
+  const weights = net.params.W1.slice();
+  const firstLayer: FirstLayer = shape.length === 4
+    ? { kind: 'conv2d', weights, filters: shape[0], kernel: [shape[2], shape[3]] }
+    : { kind: 'dense', weights, units: shape[1] };
   const insights: Insights = {
-    weights: net.params.W1.slice(), hidden: net.sizes[1], confusion,
+    firstLayer, confusion,
     images: test.images.slice(0, GALLERY * 784), labels: Int32Array.from(test.labels.subarray(0, GALLERY)),
     predictions: predictions.slice(0, GALLERY),
   };
-  post({ type: 'insights', insights }, [insights.weights.buffer, insights.images.buffer]);
+  post({ type: 'insights', insights }, [weights.buffer, insights.images.buffer]);
 }
 
 self.onmessage = async (event: MessageEvent<Request>) => {
@@ -182,13 +209,13 @@ self.onmessage = async (event: MessageEvent<Request>) => {
       case 'load': {
         runtime ??= await sharedRuntime();
         const loaded = modelFromBytes(runtime, request.bytes, 'the model file');
-        if (loaded.sizes[0] !== 784 || loaded.sizes[loaded.sizes.length - 1] !== 10) {
-          const sizes = loaded.sizes.join('-');
+        if (loaded.inputSize !== 784 || loaded.outputSize !== 10) {
+          const what = describe(loaded);
           loaded.dispose();
-          throw new Error(`the model file holds a ${sizes} network; this page needs 784 inputs and 10 classes`);
+          throw new Error(`the model file holds a ${what} network; this page needs 784 inputs and 10 classes`);
         }
         replaceNet(loaded);
-        post({ type: 'loaded', sizes: loaded.sizes, activations: loaded.activations });
+        post({ type: 'loaded', network: describe(loaded) });
         postInsights(await loadData(request.mnistUrl));
         break;
       }

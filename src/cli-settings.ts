@@ -2,6 +2,8 @@
 // stores them, so `--resume` can hold a run to its own settings: a flag given on resume that
 // conflicts with them is refused by name, a flag left out takes the run's value, and the banner
 // and history.json then describe the run that actually continues.
+import { formatLayers } from './layer-grammar.js';
+import type { LayerSpec } from './layers.js';
 import type { OptimizerOptions } from './optimizer.js';
 
 /** The settings the CLI parses from its flags (the fields the groups below read). */
@@ -9,6 +11,8 @@ export interface RunSettings {
   sizes: number[];
   /** A preset network instead of sizes (--model). */
   model?: string;
+  /** A layer list instead of sizes (--layers "conv2d(6,5) …"), stored in its canonical text. */
+  layerSpecs?: readonly LayerSpec[];
   activation: string;
   init: string;
   weightStd: number;
@@ -44,8 +48,12 @@ const optimizerArgs = (o: OptimizerOptions): string[] => [
 
 // String(number) reads back as the same number, so a stored setting compares exactly.
 const GROUPS: SettingGroup[] = [
-  { flags: ['layers', 'hidden', 'model'], args: (s) => (s.model ? ['--model', s.model] : ['--layers', s.sizes.join(',')]) },
-  { flags: ['activation'], args: (s) => ['--activation', s.activation] },
+  {
+    flags: ['layers', 'hidden', 'model'],
+    args: (s) => (s.model ? ['--model', s.model] : ['--layers', s.layerSpecs ? formatLayers(s.layerSpecs) : s.sizes.join(',')]),
+  },
+  // A layer list names its own activations.
+  { flags: ['activation'], args: (s) => (s.layerSpecs ? [] : ['--activation', s.activation]) },
   { flags: ['init'], args: (s) => ['--init', s.init] },
   { flags: ['weight-std'], args: (s) => ['--weight-std', String(s.weightStd)] },
   { flags: ['seed'], args: (s) => ['--seed', String(s.seed)] },

@@ -15,6 +15,8 @@ import { loadMnist, mnistPackageDir } from './data/mnist-node.js';
 import { DatasetError, ModelFormatError, SimdnetError, ValueError } from './errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 import { checkpointFromBytes, describeNetwork, encodeModel } from './model.js';
+import { checkLayerList, formatLayers, layerSignatures, parseLayerList, takesImages, type ParsedLayer } from './layer-grammar.js';
+import type { ImageShape, LayerSpec } from './layers.js';
 import { lenet5, LENET5_INPUT_SHAPE } from './lenet5.js';
 import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
 import { Network } from './network.js';
@@ -26,10 +28,21 @@ import { train, type Sampling, type TrainHistory, type TrainProgress } from './t
 import { accuracyChart, lossChart } from './training-charts.js';
 import type { KernelBuildChoice } from './wasm.js';
 
+/** Words on lines of at most 80 columns, each line indented by `indent` spaces. */
+function indented(words: string[], indent: number): string {
+  const lines: string[] = [];
+  for (const word of words) {
+    const last = lines.length - 1;
+    if (last >= 0 && indent + lines[last].length + 2 + word.length <= 80) lines[last] += `  ${word}`;
+    else lines.push(word);
+  }
+  return lines.map((line) => ' '.repeat(indent) + line).join('\n');
+}
+
 const HELP = `Usage: simdnet train [options]
        simdnet train --table FILE --target COLUMN [options]
 
-Trains a multilayer perceptron with WebAssembly SIMD kernels, on MNIST or on a
+Trains a neural network with WebAssembly SIMD kernels, on MNIST or on a
 table of your own. With no options it trains the classic two-layer network on
 MNIST: 784-100-10 sigmoid, lr 0.1, batch 100, 10000 iterations.
 
@@ -51,6 +64,16 @@ Your own data
 Network
   --hidden N            hidden layer width (default 100)
   --layers A,B,…,Z      all layer widths instead, e.g. 784,128,256,10
+  --layers "LAYERS"     any network instead: PyTorch's layers and arguments separated
+                        by spaces, e.g. LeNet-5 (as --model lenet5 below):
+                        "conv2d(6,5,padding=2) relu maxpool2d(2) conv2d(16,5) relu
+                        maxpool2d(2) flatten dense(120) relu dense(84) relu dense(10)"
+                        The layers:
+${indented(layerSignatures(), 26)}
+                        A kernel_size is N or (H,W); arguments by name as in Python
+                        (stride=2). With a conv2d or pool layer the input is the 1×28×28
+                        image (flatten before the first dense), else the 784 pixels; the
+                        last layer gives the 10 classes; --init defaults to pytorch
   --model lenet5        the LeNet-5 convolutional network instead: conv 6@5×5 pad 2,
                         maxpool 2, conv 16@5×5, maxpool 2, dense 120, 84, 10, with
                         --activation (here default relu) after each conv and hidden dense,
@@ -103,6 +126,8 @@ interface CliOptions {
   sizes: number[];
   /** A preset network instead of the MLP of `sizes`. */
   model?: 'lenet5';
+  /** A network given as a layer list (--layers "conv2d(6,5) …") instead of the MLP of `sizes`. */
+  layerSpecs?: LayerSpec[];
   activation: Activation;
   init: Init;
   optimizer: OptimizerOptions;
@@ -129,6 +154,24 @@ interface CliOptions {
 }
 
 export class UsageError extends SimdnetError {}
+
+/** MNIST's images as a layer list's conv2d and pooling layers see them: [channels, height, width]. */
+const MNIST_IMAGE: ImageShape = [1, 28, 28];
+
+/** A --layers layer list as a network on MNIST: its layers, or a UsageError naming the token at fault. */
+function mnistLayerList(text: string): LayerSpec[] {
+  let outputs: number;
+  let parsed: ParsedLayer[];
+  try {
+    parsed = parseLayerList(text);
+    outputs = checkLayerList(parsed, MNIST_IMAGE);
+  } catch (error) {
+    if (error instanceof ValueError) throw new UsageError(`--layers: ${error.message}`);
+    throw error;
+  }
+  if (outputs !== 10) throw new UsageError(`--layers: the last layer gives ${outputs} outputs: MNIST has 10 classes, end with dense(10)`);
+  return parsed.map((p) => p.layer);
+}
 
 function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' | 'version' {
   let parsed;
@@ -183,16 +226,27 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   }
   let sizes = [784, tableMode ? 0 : number('hidden', values.hidden, 100, 'int'), 10];
+  // --layers is a list of widths (784,100,10) or, when it is more than digits and commas, a
+  // layer list (dense(100) relu dense(10)).
+  const layerList = values.layers !== undefined && !tableMode && !/^[\d\s,]*$/.test(values.layers) ? values.layers : undefined;
   if (values.layers !== undefined) {
     if (values.hidden !== undefined) throw new UsageError('give --hidden or --layers, not both');
-    sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
-    if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
+    if (values.model) throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+    if (layerList === undefined) {
+      sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
+      if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
+    }
   }
-  if (values.model && (values.hidden !== undefined || values.layers !== undefined)) {
-    throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  if (values.model && values.hidden !== undefined) throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  const layerSpecs = layerList === undefined ? undefined : mnistLayerList(layerList);
+  if (layerSpecs) sizes = [MNIST_IMAGE[1] * MNIST_IMAGE[2], 10];
+  if (layerSpecs && values.activation !== undefined) {
+    throw new UsageError('--activation goes with --hidden or --layers widths: a layer list names its own activations');
   }
-  if (values.model && values.gradient === 'numerical') throw new UsageError('--gradient numerical goes with the MLP, not --model');
-  const init = (values.init ?? (tableMode || values.model ? 'pytorch' : 'normal')) as Init;
+  if ((values.model || layerSpecs) && values.gradient === 'numerical') {
+    throw new UsageError(`--gradient numerical goes with the MLP, not ${values.model ? '--model' : 'a layer list'}`);
+  }
+  const init = (values.init ?? (tableMode || values.model || layerSpecs ? 'pytorch' : 'normal')) as Init;
   if (!INITS.includes(init)) throw new UsageError(`--init must be one of ${INITS.join(', ')}, got '${values.init}'`);
   const optimizerType = (values.optimizer ?? (tableMode ? 'adam' : 'sgd')) as OptimizerType;
   if (!OPTIMIZERS.includes(optimizerType)) {
@@ -263,6 +317,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
   return {
     sizes,
     model: values.model as CliOptions['model'],
+    layerSpecs,
     activation,
     init,
     optimizer,
@@ -344,6 +399,11 @@ async function runTrain(given: CliOptions): Promise<void> {
     ? new Network(runtime, {
       inputShape: LENET5_INPUT_SHAPE, layers: lenet5(options.activation), init: options.init, weightInitStd: options.weightStd, seed: options.seed,
     })
+    : options.layerSpecs
+    ? new Network(runtime, {
+      ...(takesImages(options.layerSpecs) ? { inputShape: MNIST_IMAGE } : { input: options.sizes[0] }),
+      layers: options.layerSpecs, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
+    })
     : new MLP(runtime, {
       sizes: options.sizes, activation: activations, init: options.init, weightInitStd: options.weightStd, seed: options.seed,
     }));
@@ -362,7 +422,9 @@ async function runTrain(given: CliOptions): Promise<void> {
   const pixels = mnist.train.rows * mnist.train.cols;
   if (options.sizes[0] !== pixels || options.sizes[options.sizes.length - 1] !== 10) {
     restored?.dispose();
-    throw new UsageError(`--layers must start with ${pixels} (pixels per image) and end with 10 (classes)`);
+    throw new UsageError(options.layerSpecs
+      ? `--layers: a layer list takes ${MNIST_IMAGE[1]}×${MNIST_IMAGE[2]} images, the data has ${mnist.train.rows}×${mnist.train.cols}`
+      : `--layers must start with ${pixels} (pixels per image) and end with 10 (classes)`);
   }
   // --validate holds out the last sixth of the training images: MNIST's 60000 split as 50000
   // train / 10000 validation, and any other set in the same proportion.
@@ -389,7 +451,7 @@ async function runTrain(given: CliOptions): Promise<void> {
     ? options.iterations
     : options.epochs * (options.dropLast ? Math.floor : Math.ceil)(trainCount / options.batchSize);
   console.log(
-    `simdnet: ${options.model ? networkName(net) : `${options.sizes.join('-')} ${options.activation}`}, ${net.parameterCount} parameters, ` +
+    `simdnet: ${net instanceof MLP ? `${options.sizes.join('-')} ${options.activation}` : networkName(net)}, ${net.parameterCount} parameters, ` +
       `${runtime.kernels.build} kernels\n` +
       (options.validate ? `${trainCount} train / ${validationCount} validation` : `${trainCount} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
@@ -447,10 +509,10 @@ async function runTrain(given: CliOptions): Promise<void> {
   net.dispose();
 }
 
-/** How a network other than an MLP is named in the output: "LeNet-5 relu", or its layer count. */
+/** How a network other than an MLP is named in the output: "LeNet-5 relu", or its layer list. */
 function networkName(net: Network): string {
   const preset = ACTIVATIONS.find((act) => JSON.stringify(net.layerSpecs) === JSON.stringify(lenet5(act)));
-  return preset ? `LeNet-5 ${preset}` : `${net.layerSpecs.length}-layer network`;
+  return preset ? `LeNet-5 ${preset}` : formatLayers(net.layerSpecs);
 }
 
 async function writeOutputs(net: Network, history: TrainHistory, options: CliOptions, build: string, stepsPerEpoch: number): Promise<string[]> {

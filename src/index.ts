@@ -10,6 +10,7 @@ export type { NetworkOptions, Init, Evaluation, Gradients, Layer } from './netwo
 export { dense, activation, sigmoid, relu, tanh, leakyRelu, dropout, conv2d, maxPool2d, avgPool2d, flatten, batchNorm1d, batchNorm2d, networkGeometry, ACTIVATIONS, LOSSES } from './layers.js';
 export type { Activation, LayerSpec, DenseLayer, ActivationLayer, DropoutLayer, Conv2dLayer, Pool2dLayer, FlattenLayer, BatchNormLayer, BatchNormOptions, ImageShape, LayerGeometry, Loss } from './layers.js';
 export { lenet5, LENET5_INPUT_SHAPE } from './lenet5.js';
+export { parseLayers, formatLayers } from './layer-grammar.js';
 export { MLP, createMLP } from './mlp.js';
 export type { MlpOptions } from './mlp.js';
 export { TwoLayerNet } from './two-layer-net.js';

@@ -60,6 +60,13 @@ export interface KernelExports {
   simdPeakChained(iterations: number): number;
   simdPeakAccumulate(iterations: number): number;
   heapBase(): Ptr;
+  /** One conv2d layer of a plan on its input; backward with dInput 0 skips the input gradient. */
+  conv2dForward(plan: Ptr, layer: number, input: Ptr, rows: number): void;
+  conv2dBackward(plan: Ptr, layer: number, input: Ptr, dOutput: Ptr, dInput: Ptr, rows: number): void;
+  /** A plan's header word, a layer record's pointer word, and what layer `layer` reads (layout.ts). */
+  header(plan: Ptr, word: number): number;
+  layerPointer(plan: Ptr, layer: number, word: number): Ptr;
+  layerInput(plan: Ptr, layer: number, x: Ptr): Ptr;
   forward(plan: Ptr, x: Ptr, rows: number): Ptr;
   predict(plan: Ptr, x: Ptr, rows: number, out: Ptr): void;
   lossAndGradients(plan: Ptr, x: Ptr, targets: Ptr, rows: number): number;

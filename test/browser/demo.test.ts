@@ -163,6 +163,59 @@ describe('the demo page in Chromium', () => {
     await page.fill('#iterations', '10000');
   });
 
+  it('trains LeNet-5, shows its six 5×5 first-layer filters, and saves and loads it', async () => {
+    await page.selectOption('#model', 'lenet5');
+    // The recipe's settings, set by the choice and still editable.
+    expect(await page.inputValue('#activation')).toBe('relu');
+    expect(await page.inputValue('#optimizer')).toBe('adam');
+    expect(await page.inputValue('#lr')).toBe('0.001');
+    expect(await page.isDisabled('#hidden')).toBe(true);
+    await page.fill('#iterations', '150');
+    await page.click('#start');
+    await page.waitForSelector('#status[data-state="done"]', { timeout: 300_000 });
+    expect(await page.textContent('#status')).toMatch(/^done: 150 iterations in [\d.]+ s/);
+    // 150 Adam steps of batch 100 (a quarter of an epoch) already classify most test digits.
+    const testAccuracy = Number(await page.getAttribute('#status', 'data-test-accuracy'));
+    expect(testAccuracy).toBeGreaterThan(0.8);
+    await page.waitForSelector('#weights[data-kind="conv2d"]');
+    expect(await page.getAttribute('#weights', 'data-units')).toBe('6');
+    expect(await page.getAttribute('#weights', 'data-kernel')).toBe('5x5');
+    expect(await page.textContent('#weights-caption')).toMatch(/^The 6 filters of the first convolution, each 5×5/);
+    // Six tiles of 5×5 on a 3×3 grid: a 17-pixel square, each tile scaled to its largest weight,
+    // so every filter has a pixel at full red or full blue.
+    const tiles = await page.evaluate(() => {
+      const canvas = document.getElementById('weights') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const saturated = (x0: number, y0: number) => {
+        for (let y = y0; y < y0 + 5; y++) {
+          for (let x = x0; x < x0 + 5; x++) {
+            const [r, g, b] = data.subarray(4 * (y * canvas.width + x));
+            if (g === 0 && (r === 0 || b === 0)) return true;
+          }
+        }
+        return false;
+      };
+      const top = Math.floor((17 - 11) / 2);
+      return { side: [canvas.width, canvas.height], saturated: [0, 1, 2, 3, 4, 5].map((t) => saturated((t % 3) * 6, top + Math.floor(t / 3) * 6)) };
+    });
+    expect(tiles).toEqual({ side: [17, 17], saturated: [true, true, true, true, true, true] });
+    expect(Number(await page.getAttribute('#confusion', 'data-right')) / 10000).toBeCloseTo(testAccuracy, 3);
+    const before = await drawStroke();
+    await page.screenshot({ path: join(artifacts, 'demo-lenet5.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    const saved = join(artifacts, 'saved-lenet5.safetensors');
+    await download.saveAs(saved);
+    await page.click('#clear');
+    await page.setInputFiles('#load', saved);
+    await page.waitForFunction(() => /^loaded a LeNet-5 relu network/.test(document.getElementById('status')!.textContent!));
+    expect(await drawStroke()).toBe(before);
+    // Back to the two-layer network for the tests that follow.
+    await page.selectOption('#model', 'two-layer');
+    expect(await page.inputValue('#lr')).toBe('0.1');
+    expect(await page.isDisabled('#hidden')).toBe(false);
+    await page.fill('#iterations', '10000');
+  });
+
   it.each(['simd', 'relaxed-simd'] as const)('%s: Chromium and Node train to bit-identical weights', async (kernelBuild) => {
     const steps = 5;
     // The page runs demo/determinism.ts with the bundled library, this test with the sources.
