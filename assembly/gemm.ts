@@ -42,7 +42,8 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
 //
 //   for each block of NC columns: pack B's K×nc slice once into 8-column panels (PACKED)
 //     for each block of ROW_BLOCK rows of A
-//       every panel, swept over all of K by 6×8 register tiles (4×8 and 1×8 for the last rows)
+//       every panel, swept over all of K by 6×8 or 4×8 register tiles (whichever the engine runs
+//       faster, see tileRows), 4×8 and 1×8 for the last rows
 //
 // So A streams from memory once, the row block of A (24 rows) is re-read from L1/L2 by each
 // panel, and the panels (K·nc floats, 400 KB for 784×100) stay in L2 for the whole product.
@@ -52,9 +53,10 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
 // 65–73% / 81%, outside them (C, 4 MB, re-read per chunk) 71%; row blocks of 6, 12, 18, 48 within
 // noise of 24 or below; packing A's row block into tile order first 63–71% (its scalar copy
 // costs more than the strided splats it saves). This order: 76–79% / 82–83%, and from L2-sized A
-// (300–2000 rows) 82–87%. On Zen 3 a plain unblocked 4×8 tile had already beaten the old order
-// (72–76% vs 44–61%). The 6×8 tile holds 12 accumulators plus two B vectors and a splat: 15 of
-// the 16 xmm registers V8 allocates on x64, and 1.5× a 4×8 tile's multiply-adds per B load.
+// (300–2000 rows) 82–87% (Node 24). On Zen 3 a plain unblocked 4×8 tile had already beaten the
+// old order (72–76% vs 44–61%). The 6×8 tile holds 12 accumulators plus two B vectors and a
+// splat: 15 of the 16 xmm registers V8 allocates on x64, and 1.5× a 4×8 tile's multiply-adds per
+// B load.
 // Past PACK_K rows of B (512 KB of panels) K is cut into pieces that accumulate into C.
 //
 // Every variant here (tile shape, blocking, the staging of edge columns) computes each element
@@ -136,11 +138,27 @@ function edgePanelStride(width: i32): usize {
   return width <= 4 ? 16 : 32;
 }
 
+// Rows per register tile for the 8-column panels: 6 (6×8 tiles) or 4 (4×8). The engine decides
+// which is faster, so the host measures both at start-up (src/gemm-tile.ts) and sets it here.
+// V8 11.3 (Node 20) spills the 6×8 tile's 15 live vectors: relaxed SIMD 55% of peak against 76%
+// for 4×8 on 100×784×100 and 13% against 69% on 10000×784×100 (Xeon); V8 13.6 (Node 24) keeps
+// them in registers and gains: 82% against 76% and 80% against 70%. Both tiles compute every
+// element as the same chain (see above), so the choice changes speed only, never a bit.
+let tileRows = 6;
+
+export function gemmSetTileRows(rows: i32): void {
+  tileRows = rows == 4 ? 4 : 6;
+}
+
+export function gemmTileRows(): i32 {
+  return tileRows;
+}
+
 function rowsAgainstPanel8(
   c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
   let i = 0;
-  for (; i + 6 <= m; i += 6) {
+  if (tileRows == 6) for (; i + 6 <= m; i += 6) {
     const cTile = c + <usize>i * ldc;
     const aRows = a + <usize>i * aRow;
     if (aRow == 4) tile6x8AdjacentRows(cTile, aRows, panel, k, aK, 32, ldc, accumulate);

@@ -1,6 +1,6 @@
-// bench/cpus.json: one record per CPU (and V8 mode) that `npm run bench:kernels` has run on, kept
-// across runs, so the history shows whether the kernels hold at the ceiling on Intel and AMD
-// alike. A new run on a CPU replaces that CPU's record.
+// bench/cpus.json: one record per CPU, Node major (its V8 decides what the kernels compile to)
+// and V8 mode that `npm run bench:kernels` has run on, kept across runs, so the history shows
+// whether the kernels hold at the ceiling on Intel and AMD alike. A new run replaces its record.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from 'simdnet';
 import type { KernelRow, Peak } from './kernels.js';
@@ -24,9 +24,10 @@ export async function recordCpu(path: string, record: CpuRecord): Promise<CpuRec
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  records = records.filter((r) => !(r.cpu === record.cpu && r.flags === record.flags && r.mode === record.mode));
+  const major = (node: string) => node.split('.')[0];
+  records = records.filter((r) => !(r.cpu === record.cpu && r.flags === record.flags && r.mode === record.mode && major(r.node) === major(record.node)));
   records.push(record);
-  records.sort((a, b) => a.cpu.localeCompare(b.cpu) || a.mode.localeCompare(b.mode));
+  records.sort((a, b) => a.cpu.localeCompare(b.cpu) || a.node.localeCompare(b.node, 'en', { numeric: true }) || a.mode.localeCompare(b.mode));
   await writeFileAtomic(path, JSON.stringify(records, null, 1) + '\n');
   return records;
 }
@@ -38,26 +39,30 @@ export function renderCpuTable(records: CpuRecord[]): string {
   const lines = [
     '## Kernels by CPU (% of the build\'s peak, best of interleaved rounds)', '',
     'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128.', '',
-    '| CPU | flags | V8 mode | Node | date | build | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| CPU | flags | V8 mode | Node | date | build | tile | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of records) {
     for (const build of ['relaxed-simd', 'simd']) {
       const headline = r.kernels.filter((k) => k.headline).map((k) => pct(k.percentOfPeak[build as 'simd']));
       const deeper = r.kernels.filter((k) => !k.headline).map((k) => k.percentOfPeak[build as 'simd']);
-      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} |`);
+      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${r.kernels[0]?.tileRows[build as 'simd']}×8 | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} |`);
     }
   }
   return lines.join('\n') + '\n';
 }
 
 export function renderKernelRows(rows: KernelRow[], context: string): string {
+  const tiles = rows[0]?.tileRows;
   const lines = [
-    '## Dense products against the peak', '', context, '',
-    '| product | layout | relaxed SIMD GFLOP/s | % of peak | SIMD GFLOP/s | % of peak |', '| --- | --- | --- | --- | --- | --- |',
+    '## Dense products against the peak', '', context,
+    tiles ? `The runtime chose ${tiles['relaxed-simd']}-row tiles for relaxed SIMD and ${tiles.simd}-row tiles for SIMD (src/gemm-tile.ts); the % columns after the chosen one show each tile.` : '', '',
+    '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 4×8 | SIMD GFLOP/s | % of peak | 6×8 / 4×8 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} |`);
+    const both = (build: 'simd' | 'relaxed-simd') => `${pct(r.byTile[build][6])} / ${pct(r.byTile[build][4])}`;
+    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${both('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${both('simd')} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -57,14 +57,24 @@ export function measurePeak(runtime: Runtime, trials = 7): Peak {
   return { chained, accumulate, peak: Math.max(chained, accumulate) };
 }
 
+export const TILES = [6, 4] as const;
+
 export interface KernelRow {
   shape: string; layout: string; m: number; n: number; k: number; headline: boolean;
+  /** With the register tile the runtime chose (tileRows). */
   gflops: Record<KernelBuild, number>; percentOfPeak: Record<KernelBuild, number>;
+  /** % of peak with each tile, e.g. byTile['relaxed-simd'][6]. */
+  byTile: Record<KernelBuild, Record<number, number>>;
+  tileRows: Record<KernelBuild, number>;
 }
 
-/** Best-of-`rounds` GFLOP/s of every shape on both builds, the builds interleaved. */
+/**
+ * Best-of-`rounds` GFLOP/s of every shape on both builds and with both register tiles (the
+ * runtime picks one at start-up, src/gemm-tile.ts), all four interleaved.
+ */
 export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Record<KernelBuild, Peak>, rounds: number): KernelRow[] {
   const rows: KernelRow[] = [];
+  const chosen = Object.fromEntries(BUILDS.map((build) => [build, runtimes[build].kernels.exports.gemmTileRows()])) as Record<KernelBuild, number>;
   for (const shape of KERNEL_SHAPES) {
     const { layout, m, n, k } = shape;
     const flops = 2 * m * n * k;
@@ -83,20 +93,26 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
       run[build] = () => { for (let call = 0; call < calls; call++) gemm(cAt, aAt, bAt, m, n, k, false); };
       release.push(() => [aAt, bAt, cAt].forEach((at) => arena.release(at)));
     }
-    const best: Record<KernelBuild, number> = { simd: Infinity, 'relaxed-simd': Infinity };
+    const best: Record<KernelBuild, Record<number, number>> = { simd: { 4: Infinity, 6: Infinity }, 'relaxed-simd': { 4: Infinity, 6: Infinity } };
     for (let round = -1; round < rounds; round++) {
-      for (const build of BUILDS) {
-        const t0 = performance.now();
-        run[build]!();
-        const ms = (performance.now() - t0) / calls;
-        if (round >= 0) best[build] = Math.min(best[build], ms); // round −1 warms up
+      for (const tile of TILES) {
+        for (const build of BUILDS) {
+          runtimes[build].kernels.exports.gemmSetTileRows(tile);
+          const t0 = performance.now();
+          run[build]!();
+          const ms = (performance.now() - t0) / calls;
+          if (round >= 0) best[build][tile] = Math.min(best[build][tile], ms); // round −1 warms up
+        }
       }
     }
+    for (const build of BUILDS) runtimes[build].kernels.exports.gemmSetTileRows(chosen[build]);
     release.forEach((fn) => fn());
-    const gflops = Object.fromEntries(BUILDS.map((build) => [build, flops / best[build] / 1e6])) as Record<KernelBuild, number>;
-    const percentOfPeak = Object.fromEntries(BUILDS.map((build) => [build, (100 * gflops[build]) / peaks[build].peak])) as Record<KernelBuild, number>;
-    rows.push({ shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops, percentOfPeak });
-    console.log(`kernels ${shape.label}: ${BUILDS.map((build) => `${build} ${gflops[build].toFixed(1)} GFLOP/s (${percentOfPeak[build].toFixed(0)}%)`).join(', ')}`);
+    const percent = (build: KernelBuild, ms: number) => (100 * flops / ms / 1e6) / peaks[build].peak;
+    const gflops = Object.fromEntries(BUILDS.map((build) => [build, flops / best[build][chosen[build]] / 1e6])) as Record<KernelBuild, number>;
+    const percentOfPeak = Object.fromEntries(BUILDS.map((build) => [build, percent(build, best[build][chosen[build]])])) as Record<KernelBuild, number>;
+    const byTile = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(TILES.map((tile) => [tile, percent(build, best[build][tile])]))])) as KernelRow['byTile'];
+    rows.push({ shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops, percentOfPeak, byTile, tileRows: chosen });
+    console.log(`kernels ${shape.label}: ${BUILDS.map((build) => `${build} ${gflops[build].toFixed(1)} GFLOP/s (${percentOfPeak[build].toFixed(0)}%; 6×8 ${byTile[build][6].toFixed(0)}%, 4×8 ${byTile[build][4].toFixed(0)}%)`).join(', ')}`);
   }
   return rows;
 }

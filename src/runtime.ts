@@ -2,6 +2,7 @@
 // datasets that share a runtime share that memory, so a network can train on a dataset that is
 // already resident without copying it again.
 import { Arena } from './arena.js';
+import { chooseGemmTile } from './gemm-tile.js';
 import { loadKernels, type KernelBuildChoice, type Kernels } from './wasm.js';
 
 export interface Runtime {
@@ -11,7 +12,9 @@ export interface Runtime {
 
 export async function createRuntime(build: KernelBuildChoice = 'auto'): Promise<Runtime> {
   const kernels = await loadKernels(build);
-  return { kernels, arena: new Arena(kernels.exports.memory, kernels.exports.heapBase()) };
+  const runtime = { kernels, arena: new Arena(kernels.exports.memory, kernels.exports.heapBase()) };
+  chooseGemmTile(runtime);
+  return runtime;
 }
 
 const shared = new Map<KernelBuildChoice, Promise<Runtime>>();

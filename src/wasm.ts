@@ -18,6 +18,9 @@ export interface KernelExports {
   gemmTN(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean): void;
   gemmNT(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean, packed: Ptr): void;
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
+  /** Rows of the GEMM's register tile, 4 or 6: a speed choice only (src/gemm-tile.ts). */
+  gemmSetTileRows(rows: number): void;
+  gemmTileRows(): number;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */
   csrByteSize(x: Ptr, rows: number, cols: number): number;
   csrCompress(csr: Ptr, x: Ptr, rows: number, cols: number): void;

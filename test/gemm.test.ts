@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/runtime.js';
 import {
   fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
@@ -81,11 +81,17 @@ const CHAIN_SHAPES: [number, number, number][] = [
   [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600],
 ];
 
-describe.each(['NN', 'TN', 'NT'] as const)('gemm%s is the k-ordered madd chain, bit for bit', (layout) => {
+// Both register tiles (the runtime picks the faster at start-up, src/gemm-tile.ts).
+const CHAIN_CASES = (['NN', 'TN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile] as const));
+
+describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain, bit for bit', (layout, tile) => {
   let runtime: Runtime;
   let madd: (a: number, b: number, acc: number) => number;
+  let chosenTile: number;
   beforeAll(async () => {
     runtime = await testRuntime();
+    chosenTile = runtime.kernels.exports.gemmTileRows();
+    runtime.kernels.exports.gemmSetTileRows(tile);
     // Which madd this engine runs: the relaxed build fuses where the CPU has FMA. One product
     // tells them apart: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused, 0 when the product is rounded.
     const x = 1 + 2 ** -12;
@@ -97,6 +103,7 @@ describe.each(['NN', 'TN', 'NT'] as const)('gemm%s is the k-ordered madd chain, 
     if (runtime.kernels.build === 'simd') expect(fused).toBe(false);
     madd = fused ? fusedMultiplyAddF32 : multiplyThenAddF32;
   });
+  afterAll(() => runtime.kernels.exports.gemmSetTileRows(chosenTile));
 
   it.each(CHAIN_SHAPES)('M=%i N=%i K=%i', (m, n, k) => {
     const { exports } = runtime.kernels;
