@@ -14,8 +14,8 @@
 // per layer list, the form a CLI checkpoint stores and compares on resume.
 import { ValueError } from './errors.js';
 import {
-  ACTIVATIONS, activation, avgPool2d, conv2d, dense, dropout, flatten, maxPool2d, networkGeometry,
-  type Conv2dLayer, type DenseLayer, type DropoutLayer, type ImageShape, type LayerSpec, type Pool2dLayer,
+  ACTIVATIONS, activation, avgPool2d, batchNorm1d, batchNorm2d, conv2d, dense, dropout, flatten, maxPool2d, networkGeometry,
+  type BatchNormLayer, type Conv2dLayer, type DenseLayer, type DropoutLayer, type ImageShape, type LayerSpec, type Pool2dLayer,
 } from './layers.js';
 
 type Value = number | [number, number];
@@ -25,7 +25,9 @@ type ValueKind =
   | 'count'        // an integer >= 1: units, channels, a stride
   | 'size'         // an integer >= 1 or a pair of them: a kernel size
   | 'nonnegative'  // an integer >= 0: a padding
-  | 'probability'; // a number in [0, 1): a dropout probability
+  | 'probability'  // a number in [0, 1): a dropout probability
+  | 'positive'     // a number > 0: batch normalization's eps
+  | 'fraction';    // a number in [0, 1]: batch normalization's momentum
 
 interface Parameter {
   /** PyTorch's argument name, which a keyword argument uses. */
@@ -68,6 +70,19 @@ const pool = (kind: 'maxpool2d' | 'avgpool2d', builder: typeof maxPool2d): Layer
   },
 });
 
+// The features or channels are the previous layer's (PyTorch's num_features), so only eps and
+// momentum are written, by keyword or in PyTorch's order after num_features.
+const batchNorm = (kind: 'batchnorm1d' | 'batchnorm2d', builder: typeof batchNorm1d): LayerKind => ({
+  parameters: [{ name: 'eps', kind: 'positive', default: '1e-05' }, { name: 'momentum', kind: 'fraction', default: '0.1' }],
+  build: (a) => builder({ eps: a.eps as number | undefined, momentum: a.momentum as number | undefined }),
+  describes: (layer) => layer.kind === kind,
+  format: (layer) => {
+    const { eps, momentum } = layer as BatchNormLayer;
+    const defaults = builder();
+    return [...(eps !== defaults.eps ? [`eps=${eps}`] : []), ...(momentum !== defaults.momentum ? [`momentum=${momentum}`] : [])];
+  },
+});
+
 /** One entry per layer name: a new layer kind is one more entry. */
 export const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   dense: {
@@ -98,6 +113,8 @@ export const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   maxpool2d: pool('maxpool2d', maxPool2d),
   avgpool2d: pool('avgpool2d', avgPool2d),
   flatten: { parameters: [], build: () => flatten(), describes: (layer) => layer.kind === 'flatten', format: () => [] },
+  batchnorm1d: batchNorm('batchnorm1d', batchNorm1d),
+  batchnorm2d: batchNorm('batchnorm2d', batchNorm2d),
 };
 
 /** Other names PyTorch users write for an entry. */
@@ -148,18 +165,25 @@ function signature(name: string): string {
   return `${name}(${parameters.map((p) => (p.default !== undefined ? `${p.name}=${p.default}` : p.name)).join(', ')})`;
 }
 
+const integerAtLeast = (v: number, least: number) => Number.isInteger(v) && v >= least;
+
+/** What a single number of each kind must be, and how an error says it. */
+const SCALAR_KINDS: Readonly<Record<ValueKind, { accepts: (v: number) => boolean; want: string }>> = {
+  count: { accepts: (v) => integerAtLeast(v, 1), want: 'a positive integer' },
+  size: { accepts: (v) => integerAtLeast(v, 1), want: 'a positive integer or a pair (height,width)' },
+  nonnegative: { accepts: (v) => integerAtLeast(v, 0), want: 'an integer >= 0' },
+  probability: { accepts: (v) => v >= 0 && v < 1, want: 'a number in [0, 1)' },
+  positive: { accepts: (v) => v > 0 && Number.isFinite(v), want: 'a number > 0' },
+  fraction: { accepts: (v) => v >= 0 && v <= 1, want: 'a number in [0, 1]' },
+};
+
 function checkValue(value: Value, parameter: Parameter, token: Token): Value {
-  const integerAtLeast = (v: number, least: number) => Number.isInteger(v) && v >= least;
   if (Array.isArray(value)) {
     if (parameter.kind !== 'size') throw syntaxError(token, `${parameter.name} takes one number, not a pair`);
     if (!value.every((v) => integerAtLeast(v, 1))) throw syntaxError(token, `${parameter.name} must be positive integers`);
     return value;
   }
-  const ok = parameter.kind === 'probability' ? value >= 0 && value < 1 : integerAtLeast(value, parameter.kind === 'nonnegative' ? 0 : 1);
-  if (!ok) {
-    const want = { count: 'a positive integer', size: 'a positive integer or a pair (height,width)', nonnegative: 'an integer >= 0', probability: 'a number in [0, 1)' }[parameter.kind];
-    throw syntaxError(token, `${parameter.name} must be ${want}`);
-  }
+  if (!SCALAR_KINDS[parameter.kind].accepts(value)) throw syntaxError(token, `${parameter.name} must be ${SCALAR_KINDS[parameter.kind].want}`);
   return value;
 }
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../src/errors.js';
 import {
-  ACTIVATIONS, activation, avgPool2d, conv2d, dense, dropout, flatten, leakyRelu, maxPool2d, relu, sigmoid, tanh, type LayerSpec,
+  ACTIVATIONS, activation, avgPool2d, batchNorm1d, batchNorm2d, conv2d, dense, dropout, flatten, leakyRelu, maxPool2d, relu, sigmoid, tanh,
+  type LayerSpec,
 } from '../src/layers.js';
 import { checkLayerList, formatLayers, LAYER_KINDS, layerSignatures, parseLayerList, parseLayers } from '../src/layer-grammar.js';
 import { lenet5 } from '../src/lenet5.js';
@@ -32,6 +33,8 @@ describe('parseLayers', () => {
     ['flatten flatten()', [flatten(), flatten()]],
     ['  dense(3),relu , dense( 2 , ) ', [dense(3), relu(), dense(2)]],
     ['dense(1e2)', [dense(100)]],
+    ['batchnorm1d BatchNorm2d() batch_norm2d(momentum=0.3) batchnorm1d(1e-3, 0.2)',
+      [batchNorm1d(), batchNorm2d(), batchNorm2d({ momentum: 0.3 }), batchNorm1d({ eps: 1e-3, momentum: 0.2 })]],
   ])('%s', (text, layers) => {
     expect(parseLayers(text)).toEqual(layers);
   });
@@ -55,6 +58,8 @@ describe('formatLayers', () => {
   it('writes defaults out only where they are not the builder default', () => {
     expect(formatLayers([conv2d(4, [3, 2], { stride: 2 }), maxPool2d([2, 3]), avgPool2d(2, 1), dropout(0.1), leakyRelu()]))
       .toBe('conv2d(4,(3,2),stride=2) maxpool2d((2,3)) avgpool2d(2,stride=1) dropout(0.1) leaky-relu');
+    expect(formatLayers([batchNorm2d(), batchNorm1d({ eps: 0.001 }), batchNorm1d({ momentum: 0.5 })]))
+      .toBe('batchnorm2d batchnorm1d(eps=0.001) batchnorm1d(momentum=0.5)');
   });
 
   it('reads back as the same layers, and is a fixed point', () => {
@@ -83,9 +88,9 @@ describe('formatLayers', () => {
 
 describe('syntax errors name the token and its column', () => {
   it.each([
-    ['', /^the end \(column 1\): expected a layer \(dense, sigmoid, relu, tanh, leaky-relu, dropout, conv2d, maxpool2d, avgpool2d, flatten\)$/],
+    ['', /^the end \(column 1\): expected a layer \(dense, sigmoid, relu, tanh, leaky-relu, dropout, conv2d, maxpool2d, avgpool2d, flatten, batchnorm1d, batchnorm2d\)$/],
     ['   ', /^the end \(column 4\): expected a layer/],
-    ['conv3d(6,5)', /^'conv3d' at column 1: unknown layer: expected one of dense, sigmoid, .*, flatten$/],
+    ['conv3d(6,5)', /^'conv3d' at column 1: unknown layer: expected one of dense, sigmoid, .*, batchnorm2d$/],
     ['dense(10) 784', /^'784' at column 11: expected a layer name \(dense, /],
     ['dense(10', /^the end \(column 9\): expected ',' or '\)'$/],
     ['dense(10 relu', /^'relu' at column 10: expected ',' or '\)'$/],
@@ -98,6 +103,8 @@ describe('syntax errors name the token and its column', () => {
     ['conv2d(6,5,strides=2)', /^'strides' at column 12: conv2d has no argument strides: conv2d\(out_channels, kernel_size, stride=1, padding=0\)$/],
     ['conv2d(6,kernel_size=5,kernel_size=3)', /^'kernel_size' at column 24: kernel_size is given twice$/],
     ['conv2d(6,kernel_size=5,2)', /^'2' at column 24: a positional argument after a keyword argument$/],
+    ['batchnorm2d(eps=0)', /^'0' at column 17: eps must be a number > 0$/],
+    ['batchnorm1d(momentum=1.5)', /^'1.5' at column 22: momentum must be a number in \[0, 1\]$/],
     ['dense(0)', /^'0' at column 7: out_features must be a positive integer$/],
     ['dense(2.5)', /^'2.5' at column 7: out_features must be a positive integer$/],
     ['dense(-3)', /^'-3' at column 7: out_features must be a positive integer$/],
@@ -149,6 +156,7 @@ it('layerSignatures lists every layer with its arguments', () => {
   expect(layerSignatures()).toEqual([
     'dense(out_features)', 'sigmoid', 'relu', 'tanh', 'leaky-relu', 'dropout(p=0.5)',
     'conv2d(out_channels, kernel_size, stride=1, padding=0)', 'maxpool2d(kernel_size, stride=kernel_size)',
-    'avgpool2d(kernel_size, stride=kernel_size)', 'flatten',
+    'avgpool2d(kernel_size, stride=kernel_size)', 'flatten', 'batchnorm1d(eps=1e-05, momentum=0.1)',
+    'batchnorm2d(eps=1e-05, momentum=0.1)',
   ]);
 });
