@@ -14,7 +14,7 @@ export { squaredErrorSum, meanSquaredErrorBackward } from './losses/mean-squared
 export * from './optim';
 export { numericalGradientLastLayers } from './numerical-gradient';
 export { kernelBuild, heapBase } from './simd';
-export { simdPeakChained, simdPeakAccumulate } from './peak';
+export { simdPeakChained, simdPeakAccumulate, simdPeakChainedRuntime, simdPeakAccumulateRuntime } from './peak';
 // One convolution of a plan alone (the fused passes call them per layer): the bench times them.
 export { conv2dForward, conv2dBackward } from './layers/conv2d';
 export * from './layout';

@@ -6,6 +6,7 @@
 // train a convolution: the attempt's error is reported as it happened) and on its CPU backend.
 // Every time is the best of interleaved samples (bench/timing.ts).
 import { lenet5, LENET5_INPUT_SHAPE, Network, ResidentDataset, type KernelBuild, type Mnist, type Runtime } from 'simdnet';
+import { PEAK_LOOPS } from './kernels.js';
 import { tfjsConv2d, tfjsLenet5Trainer, useTfjsBackend } from './peers.js';
 import { bestOf } from './timing.js';
 
@@ -95,23 +96,21 @@ function lenetStepFlops(): number {
 }
 
 /**
- * Each build's peak (the register-only multiply-add loops of assembly/peak.ts, the better of
- * chained and accumulating) sampled like the convolutions, so that on a shared machine the
+ * Each build's peak (the register-only multiply-add loops of assembly/peak.ts, the best of
+ * them, PEAK_LOOPS) sampled like the convolutions, so that on a shared machine the
  * "% of peak" divides two figures measured under the same conditions.
  */
 function samplePeaks(runtimes: Record<KernelBuild, Runtime>, rounds: number): Record<KernelBuild, number> {
   const ITERATIONS = 1 << 16;
-  const FLOPS = { chained: 96 * ITERATIONS, accumulate: 80 * ITERATIONS }; // per call (assembly/peak.ts)
   const builds = Object.keys(runtimes) as KernelBuild[];
   const tasks: Record<string, () => void> = {};
   for (const build of builds) {
     const ex = runtimes[build].kernels.exports;
-    tasks[`${build} chained`] = () => ex.simdPeakChained(ITERATIONS);
-    tasks[`${build} accumulate`] = () => ex.simdPeakAccumulate(ITERATIONS);
+    for (const loop of PEAK_LOOPS) tasks[`${build} ${loop.name}`] = () => ex[loop.name](ITERATIONS);
   }
   const us = bestOf(tasks, rounds);
   return Object.fromEntries(builds.map((build) => [
-    build, Math.max(FLOPS.chained / us[`${build} chained`], FLOPS.accumulate / us[`${build} accumulate`]) / 1e3,
+    build, Math.max(...PEAK_LOOPS.map((loop) => (loop.flops * ITERATIONS) / us[`${build} ${loop.name}`])) / 1e3,
   ])) as Record<KernelBuild, number>;
 }
 

@@ -38,7 +38,7 @@ const pct = (v: number) => `${v.toFixed(0)}%`;
 export function renderCpuTable(records: CpuRecord[]): string {
   const lines = [
     '## Kernels by CPU (% of the build\'s peak, best of interleaved rounds)', '',
-    'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128.', '',
+    'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The peak is the best of the register-only madd loops (and of the products, where one ran faster). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128.', '',
     '| CPU | flags | V8 mode | Node | date | build | tile | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];

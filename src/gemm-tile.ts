@@ -5,9 +5,10 @@
 //
 // The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs)
 // timed in interleaved samples of both tiles after a warm-up that lets the engine's optimizing
-// tier compile it; each sample is long enough (~1.5 ms) for a coarse browser clock. The faster
+// tier compile it; each sample is long enough (~1.5 ms) for a coarse browser clock, and ten of
+// each keep a disturbed one from deciding (on a loaded 2-core machine six did not). The faster
 // minimum wins; 6×8 only when it is at least 3% faster, since where the two tie the 4×8 tile is
-// the one that cannot spill. About 30 ms, once per build per process.
+// the one that cannot spill. About 40 ms, once per build per process.
 import type { Runtime } from './runtime.js';
 import type { KernelBuild } from './wasm.js';
 
@@ -16,7 +17,7 @@ const N = 64;
 const K = 392;
 const CALLS_PER_SAMPLE = 30;
 const WARMUP_CALLS = 40;
-const SAMPLES = 6;
+const SAMPLES = 10;
 
 const chosen = new Map<KernelBuild, number>();
 

@@ -62,6 +62,8 @@ export interface KernelExports {
   kernelBuild(): number;
   simdPeakChained(iterations: number): number;
   simdPeakAccumulate(iterations: number): number;
+  simdPeakChainedRuntime(iterations: number): number;
+  simdPeakAccumulateRuntime(iterations: number): number;
   heapBase(): Ptr;
   /** One conv2d layer of a plan on its input; backward with dInput 0 skips the input gradient. */
   conv2dForward(plan: Ptr, layer: number, input: Ptr, rows: number): void;
