@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseGemmTile } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
 import {
   fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
@@ -137,5 +138,26 @@ describe('transpose', () => {
     runtime.kernels.exports.transpose(dstAt, srcAt, rows, cols);
     const dst = getF32(runtime, dstAt, rows * cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dst[c * rows + r]).toBe(src[r * cols + c]);
+  });
+});
+
+describe('the register tile chosen at start-up', () => {
+  it('is 4 or 6 rows, set on the module, and the same for every runtime of a build', async () => {
+    const first = await testRuntime();
+    const second = await testRuntime();
+    const rows = first.kernels.exports.gemmTileRows();
+    expect([4, 6]).toContain(rows);
+    expect(second.kernels.exports.gemmTileRows()).toBe(rows);
+    expect(chooseGemmTile(second)).toBe(rows);
+  });
+
+  it('takes only the two tiles there are', async () => {
+    const { exports } = (await testRuntime()).kernels;
+    const rows = exports.gemmTileRows();
+    exports.gemmSetTileRows(4);
+    expect(exports.gemmTileRows()).toBe(4);
+    exports.gemmSetTileRows(5);
+    expect(exports.gemmTileRows()).toBe(6);
+    exports.gemmSetTileRows(rows);
   });
 });
