@@ -173,19 +173,30 @@ function rowsAgainstPanel8(
   for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 32, accumulate);
 }
 
+// The 4-wide panels use 8×4 tiles: a 4×4 tile's four accumulator chains cannot cover the
+// multiply-add latency (4 cycles, 2 per cycle), so it ran at half speed, and on a 10-wide layer
+// (8 + 2 columns padded to 4) the edge panel cost as much as the full one.
 function rowsAgainstPanel4(
   c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
   let i = 0;
+  for (; i + 8 <= m; i += 8) {
+    const cTile = c + <usize>i * ldc;
+    const aRows = a + <usize>i * aRow;
+    if (aRow == 4) tile8x4AdjacentRows(cTile, aRows, panel, k, aK, 16, ldc, accumulate);
+    else tile8x4(cTile, aRows, panel, k, aRow, aK, 16, ldc, accumulate);
+  }
   for (; i + 4 <= m; i += 4) tile4x4(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 16, ldc, accumulate);
   for (; i < m; i++) tile1x4(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 16, accumulate);
 }
 
 // The last 1–7 columns run the 4- or 8-wide kernels on the zero-padded panel. Exactly 4 columns
-// write C directly; other widths stage each group of up to 6 rows of C in CTILE, so the padding
-// lanes land there (wasted lanes, still far faster than scalar code). Copies are plain loops: a
-// bulk memory.copy call costs more than these few floats.
-const CTILE = memory.data(6 * 8 * 4, 16);
+// write C directly; other widths stage each group of up to STAGE_ROWS rows of C in CTILE (12:
+// whole 6×8, 4×8 and 8×4 tiles), so the padding lanes land there (wasted lanes, still far faster
+// than scalar code). Copies are plain loops: a bulk memory.copy call costs more than these few
+// floats.
+const STAGE_ROWS = 12;
+const CTILE = memory.data(STAGE_ROWS * 8 * 4, 16);
 
 function rowsAgainstEdgePanel(
   c: usize, a: usize, panel: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
@@ -195,8 +206,8 @@ function rowsAgainstEdgePanel(
     rowsAgainstPanel4(c, a, panel, m, k, aRow, aK, ldc, accumulate);
     return;
   }
-  for (let i = 0; i < m; i += 6) {
-    const rows = min(6, m - i);
+  for (let i = 0; i < m; i += STAGE_ROWS) {
+    const rows = min(STAGE_ROWS, m - i);
     const cRows = c + <usize>i * ldc;
     const aRows = a + <usize>i * aRow;
     if (accumulate) copyColumns(CTILE, stride, cRows, ldc, rows, width);
@@ -402,6 +413,68 @@ function tile1x8(c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, ac
     bp += ldb;
   }
   v128.store(c, acc0); v128.store(c, acc1, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile8x4(
+  c: usize, a: usize, b: usize, k: i32, aRow: usize, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let acc4 = f32x4.splat(0), acc5 = f32x4.splat(0), acc6 = f32x4.splat(0), acc7 = f32x4.splat(0);
+  if (accumulate) {
+    acc0 = v128.load(c); acc1 = v128.load(c1); acc2 = v128.load(c2); acc3 = v128.load(c3);
+    acc4 = v128.load(c4); acc5 = v128.load(c5); acc6 = v128.load(c6); acc7 = v128.load(c7);
+  }
+  let a0 = a, a1 = a + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+  let bp = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp);
+    acc0 = madd(v128.load32_splat(a0), b0, acc0);
+    acc1 = madd(v128.load32_splat(a1), b0, acc1);
+    acc2 = madd(v128.load32_splat(a2), b0, acc2);
+    acc3 = madd(v128.load32_splat(a3), b0, acc3);
+    acc4 = madd(v128.load32_splat(a4), b0, acc4);
+    acc5 = madd(v128.load32_splat(a5), b0, acc5);
+    acc6 = madd(v128.load32_splat(a6), b0, acc6);
+    acc7 = madd(v128.load32_splat(a7), b0, acc7);
+    a0 += aK; a1 += aK; a2 += aK; a3 += aK; a4 += aK; a5 += aK; a6 += aK; a7 += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc0); v128.store(c1, acc1); v128.store(c2, acc2); v128.store(c3, acc3);
+  v128.store(c4, acc4); v128.store(c5, acc5); v128.store(c6, acc6); v128.store(c7, acc7);
+}
+
+// The TN case of the 8×4 tile (see tile4x8AdjacentRows).
+// @ts-ignore: decorator
+@inline
+function tile8x4AdjacentRows(
+  c: usize, a: usize, b: usize, k: i32, aK: usize, ldb: usize, ldc: usize, accumulate: bool,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let acc4 = f32x4.splat(0), acc5 = f32x4.splat(0), acc6 = f32x4.splat(0), acc7 = f32x4.splat(0);
+  if (accumulate) {
+    acc0 = v128.load(c); acc1 = v128.load(c1); acc2 = v128.load(c2); acc3 = v128.load(c3);
+    acc4 = v128.load(c4); acc5 = v128.load(c5); acc6 = v128.load(c6); acc7 = v128.load(c7);
+  }
+  let ap = a, bp = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp);
+    acc0 = madd(v128.load32_splat(ap), b0, acc0);
+    acc1 = madd(v128.load32_splat(ap, 4), b0, acc1);
+    acc2 = madd(v128.load32_splat(ap, 8), b0, acc2);
+    acc3 = madd(v128.load32_splat(ap, 12), b0, acc3);
+    acc4 = madd(v128.load32_splat(ap, 16), b0, acc4);
+    acc5 = madd(v128.load32_splat(ap, 20), b0, acc5);
+    acc6 = madd(v128.load32_splat(ap, 24), b0, acc6);
+    acc7 = madd(v128.load32_splat(ap, 28), b0, acc7);
+    ap += aK;
+    bp += ldb;
+  }
+  v128.store(c, acc0); v128.store(c1, acc1); v128.store(c2, acc2); v128.store(c3, acc3);
+  v128.store(c4, acc4); v128.store(c5, acc5); v128.store(c6, acc6); v128.store(c7, acc7);
 }
 
 // @ts-ignore: decorator
