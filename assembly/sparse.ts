@@ -191,8 +191,7 @@ function rowsTimesDense(
 // rows. The transpose costs O(batch nonzeros), 1/(N/4) of the multiply-adds: 22 µs of the
 // 784-100 weight gradient's 130 µs at MNIST density, batch 100 (a counting sort into packed
 // columns measured 26 µs). A training step transposes its batch before the forward
-// (layers/dense.ts): the transpose's independent loads then bring the batch's rows, scattered
-// over a dataset compressed once, into the caches faster than the forward's long walks do.
+// (layers/dense.ts), so the forward finds the batch's rows in the caches (touchRows).
 
 // @ts-ignore: decorator
 @inline
@@ -226,9 +225,10 @@ export function csrColumnsGathered(columns: usize, csr: usize, indices: usize, m
 // caches and the TLB have not seen, and the walk that buckets them meets those misses one row at
 // a time: each row's bounds and first entries wait on the miss before, so little latency
 // overlaps. The loads of this short loop are all independent and overlap. Measured on batches of
-// 100 drawn from the 60000 MNIST training images, transposing the batch took 105 → 40 µs, and the
-// forward that follows it 140 → 121 µs (relaxed build). A load can trap, so neither the compiler
-// nor the engine may drop one whose value is unused.
+// 100 drawn from the 60000 MNIST training images, transposing the batch took 105 → 40–48 µs
+// (relaxed build, three runs on a loaded machine; touching only each row's first and last entry:
+// 61 µs). A load can trap, so neither the compiler nor the engine may drop one whose value is
+// unused.
 function touchRows(starts: usize, entries: usize, indices: usize, firstRow: i32, m: i32): void {
   for (let r = 0; r < m; r++) {
     const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
