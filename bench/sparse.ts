@@ -34,7 +34,11 @@ export interface SparseResults {
     stepDenseMs: number; stepSparseMs: number; evalBlockDenseMs: number; evalBlockSparseMs: number;
     /** The whole training set (60000 images) evaluated through the network, each path. */
     evalSetDenseMs: number; evalSetSparseMs: number;
-    narrow: { forwardDenseUs: number; forwardSparseUs: number; gradientDenseUs: number; gradientSparseUs: number };
+    narrow: {
+      forwardDenseUs: number; forwardSparseUs: number; gradientDenseUs: number; gradientSparseUs: number;
+      /** The 784-50-10 relu network's training step, each path. */
+      stepDenseMs: number; stepSparseMs: number;
+    };
   }[];
 }
 
@@ -261,9 +265,20 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
     const evalRows = 10000;
     const [c, w] = [runtime.arena.alloc(evalRows * HIDDEN * 4), runtime.arena.alloc(INPUTS * HIDDEN * 4)];
     const net = new MLP(runtime, { sizes: [INPUTS, HIDDEN, 10], activation: 'sigmoid', seed: 1 });
+    const narrowNet = new MLP(runtime, { sizes: [INPUTS, NARROW, 10], activation: 'relu', init: 'he', seed: 1 });
     net.ensureRows(BATCH);
+    narrowNet.ensureRows(BATCH);
     csr!.gradientScratch(BATCH);
     let cursor = 0;
+    // STEPS_PER_CALL steps back to back, as training runs them (one step alone between the other
+    // kernels' samples starts with their data in the caches instead of its own).
+    const steps = (network: MLP, rate: number, sparse?: CompressedRows) => () => {
+      for (let s = 0; s < STEPS_PER_CALL; s++) {
+        const batchIndices = network.batchIndices();
+        for (let r = 0; r < BATCH; r++) batchIndices[r] = (cursor = (cursor + 7919) % data.count);
+        network.trainStepResident(data.inputs, data.targets, BATCH, rate, sparse);
+      }
+    };
     const us = bestOf({
       compressBatch: layer.compressBatch,
       forwardDense: layer.tasks.forward.dense,
@@ -274,22 +289,10 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       narrowForwardSparse: narrow.tasks.forward.sparse,
       narrowGradientDense: narrow.tasks.weightGradient.dense,
       narrowGradientSparse: narrow.tasks.weightGradient.sparse,
-      // STEPS_PER_CALL steps back to back, as training runs them (one step alone between the other
-      // kernels' samples starts with their data in the caches instead of its own).
-      step: () => {
-        for (let s = 0; s < STEPS_PER_CALL; s++) {
-          const batchIndices = net.batchIndices();
-          for (let r = 0; r < BATCH; r++) batchIndices[r] = (cursor = (cursor + 7919) % data.count);
-          net.trainStepResident(data.inputs, data.targets, BATCH, 0.1);
-        }
-      },
-      stepSparse: () => {
-        for (let s = 0; s < STEPS_PER_CALL; s++) {
-          const batchIndices = net.batchIndices();
-          for (let r = 0; r < BATCH; r++) batchIndices[r] = (cursor = (cursor + 7919) % data.count);
-          net.trainStepResident(data.inputs, data.targets, BATCH, 0.1, csr);
-        }
-      },
+      step: steps(net, 0.1),
+      stepSparse: steps(net, 0.1, csr),
+      narrowStep: steps(narrowNet, 0.01),
+      narrowStepSparse: steps(narrowNet, 0.01, csr),
       evalDense: () => ex.gemmNN(c, data.inputs, w, evalRows, HIDDEN, INPUTS, false),
       evalSparse: () => ex.csrGemmNN(c, csr!.offset, 0, evalRows, w, HIDDEN, false),
     }, quick ? 9 : 25);
@@ -314,11 +317,13 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       narrow: {
         forwardDenseUs: us.narrowForwardDense, forwardSparseUs: us.narrowForwardSparse,
         gradientDenseUs: us.narrowGradientDense, gradientSparseUs: us.narrowGradientSparse,
+        stepDenseMs: us.narrowStep / STEPS_PER_CALL / 1000, stepSparseMs: us.narrowStepSparse / STEPS_PER_CALL / 1000,
       },
     });
     const m = atMnist[atMnist.length - 1];
-    console.log(`MNIST ${build}: compress 60000 rows ${datasetMs.toFixed(1)} ms (${csr!.bytes} bytes), one batch ${us.compressBatch.toFixed(1)} µs; forward ${(m.forwardDenseUs / m.forwardSparseUs).toFixed(2)}×, weight gradient ${(m.gradientDenseUs / m.gradientSparseUs).toFixed(2)}×; step ${m.stepDenseMs.toFixed(3)} → ${m.stepSparseMs.toFixed(3)} ms (${(m.stepDenseMs / m.stepSparseMs).toFixed(2)}×); 10000-row forward ${m.evalBlockDenseMs.toFixed(2)} → ${m.evalBlockSparseMs.toFixed(2)} ms; 60000-image evaluation ${evalSetDenseMs.toFixed(0)} → ${evalSetSparseMs.toFixed(0)} ms (${(evalSetDenseMs / evalSetSparseMs).toFixed(2)}×)`);
+    console.log(`MNIST ${build}: compress 60000 rows ${datasetMs.toFixed(1)} ms (${csr!.bytes} bytes), one batch ${us.compressBatch.toFixed(1)} µs; forward ${(m.forwardDenseUs / m.forwardSparseUs).toFixed(2)}×, weight gradient ${(m.gradientDenseUs / m.gradientSparseUs).toFixed(2)}×; step ${m.stepDenseMs.toFixed(3)} → ${m.stepSparseMs.toFixed(3)} ms (${(m.stepDenseMs / m.stepSparseMs).toFixed(2)}×), 784-${NARROW}-10 relu step ${m.narrow.stepDenseMs.toFixed(3)} → ${m.narrow.stepSparseMs.toFixed(3)} ms (${(m.narrow.stepDenseMs / m.narrow.stepSparseMs).toFixed(2)}×); 10000-row forward ${m.evalBlockDenseMs.toFixed(2)} → ${m.evalBlockSparseMs.toFixed(2)} ms; 60000-image evaluation ${evalSetDenseMs.toFixed(0)} → ${evalSetSparseMs.toFixed(0)} ms (${(evalSetDenseMs / evalSetSparseMs).toFixed(2)}×)`);
     net.dispose();
+    narrowNet.dispose();
     runtime.arena.release(c);
     runtime.arena.release(w);
     layer.dispose();
@@ -364,11 +369,12 @@ export function renderSparseMarkdown(r: SparseResults, context: string): string 
   for (const m of r.atMnist) {
     lines.push(`| ${m.build} | ${f1(m.forwardDenseUs)} → ${f1(m.forwardSparseUs)} (${(m.forwardDenseUs / m.forwardSparseUs).toFixed(2)}×) | ${f1(m.gradientDenseUs)} → ${f1(m.gradientSparseUs)} (${(m.gradientDenseUs / m.gradientSparseUs).toFixed(2)}×) | ${m.stepDenseMs.toFixed(3)} → ${m.stepSparseMs.toFixed(3)} (${(m.stepDenseMs / m.stepSparseMs).toFixed(2)}×) | ${m.evalBlockDenseMs.toFixed(2)} → ${m.evalBlockSparseMs.toFixed(2)} (${(m.evalBlockDenseMs / m.evalBlockSparseMs).toFixed(2)}×) | ${m.evalSetDenseMs.toFixed(0)} → ${m.evalSetSparseMs.toFixed(0)} (${(m.evalSetDenseMs / m.evalSetSparseMs).toFixed(2)}×) |`);
   }
-  lines.push('', `The 784-${NARROW}-10 relu network's first layer at the same density:`, '');
-  lines.push('| build | forward dense → sparse (µs) | weight gradient dense → sparse (µs) |', '| --- | --- | --- |');
+  lines.push('', `The 784-${NARROW}-10 relu network's first layer at the same density, and its training step:`, '');
+  lines.push('| build | forward dense → sparse (µs) | weight gradient dense → sparse (µs) | step dense → sparse first layer (ms) |', '| --- | --- | --- | --- |');
   for (const m of r.atMnist) {
     const n = m.narrow;
-    lines.push(`| ${m.build} | ${f1(n.forwardDenseUs)} → ${f1(n.forwardSparseUs)} (${(n.forwardDenseUs / n.forwardSparseUs).toFixed(2)}×) | ${f1(n.gradientDenseUs)} → ${f1(n.gradientSparseUs)} (${(n.gradientDenseUs / n.gradientSparseUs).toFixed(2)}×) |`);
+    const step = `${n.stepDenseMs.toFixed(3)} → ${n.stepSparseMs.toFixed(3)} (${(n.stepDenseMs / n.stepSparseMs).toFixed(2)}×)`;
+    lines.push(`| ${m.build} | ${f1(n.forwardDenseUs)} → ${f1(n.forwardSparseUs)} (${(n.forwardDenseUs / n.forwardSparseUs).toFixed(2)}×) | ${f1(n.gradientDenseUs)} → ${f1(n.gradientSparseUs)} (${(n.gradientDenseUs / n.gradientSparseUs).toFixed(2)}×) | ${step} |`);
   }
   lines.push('', 'Both steps and both evaluations run through the network (trainStepResident, evaluateResident), the sparse ones with the training set compressed once; they give the same bits (test/sparse-engine.test.ts).');
   return lines.join('\n') + '\n';
