@@ -2,7 +2,8 @@
 // training and in evaluation against a plain float64 TypeScript reference on awkward shapes
 // (1, 3 and 17 features; 3 and 5 channels of odd height × width), the running statistics, the
 // refusal of one value per channel in training, whole networks against the numerical gradient,
-// determinism, and the buffers in model files and PyTorch's state_dict names.
+// determinism, and the buffers in model files and PyTorch's state_dict names. The kernel works on
+// runs of height·width floats four at a time, so the shapes include runs of 1, 3, 4, 9, 35 and 99.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError, ShapeError, ValueError } from '../src/errors.js';
 import { compareGradients } from '../src/gradient-check.js';
@@ -83,6 +84,9 @@ const SHAPES: { name: string; layer: () => LayerSpec; shape: ImageShape; rows: n
   { name: '3 channels of 5×7, 1 row', layer: batchNorm2d, shape: [3, 5, 7], rows: 1 },
   { name: '5 channels of 3×3, 3 rows', layer: batchNorm2d, shape: [5, 3, 3], rows: 3 },
   { name: '5 channels of 9×11, 4 rows', layer: batchNorm2d, shape: [5, 9, 11], rows: 4 },
+  // Runs of exactly one vector, and shorter than one: only the scalar tail.
+  { name: '2 channels of 2×2, 3 rows', layer: batchNorm2d, shape: [2, 2, 2], rows: 3 },
+  { name: '3 channels of 1×3, 2 rows', layer: batchNorm2d, shape: [3, 1, 3], rows: 2 },
 ];
 
 /** The batchnorm layer alone in front of a dense layer, as the engine lays it out. */
