@@ -260,7 +260,7 @@ export class Network {
     return this.evaluateAsIs(inputs, targets, rows, sparse);
   }
 
-  /** evaluateResident with dropout left as the plan has it (the numerical gradient replays masks). */
+  /** evaluateResident in the plan's mode as it is (the numerical gradient's: the last masks, the batch's own statistics). */
   private evaluateAsIs(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
     const plan = this.plan;
     const workspace = plan.workspace();
