@@ -271,6 +271,19 @@ describe('training with batch normalization', () => {
     expect(run()).toEqual(run());
   });
 
+  it('a checkpoint carries the running statistics: resumed equals straight, bit for bit', () => {
+    const straight = new Network(runtime, { input: 6, layers: layers(), seed: 4 });
+    train(straight, data, options);
+    const first = new Network(runtime, { input: 6, layers: layers(), seed: 4 });
+    let saved: Uint8Array | undefined;
+    train(first, data, { ...options, onEvaluation: (e, progress) => (e.epoch === 1 ? ((saved = encodeModel(first, progress())), false) : undefined) });
+    const { net: resumed, progress } = checkpointFromBytes(runtime, saved!);
+    expect(resumed.buffers()[2].data).toEqual(BigInt64Array.from([BigInt(progress!.iterations)])); // one batch counted per step
+    train(resumed, data, { ...options, resume: progress });
+    expect(state(resumed)).toEqual(state(straight));
+    [straight, first, resumed].forEach((net) => net.dispose());
+  });
+
   it('learns: an MLP with batchNorm1d fits a separable set', () => {
     const inputs = randomArray(200 * 2, 31, 3);
     const targets = Int32Array.from({ length: 200 }, (_, r) => (inputs[2 * r] + 10 * inputs[2 * r + 1] > 1 ? 1 : 0));
