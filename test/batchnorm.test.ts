@@ -14,7 +14,7 @@ import {
 import { checkpointFromBytes, decodeModel, encodeModel, modelFromBytes } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { Plan } from '../src/plan.js';
-import type { Runtime } from '../src/runtime.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict } from '../src/torch.js';
 import { train } from '../src/train.js';
 import { getF32, put } from './support/runtime.js';
@@ -153,6 +153,29 @@ describe('batch normalization forward against float64', () => {
     for (let r = 0; r < rows; r++) for (let j = 0; j < 2; j++) for (let i = 0; i < spec.input; i++) want[r * 2 + j] += normalized[r * spec.input + i] * w[i * 2 + j];
     expect(worst(net.predict(x), want)).toBeLessThan(1e-5);
     net.dispose();
+  });
+});
+
+describe('both kernel builds', () => {
+  it('normalize to the same bits and keep the same running statistics: the kernel uses no FMA', async () => {
+    const shape: ImageShape = [5, 9, 11];
+    const rows = 3;
+    const spec = probe(batchNorm2d(), shape);
+    const x = Float32Array.from(randomArray(rows * spec.input, 5), (v, i) => 3 * v + (i % 7));
+    const run = async (build: 'simd' | 'relaxed-simd') => {
+      const own = await createRuntime(build);
+      expect(own.kernels.build).toBe(build);
+      const plan = new Plan(own, spec.input, spec.layers, networkGeometry(spec.input, spec.layers, 'mse', spec.inputShape), 'mse');
+      const { layout, exports } = own.kernels;
+      plan.tensorView(plan.tensors[0], 'params').array.set(randomArray(5, 6));
+      plan.workspace(rows);
+      plan.mode(layout.MODE_TRAIN);
+      exports.forward(plan.offset, put(own, x), rows);
+      const output = new Int32Array(own.arena.memory.buffer, plan.offset, layout.PLAN_HEADER_WORDS + layout.LAYER_WORDS)[layout.PLAN_HEADER_WORDS + layout.LAYER_OUTPUT];
+      const y = getF32(own, output, rows * spec.input);
+      return [new Uint32Array(y.buffer), ...plan.buffers.map((buffer) => plan.bufferView(buffer).slice())];
+    };
+    expect(await run('simd')).toEqual(await run('relaxed-simd'));
   });
 });
 
