@@ -284,27 +284,28 @@ export function parameterShapes(geometry: readonly LayerGeometry[]): { layer: nu
   return tensors;
 }
 
-/** What kind of value a buffer holds: a statistic (f32) or a count (i64). */
-export type BufferType = 'f32' | 'i64';
+/** What a batchnorm buffer holds: a running mean or variance (F32 per channel) or the count of training batches (one I64). */
+export type BufferKind = 'running-mean' | 'running-variance' | 'batch-count';
+
+/** PyTorch's value of each buffer before any training. */
+export const BUFFER_INITIAL: Readonly<Record<BufferKind, number>> = { 'running-mean': 0, 'running-variance': 1, 'batch-count': 0 };
 
 /**
  * The batchnorm layers' buffers, numbered as their gamma_k and beta_k: running_mean_k and
  * running_var_k [channels] and num_batches_tracked_k, a count of shape [] (PyTorch's names).
- * They are state, not parameters: no optimizer updates them. `initial` is PyTorch's starting value.
+ * They are state, not parameters: no optimizer updates them.
  */
-export function bufferShapes(
-  geometry: readonly LayerGeometry[],
-): { layer: number; name: string; shape: number[]; type: BufferType; initial: number }[] {
-  const buffers: { layer: number; name: string; shape: number[]; type: BufferType; initial: number }[] = [];
+export function bufferShapes(geometry: readonly LayerGeometry[]): { layer: number; name: string; shape: number[]; kind: BufferKind }[] {
+  const buffers: { layer: number; name: string; shape: number[]; kind: BufferKind }[] = [];
   let k = 0;
   geometry.forEach((layer, l) => {
     if (!layer.weights || !layer.bias) return;
     k++;
     if (!layer.runningStatistics) return;
     buffers.push(
-      { layer: l, name: `running_mean${k}`, shape: layer.runningStatistics, type: 'f32', initial: 0 },
-      { layer: l, name: `running_var${k}`, shape: layer.runningStatistics, type: 'f32', initial: 1 },
-      { layer: l, name: `num_batches_tracked${k}`, shape: [], type: 'i64', initial: 0 },
+      { layer: l, name: `running_mean${k}`, shape: layer.runningStatistics, kind: 'running-mean' },
+      { layer: l, name: `running_var${k}`, shape: layer.runningStatistics, kind: 'running-variance' },
+      { layer: l, name: `num_batches_tracked${k}`, shape: [], kind: 'batch-count' },
     );
   });
   return buffers;

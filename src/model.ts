@@ -245,11 +245,12 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
 
   const buffers: NamedTensor[] = [];
-  for (const { name, shape, type } of described.buffers) {
+  for (const { name, shape, kind } of described.buffers) {
+    const type = kind === 'batch-count' ? 'I64' : 'F32';
     const tensor = take(name);
     if (!tensor) return fail(`no tensor '${name}' (the running statistics of a batchnorm layer)`);
     if (tensor.shape.join(',') !== shape.join(',')) fail(`${name} has shape [${tensor.shape}], the network needs [${shape}]`);
-    if (type === 'i64' ? !(tensor.data instanceof BigInt64Array) : !(tensor.data instanceof Float32Array)) fail(`${name} must be ${type.toUpperCase()}`);
+    if (!(tensor.data instanceof (type === 'I64' ? BigInt64Array : Float32Array))) fail(`${name} must be ${type}`);
     buffers.push(tensor);
   }
   const tensors = decoded.tensors;

@@ -84,8 +84,8 @@ export class Network {
 
   private planOrUndefined: Plan | undefined;
   private optimizer: OptimizerRecord | undefined;
-  /** The batchnorm layer with the fewest values per channel in a row (height·width), if any. */
-  private readonly fewestPerChannel: { layer: number; perRow: number } | undefined;
+  /** The first batchnorm layer with one value per channel in a row (batchNorm1d, or 1×1 images), or -1. */
+  private readonly onePerChannel: number;
 
   constructor(runtime: Runtime, options: NetworkOptions) {
     const loss = options.loss ?? 'softmax-cross-entropy';
@@ -109,13 +109,7 @@ export class Network {
     this.outputSize = geometry[geometry.length - 1].width;
     this.layerSpecs = options.layers.map(copyLayer);
     this.lossKind = loss;
-    let fewest: { layer: number; perRow: number } | undefined;
-    geometry.forEach(({ runningStatistics, inShape }, layer) => {
-      if (!runningStatistics) return;
-      const perRow = inShape![1] * inShape![2];
-      if (perRow < (fewest?.perRow ?? Infinity)) fewest = { layer, perRow };
-    });
-    this.fewestPerChannel = fewest;
+    this.onePerChannel = geometry.findIndex(({ runningStatistics, inShape }) => runningStatistics && inShape![1] * inShape![2] === 1);
     const plan = new Plan(runtime, this.inputSize, this.layerSpecs, geometry, loss);
     this.planOrUndefined = plan;
     try {
@@ -266,7 +260,7 @@ export class Network {
     return this.evaluateAsIs(inputs, targets, rows, sparse);
   }
 
-  /** evaluateResident with dropout left as the plan has it (the numerical gradient replays masks). */
+  /** evaluateResident in the plan's mode as it is (the numerical gradient's: the last masks, the batch's own statistics). */
   private evaluateAsIs(inputs: number, targets: number, rows: number, sparse?: CompressedRows): Evaluation {
     const plan = this.plan;
     const workspace = plan.workspace();
@@ -476,11 +470,11 @@ export class Network {
       }
       for (let i = 0; i < data.length; i++) {
         const value = data[i];
-        const valid = buffer.type === 'i64'
+        const valid = buffer.kind === 'batch-count'
           ? (typeof value === 'bigint' ? value >= 0n : Number.isSafeInteger(value) && value >= 0)
-          : typeof value === 'number' && Number.isFinite(value) && (buffer.initial === 0 || value >= 0);
+          : typeof value === 'number' && Number.isFinite(value) && (buffer.kind === 'running-mean' || value >= 0);
         if (!valid) {
-          const rule = buffer.type === 'i64' ? 'an integer >= 0' : buffer.initial === 0 ? 'finite' : 'finite and >= 0';
+          const rule = { 'running-mean': 'finite', 'running-variance': 'finite and >= 0', 'batch-count': 'an integer >= 0' }[buffer.kind];
           throw new ValueError(`${source}: ${name}[${i}] is ${value}: must be ${rule}`);
         }
       }
@@ -544,10 +538,10 @@ export class Network {
    * (a variance of one value is 0, its unbiased form 0/0): refuses a batch that gives one.
    */
   private checkTrainingBatch(rows: number): void {
-    const fewest = this.fewestPerChannel;
-    if (!fewest || rows * fewest.perRow > 1) return;
+    const layer = this.onePerChannel;
+    if (rows > 1 || layer < 0) return;
     throw new ShapeError(
-      `layer ${fewest.layer} (${this.layerSpecs[fewest.layer].kind}) expects more than 1 value per channel when training, got a batch of ${rows} row: `
+      `layer ${layer} (${this.layerSpecs[layer].kind}) expects more than 1 value per channel when training, got a batch of 1 row: `
       + 'train on batches of at least 2 rows (dropLast leaves out a last batch of 1)',
     );
   }

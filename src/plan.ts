@@ -16,7 +16,7 @@
 //               Reallocated (at a new address) when a larger batch needs more rows.
 import { f32View, LiveView } from './arena.js';
 import { ShapeError, SimdnetError, ValueError } from './errors.js';
-import { bufferShapes, parameterShapes, type BufferType, type LayerGeometry, type LayerSpec, type Loss } from './layers.js';
+import { BUFFER_INITIAL, bufferShapes, parameterShapes, type BufferKind, type LayerGeometry, type LayerSpec, type Loss } from './layers.js';
 import type { Runtime } from './runtime.js';
 
 export interface ParamTensor {
@@ -34,9 +34,7 @@ export interface BufferTensor {
   name: string;
   layer: number;
   shape: number[];
-  type: BufferType;
-  /** Its value before any training: PyTorch's. */
-  initial: number;
+  kind: BufferKind;
   /** Byte offset in linear memory. */
   offset: number;
   length: number;
@@ -104,13 +102,13 @@ export class Plan {
     const shapes = bufferShapes(geometry);
     const places: number[] = [];
     let bufferBytes = 0;
-    for (const { shape, type } of shapes) {
+    for (const { shape, kind } of shapes) {
       places.push(bufferBytes);
-      bufferBytes += pad16(shape.reduce((a, b) => a * b, 1) * (type === 'i64' ? 8 : 4));
+      bufferBytes += pad16(shape.reduce((a, b) => a * b, 1) * (kind === 'batch-count' ? 8 : 4));
     }
     this.buffersBlock = shapes.length ? arena.alloc(bufferBytes) : -1;
-    this.buffers = shapes.map(({ name, layer, shape, type, initial }, i) => (
-      { name, layer, shape: [...shape], type, initial, offset: this.buffersBlock + places[i], length: shape.reduce((a, b) => a * b, 1) }
+    this.buffers = shapes.map(({ name, layer, shape, kind }, i) => (
+      { name, layer, shape: [...shape], kind, offset: this.buffersBlock + places[i], length: shape.reduce((a, b) => a * b, 1) }
     ));
     this.resetBuffers();
     this.writeRecords();
@@ -210,18 +208,18 @@ export class Plan {
   }
 
   /** PyTorch's initial buffers: running mean 0, running variance 1, no batch counted. */
-  resetBuffers(): void {
+  private resetBuffers(): void {
     for (const buffer of this.buffers) {
       const view = this.bufferView(buffer);
-      if (view instanceof BigInt64Array) view.fill(BigInt(buffer.initial));
-      else view.fill(buffer.initial);
+      if (view instanceof BigInt64Array) view.fill(BigInt(BUFFER_INITIAL[buffer.kind]));
+      else view.fill(BUFFER_INITIAL[buffer.kind]);
     }
   }
 
   /** A buffer's values, over linear memory: use it at once, keep no reference. */
   bufferView(buffer: BufferTensor): Float32Array | BigInt64Array {
     const memory = this.runtime.arena.memory.buffer;
-    return buffer.type === 'i64' ? new BigInt64Array(memory, buffer.offset, buffer.length) : new Float32Array(memory, buffer.offset, buffer.length);
+    return buffer.kind === 'batch-count' ? new BigInt64Array(memory, buffer.offset, buffer.length) : new Float32Array(memory, buffer.offset, buffer.length);
   }
 
   /** The dropout layers' random state, 4 u32 words. */

@@ -2,7 +2,8 @@
 // training and in evaluation against a plain float64 TypeScript reference on awkward shapes
 // (1, 3 and 17 features; 3 and 5 channels of odd height × width), the running statistics, the
 // refusal of one value per channel in training, whole networks against the numerical gradient,
-// determinism, and the buffers in model files and PyTorch's state_dict names.
+// determinism, and the buffers in model files and PyTorch's state_dict names. The kernel works on
+// runs of height·width floats four at a time, so the shapes include runs of 1, 3, 4, 9, 35 and 99.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError, ShapeError, ValueError } from '../src/errors.js';
 import { compareGradients } from '../src/gradient-check.js';
@@ -13,7 +14,7 @@ import {
 import { checkpointFromBytes, decodeModel, encodeModel, modelFromBytes } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { Plan } from '../src/plan.js';
-import type { Runtime } from '../src/runtime.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict } from '../src/torch.js';
 import { train } from '../src/train.js';
 import { getF32, put } from './support/runtime.js';
@@ -83,6 +84,9 @@ const SHAPES: { name: string; layer: () => LayerSpec; shape: ImageShape; rows: n
   { name: '3 channels of 5×7, 1 row', layer: batchNorm2d, shape: [3, 5, 7], rows: 1 },
   { name: '5 channels of 3×3, 3 rows', layer: batchNorm2d, shape: [5, 3, 3], rows: 3 },
   { name: '5 channels of 9×11, 4 rows', layer: batchNorm2d, shape: [5, 9, 11], rows: 4 },
+  // Runs of exactly one vector, and shorter than one: only the scalar tail.
+  { name: '2 channels of 2×2, 3 rows', layer: batchNorm2d, shape: [2, 2, 2], rows: 3 },
+  { name: '3 channels of 1×3, 2 rows', layer: batchNorm2d, shape: [3, 1, 3], rows: 2 },
 ];
 
 /** The batchnorm layer alone in front of a dense layer, as the engine lays it out. */
@@ -149,6 +153,29 @@ describe('batch normalization forward against float64', () => {
     for (let r = 0; r < rows; r++) for (let j = 0; j < 2; j++) for (let i = 0; i < spec.input; i++) want[r * 2 + j] += normalized[r * spec.input + i] * w[i * 2 + j];
     expect(worst(net.predict(x), want)).toBeLessThan(1e-5);
     net.dispose();
+  });
+});
+
+describe('both kernel builds', () => {
+  it('normalize to the same bits and keep the same running statistics: the kernel uses no FMA', async () => {
+    const shape: ImageShape = [5, 9, 11];
+    const rows = 3;
+    const spec = probe(batchNorm2d(), shape);
+    const x = Float32Array.from(randomArray(rows * spec.input, 5), (v, i) => 3 * v + (i % 7));
+    const run = async (build: 'simd' | 'relaxed-simd') => {
+      const own = await createRuntime(build);
+      expect(own.kernels.build).toBe(build);
+      const plan = new Plan(own, spec.input, spec.layers, networkGeometry(spec.input, spec.layers, 'mse', spec.inputShape), 'mse');
+      const { layout, exports } = own.kernels;
+      plan.tensorView(plan.tensors[0], 'params').array.set(randomArray(5, 6));
+      plan.workspace(rows);
+      plan.mode(layout.MODE_TRAIN);
+      exports.forward(plan.offset, put(own, x), rows);
+      const output = new Int32Array(own.arena.memory.buffer, plan.offset, layout.PLAN_HEADER_WORDS + layout.LAYER_WORDS)[layout.PLAN_HEADER_WORDS + layout.LAYER_OUTPUT];
+      const y = getF32(own, output, rows * spec.input);
+      return [new Uint32Array(y.buffer), ...plan.buffers.map((buffer) => plan.bufferView(buffer).slice())];
+    };
+    expect(await run('simd')).toEqual(await run('relaxed-simd'));
   });
 });
 
@@ -265,6 +292,19 @@ describe('training with batch normalization', () => {
       return result;
     };
     expect(run()).toEqual(run());
+  });
+
+  it('a checkpoint carries the running statistics: resumed equals straight, bit for bit', () => {
+    const straight = new Network(runtime, { input: 6, layers: layers(), seed: 4 });
+    train(straight, data, options);
+    const first = new Network(runtime, { input: 6, layers: layers(), seed: 4 });
+    let saved: Uint8Array | undefined;
+    train(first, data, { ...options, onEvaluation: (e, progress) => (e.epoch === 1 ? ((saved = encodeModel(first, progress())), false) : undefined) });
+    const { net: resumed, progress } = checkpointFromBytes(runtime, saved!);
+    expect(resumed.buffers()[2].data).toEqual(BigInt64Array.from([BigInt(progress!.iterations)])); // one batch counted per step
+    train(resumed, data, { ...options, resume: progress });
+    expect(state(resumed)).toEqual(state(straight));
+    [straight, first, resumed].forEach((net) => net.dispose());
   });
 
   it('learns: an MLP with batchNorm1d fits a separable set', () => {
