@@ -66,8 +66,7 @@ function lenetOnMnist(runtime: Runtime, mnist: Mnist) {
     return () => ex.conv2dBackward(plan, layer, input, dOutput, dInput, BATCH);
   };
   // The same passes' GEMMs alone, on the same buffers (the unfolded row as the pass left it):
-  // what the pass costs beyond them is the unfold/fold and the bias, all an implicit GEMM
-  // (packing patches straight into the GEMM's panels) could save.
+  // what the pass costs beyond them is the unfold/fold and the bias.
   const gemms = (layer: number, pass: 'forward' | 'backward', inputGradient: boolean) => {
     const conv = CONVOLUTIONS.find((c) => c.layer === layer)!;
     const patch = conv.inShape[0] * conv.kernel ** 2;
@@ -220,7 +219,7 @@ export function renderConvMarkdown(r: ConvResults, context: string): string {
     const share = (build: KernelBuild) => `${((100 * l.gemmUs[build]) / l.us[build]).toFixed(0)}%`;
     lines.push(`| ${l.layer} | ${l.pass}${l.inputGradient ? ' (with input gradient)' : ''} | ${(l.flops / 1e9).toFixed(3)} | ${cell('relaxed-simd')} | ${cell('simd')} | ${peer} | ${share('relaxed-simd')} / ${share('simd')} |`);
   }
-  lines.push('', 'The rest of each pass is the unfold (im2col), the fold (col2im) and the bias: the most an implicit GEMM could save.');
+  lines.push('', 'The rest of each pass is the unfold (im2col), the fold (col2im) and the bias.');
   lines.push('', `The whole LeNet-5 training step (relu, plain SGD lr ${LEARNING_RATE}, ${(r.step.flops / 1e6).toFixed(0)} MFLOP of GEMMs), one core:`, '');
   lines.push('| trainer | ms per step | GFLOP/s | time / simdnet relaxed SIMD\'s |', '| --- | --- | --- | --- |');
   const reference = r.step.peers.find((p) => p.name === 'simdnet relaxed-simd')?.ms;

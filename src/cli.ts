@@ -231,13 +231,14 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
   const layerList = values.layers !== undefined && !tableMode && !/^[\d\s,]*$/.test(values.layers) ? values.layers : undefined;
   if (values.layers !== undefined) {
     if (values.hidden !== undefined) throw new UsageError('give --hidden or --layers, not both');
-    if (values.model) throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
     if (layerList === undefined) {
       sizes = values.layers.split(',').map((part) => number('layers', part, 0, 'int'));
       if (sizes.length < 2) throw new UsageError(`--layers needs at least an input and an output width, got '${values.layers}'`);
     }
   }
-  if (values.model && values.hidden !== undefined) throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  if (values.model && (values.hidden !== undefined || values.layers !== undefined)) {
+    throw new UsageError('--model lenet5 has its own layers: no --hidden or --layers');
+  }
   const layerSpecs = layerList === undefined ? undefined : mnistLayerList(layerList);
   if (layerSpecs) sizes = [MNIST_IMAGE[1] * MNIST_IMAGE[2], 10];
   if (layerSpecs && values.activation !== undefined) {

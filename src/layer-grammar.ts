@@ -9,9 +9,10 @@
 //   value     = number | "(" number "," number ")"   a pair: [height, width] of a kernel
 //
 // Names are read without case, "-" or "_" (Conv2d, MaxPool2d, LeakyReLU and leaky_relu are
-// conv2d, maxpool2d and leaky-relu). Each name is one entry of LAYER_KINDS, which maps it to
-// the src/layers.ts builder and writes the layer back: formatLayers gives one canonical text
-// per layer list, the form a CLI checkpoint stores and compares on resume.
+// conv2d, maxpool2d and leaky-relu; linear, PyTorch's name, is dense). Each name is one entry
+// of LAYER_KINDS, which maps it to the src/layers.ts builder and writes the layer back:
+// formatLayers gives one canonical text per layer list, the form a CLI checkpoint stores and
+// compares on resume.
 import { ValueError } from './errors.js';
 import {
   ACTIVATIONS, activation, avgPool2d, batchNorm1d, batchNorm2d, conv2d, dense, dropout, flatten, maxPool2d, networkGeometry,

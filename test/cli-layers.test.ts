@@ -11,7 +11,7 @@ import { encodeIdx } from '../src/data/idx.js';
 import { MNIST_FILE_NAMES } from '../src/data/mnist.js';
 import { loadMnist, type Mnist } from '../src/data/mnist-node.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
-import { parseLayers } from '../src/layer-grammar.js';
+import { layerSignatures, parseLayers } from '../src/layer-grammar.js';
 import { modelFromBytes } from '../src/model.js';
 import { MLP } from '../src/mlp.js';
 import type { Runtime } from '../src/runtime.js';
@@ -102,6 +102,11 @@ describe('simdnet train --layers with a layer list', () => {
       'simdnet: --resume: the run was trained with --layers conv2d(3,5) sigmoid maxpool2d(2) flatten dense(10), ' +
         "the flags give --layers conv2d(3,5) relu maxpool2d(2) flatten dense(10): resume with the run's own settings (leave the flag out)",
     );
+  });
+
+  it('--help lists every layer of the grammar with its arguments', async () => {
+    const help = (await run('--help')).out;
+    for (const signature of layerSignatures()) expect(help).toContain(signature);
   });
 
   it.each([

@@ -169,6 +169,7 @@ describe('the demo page in Chromium', () => {
     expect(await page.inputValue('#activation')).toBe('relu');
     expect(await page.inputValue('#optimizer')).toBe('adam');
     expect(await page.inputValue('#lr')).toBe('0.001');
+    expect(await page.inputValue('#iterations')).toBe('1200');
     expect(await page.isDisabled('#hidden')).toBe(true);
     await page.fill('#iterations', '150');
     await page.click('#start');
@@ -212,8 +213,8 @@ describe('the demo page in Chromium', () => {
     // Back to the two-layer network for the tests that follow.
     await page.selectOption('#model', 'two-layer');
     expect(await page.inputValue('#lr')).toBe('0.1');
+    expect(await page.inputValue('#iterations')).toBe('10000');
     expect(await page.isDisabled('#hidden')).toBe(false);
-    await page.fill('#iterations', '10000');
   });
 
   it.each(['simd', 'relaxed-simd'] as const)('%s: Chromium and Node train to bit-identical weights', async (kernelBuild) => {
