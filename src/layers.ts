@@ -220,11 +220,6 @@ export function networkGeometry(
   return geometry;
 }
 
-/** Checks a declared network; returns each layer's output width. */
-export function layerWidths(input: number, layers: readonly LayerSpec[], loss: Loss, inputShape?: readonly number[]): number[] {
-  return networkGeometry(input, layers, loss, inputShape).map((layer) => layer.width);
-}
-
 /** The parameter tensors W1, b1, W2, b2, … of the layers with parameters, in order. */
 export function parameterShapes(geometry: readonly LayerGeometry[]): { layer: number; name: string; shape: number[] }[] {
   const tensors: { layer: number; name: string; shape: number[] }[] = [];
