@@ -298,3 +298,19 @@ describe('optimizer records', () => {
     net.dispose();
   });
 });
+
+describe('a network whose first layer is an activation', () => {
+  // Nothing before the first dense layer learns, so the backward pass stops there: no layer
+  // before it writes an input gradient, and memory below the arena, where the kernel module's
+  // own data lives, stays as it was.
+  it('computes no input gradient, and writes nothing to the module’s own memory', () => {
+    const net = new Network(runtime, { input: 8, layers: [tanh(), dense(3)], weightInitStd: 1, seed: 2 });
+    const x = randomArray(4 * 8, 12);
+    const low = () => new Uint8Array(runtime.arena.memory.buffer, 0, 4 * 8 * 4).slice();
+    const before = low();
+    net.gradient(x, [0, 1, 2, 0]);
+    net.trainStep(x, [0, 1, 2, 0], 0.1);
+    expect(low()).toEqual(before);
+    net.dispose();
+  });
+});
