@@ -16,7 +16,7 @@
 // it measured) and prints the score per file and every survivor. DEBUG_MUTANTS=1 also prints
 // the compiler's message for each compile error.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -24,10 +24,12 @@ import { dirname, join, resolve } from 'node:path';
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 const root = resolve(import.meta.dirname, '..');
-// index.ts only re-exports; peak.ts is the benchmark's register-only loop, which no result
-// depends on.
-const DEFAULT_FILES = ['activation', 'bias', 'gemm', 'network', 'numerical-gradient', 'optim', 'plan', 'simd', 'softmax']
-  .map((name) => `assembly/${name}.ts`);
+// Every kernel file of assembly/, except index.ts, which only re-exports, and peak.ts, the
+// benchmark's register-only loop, which no result depends on.
+const DEFAULT_FILES = readdirSync(join(root, 'assembly'), { recursive: true })
+  .filter((name) => name.endsWith('.ts') && name !== 'index.ts' && name !== 'peak.ts')
+  .sort()
+  .map((name) => `assembly/${name}`);
 const files = process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_FILES;
 
 // ---- The mutants, from Stryker's instrumenter -------------------------------------------------
@@ -120,10 +122,13 @@ async function writeReport(complete) {
 }
 
 // ---- Main -----------------------------------------------------------------------------------
-const sandbox = join(root, '.stryker-tmp', `kernels-${process.pid}`);
+// Not inside Stryker's own .stryker-tmp, which a Stryker run of src/ empties when it ends.
+const sandbox = join(root, '.stryker-tmp-kernels', `kernels-${process.pid}`);
 await mkdir(sandbox, { recursive: true });
-for (const entry of ['assembly', 'build', 'src', 'test', 'asconfig.json', 'package.json', 'vitest.mutation.config.ts', 'tsconfig.json']) {
-  await cp(join(root, entry), join(sandbox, entry), { recursive: true });
+// The whole project (tests read README.md, scripts/, demo/…) but for what is not source.
+const NOT_COPIED = new Set(['.git', 'node_modules', '.stryker-tmp', '.stryker-tmp-kernels', 'reports']);
+for (const entry of readdirSync(root)) {
+  if (!NOT_COPIED.has(entry)) await cp(join(root, entry), join(sandbox, entry), { recursive: true });
 }
 await symlink(join(root, 'node_modules'), join(sandbox, 'node_modules'));
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -263,11 +263,6 @@ export function networkGeometry(
   return geometry;
 }
 
-/** Checks a declared network; returns each layer's output width. */
-export function layerWidths(input: number, layers: readonly LayerSpec[], loss: Loss, inputShape?: readonly number[]): number[] {
-  return networkGeometry(input, layers, loss, inputShape).map((layer) => layer.width);
-}
-
 /**
  * The parameter tensors W1, b1, W2, b2, … of the layers with parameters, in order, numbered
  * together: a batchnorm layer's are gamma_k and beta_k (dense, batchnorm, dense: W1 b1 gamma2 beta2 W3 b3).
