@@ -11,7 +11,7 @@ export type FirstLayerProduct = 'forward' | 'weightGradient';
  * Density below which the sparse product is faster than the dense one, per build, on the
  * 784-100-10 first layer (batch 100 gathered from rows compressed once). Measured by
  * `npm run bench:sparse` on one core of an Intel Xeon (2 cores, shared with other jobs: load
- * average 9–13 during these runs). Three three-pass runs (best of 3 × 12 interleaved samples
+ * average 6–13 during these runs). Three three-pass runs (best of 3 × 12 interleaved samples
  * per kernel) put the crossing of the sparse/dense time ratio at
  *   simd          forward          58.3 61.0 57.4% (MNIST-like)  58.9 57.7 58.2% (uniform)
  *                 weight gradient  66.9 61.4 60.6%               62.0 58.5 59.8%
