@@ -31,7 +31,10 @@ export const PLAN_INPUT_SIZE: i32 = 12; // features per input row
 export const PLAN_SPARSE_INPUT: i32 = 13;
 export const PLAN_SPARSE_INDICES: i32 = 14;
 export const PLAN_SPARSE_FIRST_ROW: i32 = 15;
-export const PLAN_SPARSE_SCRATCH: i32 = 16; // csrGemmTNScratchBytes(inputs, MAX_ROWS)
+// A columns block of csrGemmTNScratchBytes(inputs, MAX_ROWS) in a training pass: the forward
+// transposes the batch into it for the weight gradient (and plain SGD reads which rows it
+// touched). 0 in evaluation and prediction, which transpose nothing.
+export const PLAN_SPARSE_SCRATCH: i32 = 16;
 // Training or evaluation, for the layers that differ between them. MODE_EVALUATE in evaluation
 // and prediction: dropout is the identity, batch normalization uses its running statistics.
 // MODE_TRAIN while training: dropout draws a fresh mask per batch from the xoshiro128** state of

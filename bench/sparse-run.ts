@@ -2,7 +2,7 @@
 // full benchmark (bench/sparse.ts). Rewrites the sparse section of bench/RESULTS.md and the
 // `sparse` entry of bench/results.json, leaving the rest as the last full run wrote it.
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, loadMnist, writeFileAtomic } from 'simdnet';
@@ -12,9 +12,13 @@ import { benchSparse, renderSparseMarkdown } from './sparse.js';
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 const quick = process.argv.includes('--quick');
 const runtimes = { simd: await createRuntime('simd'), 'relaxed-simd': await createRuntime('relaxed-simd') };
+// The machine's 1-minute load average before and after: on a shared machine it says how much
+// other work the samples competed with.
+const loadBefore = loadavg()[0];
 const sparse = await benchSparse(runtimes, await loadMnist(), quick);
 const command = `npm run bench:sparse${quick ? ' -- --quick' : ''}`;
-const context = `Command: \`${command}\` (${new Date().toISOString()}), one core of ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}.`;
+const load = `load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
+const context = `Command: \`${command}\` (${new Date().toISOString()}), one core of ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${load}.`;
 const resultsPath = join(outDir, 'results.json');
 const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
 results.sparse = { command, context, ...sparse };

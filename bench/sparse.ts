@@ -296,9 +296,10 @@ export async function benchSparse(runtimes: Record<KernelBuild, Runtime>, mnist:
       evalDense: () => ex.gemmNN(c, data.inputs, w, evalRows, HIDDEN, INPUTS, false),
       evalSparse: () => ex.csrGemmNN(c, csr!.offset, 0, evalRows, w, HIDDEN, false),
     }, quick ? 9 : 25);
-    // The whole set through the network's evaluation, in its blocks, each path: best of a few.
+    // The whole set through the network's evaluation, in its blocks, each path, interleaved: best of 7
+    // (an evaluation takes a few hundred ms, so on a shared machine most trials meet other work).
     let evalSetDenseMs = Infinity, evalSetSparseMs = Infinity;
-    for (let trial = 0; trial < (quick ? 1 : 3); trial++) {
+    for (let trial = 0; trial < (quick ? 1 : 7); trial++) {
       let t0 = performance.now();
       net.evaluateResident(data.inputs, data.targets, data.count);
       evalSetDenseMs = Math.min(evalSetDenseMs, performance.now() - t0);

@@ -10,24 +10,23 @@ export type FirstLayerProduct = 'forward' | 'weightGradient';
 /**
  * Density below which the sparse product is faster than the dense one, per build, on the
  * 784-100-10 first layer (batch 100 gathered from rows compressed once). Measured by
- * `npm run bench:sparse` on one core of an Intel Xeon (2 cores, shared with other jobs). Five
- * single-pass runs (best of 25 interleaved samples per kernel) put the crossing of the
- * sparse/dense time ratio at
- *   simd          forward          58.9 59.1 60.1 57.8 59.6% (MNIST-like)  55.9 56.5 54.5 55.4 54.3% (uniform)
- *                 weight gradient  61.7 60.3 60.2 61.7 62.8%               62.4 58.2 56.9 59.4 59.6%
- *   relaxed-simd  forward          51.3 51.2 48.5 49.7 50.4%               48.1 50.1 46.0 46.3 46.8%
- *                 weight gradient  50.6 51.8 49.4 51.8 50.2%               48.1 48.3 43.2 49.7 51.1%
- * Each constant is the mean of its ten, rounded down to a percent. Near it the ratio moves about
- * 3% per density point, and run-to-run noise moved the crossover by ±3 points, so a pick close
- * to it can be up to ~10% slower than the other path; far from it (MNIST is at 19%) the choice is
- * clear. Two later three-pass runs measured 60.0/56.1 and 58.4/53.9% (simd forward), 59.9/59.7
- * and 61.3/65.2% (simd weight gradient), 47.3/49.9 and 51.2/46.7%, 47.1/46.3 and 49.6/55.0%
- * (relaxed-simd), and these constants at most 0.3% and 3.8% slower than the better path at any
- * density of their sweeps; the second is the one in bench/RESULTS.md.
+ * `npm run bench:sparse` on one core of an Intel Xeon (2 cores, shared with other jobs: load
+ * average 6–13 during these runs). Three three-pass runs (best of 3 × 12 interleaved samples
+ * per kernel) put the crossing of the sparse/dense time ratio at
+ *   simd          forward          58.3 61.0 57.4% (MNIST-like)  58.9 57.7 58.2% (uniform)
+ *                 weight gradient  66.9 61.4 60.6%               62.0 58.5 59.8%
+ *   relaxed-simd  forward          50.3 52.1 51.7%               49.3 50.3 47.9%
+ *                 weight gradient  47.0 50.7 50.9%               51.8 51.3 52.0%
+ * Each constant is the mean of its six, rounded down to a percent (the previous kernels, whose
+ * rows kept columns and values apart and whose weight gradient read the batch's rows cold,
+ * crossed 1–2 points lower). Near it the ratio moves 2–5% per density point and run-to-run
+ * noise moved the crossover by ±3 points, so a pick close to it can be up to ~8% slower than
+ * the other path in one run (bench/RESULTS.md shows the last run's worst case); far from it
+ * (MNIST is at 19%) the choice is clear.
  */
 export const SPARSE_CROSSOVER_DENSITY: Readonly<Record<KernelBuild, Readonly<Record<FirstLayerProduct, number>>>> = {
-  simd: { forward: 0.57, weightGradient: 0.6 },
-  'relaxed-simd': { forward: 0.48, weightGradient: 0.49 },
+  simd: { forward: 0.58, weightGradient: 0.61 },
+  'relaxed-simd': { forward: 0.5, weightGradient: 0.5 },
 };
 
 /** 'sparse' when `density` is below the build's crossover for this product, else 'dense'. */
