@@ -19,6 +19,14 @@ export function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, acc
   gemmStrided(c, a, b, m, n, k, 4, <usize>m << 2, accumulate);
 }
 
+/**
+ * gemmTN where A's rows are `lda` floats long (lda ≥ m): rows i0… of C from columns i0… of A,
+ * c + i0·n and a + i0, so threads can share a weight gradient by rows of dW.
+ */
+export function gemmTNStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, accumulate: bool): void {
+  gemmStrided(c, a, b, m, n, k, 4, <usize>lda << 2, accumulate);
+}
+
 /** `packed` must hold N·K floats; it is overwritten with Bᵀ. */
 export function gemmNT(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool, packed: usize,
@@ -29,7 +37,12 @@ export function gemmNT(
 
 /** dst[C×R] = src[R×C]ᵀ */
 export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) {
+  transposeRows(dst, src, rows, cols, 0, rows);
+}
+
+/** Rows [first, end) of src into columns [first, end) of dst = srcᵀ (a thread's share). */
+export function transposeRows(dst: usize, src: usize, rows: i32, cols: i32, first: i32, end: i32): void {
+  for (let r = first; r < end; r++) {
     const srcRow = src + (<usize>(r * cols) << 2);
     for (let col = 0; col < cols; col++) {
       store<f32>(dst + (<usize>(col * rows + r) << 2), load<f32>(srcRow + (<usize>col << 2)));
@@ -69,7 +82,10 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
 const NC = 128;
 const ROW_BLOCK = 24;
 const PACK_K = 1024;
-const PACKED = memory.data(PACK_K * NC * 4, 16);
+const PACKED_BYTES: usize = <usize>PACK_K * NC * 4;
+// Scratch is per thread: a worker of a thread pool (threads.ts) points PACKED and CTILE at its
+// own GEMM_SCRATCH_BYTES block (gemmUseScratch); wasm globals are per instance.
+let PACKED: usize = memory.data(<i32>PACKED_BYTES, 16);
 
 function gemmStrided(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, accumulate: bool,
@@ -196,7 +212,15 @@ function rowsAgainstPanel4(
 // than scalar code). Copies are plain loops: a bulk memory.copy call costs more than these few
 // floats.
 const STAGE_ROWS = 12;
-const CTILE = memory.data(STAGE_ROWS * 8 * 4, 16);
+const CTILE_BYTES: usize = STAGE_ROWS * 8 * 4;
+let CTILE: usize = memory.data(<i32>CTILE_BYTES, 16);
+export const GEMM_SCRATCH_BYTES: i32 = <i32>(PACKED_BYTES + CTILE_BYTES);
+
+/** This thread's scratch: GEMM_SCRATCH_BYTES at `at`, 16-byte aligned. */
+export function gemmUseScratch(at: usize): void {
+  PACKED = at;
+  CTILE = at + PACKED_BYTES;
+}
 
 function rowsAgainstEdgePanel(
   c: usize, a: usize, panel: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,

@@ -1,6 +1,6 @@
 // The module's exports: every kernel (tested one by one against TypeScript references), the
 // plan layout (layout.ts, read by the host) and the network-level fused passes built from them.
-export { gemmNN, gemmTN, gemmNT, gemmSetTileRows, gemmTileRows, transpose } from './gemm';
+export { gemmNN, gemmTN, gemmNT, gemmSetTileRows, gemmTileRows, transpose, GEMM_SCRATCH_BYTES, gemmUseScratch } from './gemm';
 export {
   csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrColumns,
   csrColumnsGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows, csrGemmTN, csrGemmTNGathered, csrGemmTNScratchBytes,
@@ -19,3 +19,4 @@ export { simdPeakChained, simdPeakAccumulate, simdPeakChainedRuntime, simdPeakAc
 export { conv2dForward, conv2dBackward } from './layers/conv2d';
 export * from './layout';
 export * from './network';
+export { threadInit, POOL_GENERATION, POOL_RELEASE, POOL_ERROR, POOL_PASS, POOL_BYTES, PASS_EXIT } from './threads';

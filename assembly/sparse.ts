@@ -20,6 +20,7 @@
 // One precondition: W (or dZ) is finite, since the dense 0·∞ is NaN and the skipped one is not.
 import { sgdUpdate } from './optim';
 import { madd } from './simd';
+import { shareEnd, shareStart } from './threads';
 
 // The compressed matrix is one block in linear memory, laid out by the functions below (the
 // host only allocates csrByteSize bytes and passes the block's address):
@@ -266,7 +267,10 @@ function transpose(columns: usize, csr: usize, indices: usize, firstRow: i32, m:
   }
 }
 
-/** dW[K×n] (+)= Xᵀ · dZ[M×n], X the batch transposed into the columns block (csrColumns). */
+/**
+ * dW[K×n] (+)= Xᵀ · dZ[M×n], X the batch transposed into the columns block (csrColumns). In a
+ * threaded pass each thread sums its share of dW's rows (threads.ts).
+ */
 export function csrGemmTNColumns(dw: usize, columns: usize, dz: usize, n: i32, accumulate: bool): void {
   const k = load<i32>(columns);
   const m = load<i32>(columns, 4);
@@ -274,7 +278,7 @@ export function csrGemmTNColumns(dw: usize, columns: usize, dz: usize, n: i32, a
   const entries = columnEntries(columns, k);
   const columnBytes = <usize>m * ENTRY_BYTES;
   const ld = <usize>n << 2;
-  for (let p = 0; p < k; p++) {
+  for (let p = shareStart(k, 1), end = shareEnd(k, 1); p < end; p++) {
     const count = load<i32>(counts + (<usize>p << 2));
     const out = dw + <usize>p * ld;
     // dW rows no input touches: the dense sum of +0 products from +0 is exactly +0.

@@ -22,7 +22,7 @@ const SAMPLES = 10;
 const chosen = new Map<KernelBuild, number>();
 
 /** Measures (once per build) and sets the faster register tile on this runtime's module. */
-export function chooseGemmTile(runtime: Runtime): number {
+export function chooseGemmTile(runtime: Pick<Runtime, 'kernels' | 'arena'>): number {
   const { kernels, arena } = runtime;
   const exports = kernels.exports;
   let rows = chosen.get(kernels.build);
