@@ -3,12 +3,10 @@
 // same network and evaluates to the accuracy the run reported, the checkpoint stores the list in
 // its canonical text and resumes from it, and every mistake in the list is one usage-error line.
 import { copyFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIdx } from '../src/data/idx.js';
-import { MNIST_FILE_NAMES } from '../src/data/mnist.js';
 import { loadMnist, type Mnist } from '../src/data/mnist-node.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { layerSignatures, parseLayers } from '../src/layer-grammar.js';
@@ -17,6 +15,7 @@ import { MLP } from '../src/mlp.js';
 import type { Runtime } from '../src/runtime.js';
 import { runCli, runCliWatching } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
+import { mnistSlice } from './support/tiny-mnist.js';
 
 let runtime: Runtime;
 let dataDir: string;
@@ -24,13 +23,7 @@ let slice: { images: Float32Array; labels: Uint8Array };
 beforeAll(async () => {
   runtime = await testRuntime();
   const mnist: Mnist = await loadMnist(undefined, { normalize: false });
-  dataDir = await mkdtemp(join(tmpdir(), 'simdnet-layers-data-'));
-  const write = async (name: string, dims: number[], values: Float32Array | Uint8Array) =>
-    writeFile(join(dataDir, name), encodeIdx({ dtype: 'uint8', dims, data: Uint8Array.from(values) }));
-  await write(MNIST_FILE_NAMES.trainImages, [300, 28, 28], mnist.train.images.subarray(0, 300 * 784));
-  await write(MNIST_FILE_NAMES.trainLabels, [300], mnist.train.labels.subarray(0, 300));
-  await write(MNIST_FILE_NAMES.testImages, [100, 28, 28], mnist.test.images.subarray(0, 100 * 784));
-  await write(MNIST_FILE_NAMES.testLabels, [100], mnist.test.labels.subarray(0, 100));
+  dataDir = await mnistSlice(mnist);
   // The test images as the CLI sees them: pixels scaled to [0, 1].
   slice = { images: mnist.test.images.slice(0, 100 * 784).map((v) => v / 255), labels: Uint8Array.from(mnist.test.labels.subarray(0, 100)) };
 });

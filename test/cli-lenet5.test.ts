@@ -3,12 +3,10 @@
 // network, a PyTorch state_dict in nn.Sequential names and shapes, and resumes from its
 // checkpoint bit for bit.
 import { copyFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIdx } from '../src/data/idx.js';
-import { MNIST_FILE_NAMES } from '../src/data/mnist.js';
 import { loadMnist } from '../src/data/mnist-node.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { lenet5 } from '../src/lenet5.js';
@@ -16,19 +14,14 @@ import { modelFromBytes } from '../src/model.js';
 import type { Runtime } from '../src/runtime.js';
 import { runCli, runCliWatching } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
+import { mnistSlice } from './support/tiny-mnist.js';
 
 let runtime: Runtime;
 let dataDir: string;
 beforeAll(async () => {
   runtime = await testRuntime();
   const mnist = await loadMnist(undefined, { normalize: false });
-  dataDir = await mkdtemp(join(tmpdir(), 'simdnet-lenet-data-'));
-  const write = async (name: string, dims: number[], values: Float32Array | Uint8Array) =>
-    writeFile(join(dataDir, name), encodeIdx({ dtype: 'uint8', dims, data: Uint8Array.from(values) }));
-  await write(MNIST_FILE_NAMES.trainImages, [300, 28, 28], mnist.train.images.subarray(0, 300 * 784));
-  await write(MNIST_FILE_NAMES.trainLabels, [300], mnist.train.labels.subarray(0, 300));
-  await write(MNIST_FILE_NAMES.testImages, [100, 28, 28], mnist.test.images.subarray(0, 100 * 784));
-  await write(MNIST_FILE_NAMES.testLabels, [100], mnist.test.labels.subarray(0, 100));
+  dataDir = await mnistSlice(mnist);
 });
 
 const run = (...args: string[]) => runCli('--no-progress', ...args);
