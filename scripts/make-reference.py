@@ -33,6 +33,39 @@ ACTIVATIONS = ['tanh', 'relu']
 MODULES = {'tanh': nn.Tanh, 'relu': nn.ReLU, 'sigmoid': nn.Sigmoid}
 
 
+# safetensors by hand: 8-byte little-endian header length, the JSON header (no spaces, tensors
+# in state_dict order, then __metadata__ with the CRC-32 of the data), padded with spaces to a
+# multiple of 8, then the tensors' little-endian bytes (float32, or int64 for a batch count).
+DTYPES = {torch.float32: ('F32', '<f4'), torch.int64: ('I64', '<i8')}
+
+
+def write_safetensors(path, tensors):
+    data = b''.join(v.contiguous().numpy().astype(DTYPES[v.dtype][1]).tobytes() for v in tensors.values())
+    header = {}
+    offset = 0
+    for name, tensor in tensors.items():
+        size = tensor.numel() * tensor.element_size()
+        header[name] = {'dtype': DTYPES[tensor.dtype][0], 'shape': list(tensor.shape), 'data_offsets': [offset, offset + size]}
+        offset += size
+    header['__metadata__'] = {'format': 'pt', 'crc32': '%08x' % zlib.crc32(data)}
+    text = json.dumps(header, separators=(',', ':'))
+    text += ' ' * ((8 - len(text.encode()) % 8) % 8)
+    path.write_bytes(struct.pack('<Q', len(text.encode())) + text.encode() + data)
+
+
+def read_safetensors(path):
+    blob = path.read_bytes()
+    n = struct.unpack('<Q', blob[:8])[0]
+    tensors = {}
+    for name, info in json.loads(blob[8:8 + n]).items():
+        if name == '__metadata__':
+            continue
+        begin, end = info['data_offsets']
+        dtype = torch.int64 if info['dtype'] == 'I64' else torch.float32
+        tensors[name] = torch.frombuffer(bytearray(blob[8 + n + begin:8 + n + end]), dtype=dtype).reshape(info['shape'])
+    return tensors
+
+
 def make_model():
     layers = []
     for i in range(len(SIZES) - 1):
@@ -101,31 +134,10 @@ reference = {
 }
 (fixtures / 'pytorch-reference.json').write_text(json.dumps(reference) + '\n')
 
-# safetensors by hand: 8-byte little-endian header length, the JSON header (no spaces, tensors
-# in state_dict order, then __metadata__ with the CRC-32 of the data), padded with spaces to a
-# multiple of 8, then the tensors' little-endian float32 bytes.
-data = b''.join(v.contiguous().numpy().astype('<f4').tobytes() for v in initial.values())
-header = {}
-offset = 0
-for name, tensor in initial.items():
-    size = tensor.numel() * 4
-    header[name] = {'dtype': 'F32', 'shape': list(tensor.shape), 'data_offsets': [offset, offset + size]}
-    offset += size
-header['__metadata__'] = {'format': 'pt', 'crc32': '%08x' % zlib.crc32(data)}
-text = json.dumps(header, separators=(',', ':'))
-text += ' ' * ((8 - len(text.encode()) % 8) % 8)
-(fixtures / 'pytorch-state.safetensors').write_bytes(struct.pack('<Q', len(text.encode())) + text.encode() + data)
+write_safetensors(fixtures / 'pytorch-state.safetensors', initial)
 
 # And the other direction: a model loads simdnet's bytes back (parsed the same way).
-blob = (fixtures / 'pytorch-state.safetensors').read_bytes()
-n = struct.unpack('<Q', blob[:8])[0]
-meta = json.loads(blob[8:8 + n])
-loaded = {}
-for name, info in meta.items():
-    if name == '__metadata__':
-        continue
-    begin, end = info['data_offsets']
-    loaded[name] = torch.frombuffer(bytearray(blob[8 + n + begin:8 + n + end]), dtype=torch.float32).reshape(info['shape'])
+loaded = read_safetensors(fixtures / 'pytorch-state.safetensors')
 check = make_model()
 check.load_state_dict(loaded)
 original = make_model()
@@ -322,31 +334,11 @@ bn_cnn = batchnorm_fixture(make_bn_cnn, bn_cnn_initial, torch.randn(3, *BN_IMAGE
     'cnn': {**bn_cnn, 'inputShape': BN_IMAGE},
 }) + '\n')
 
-# The MLP's initial state_dict by hand, as above, with num_batches_tracked as I64 ('<i8').
-DTYPES = {torch.float32: ('F32', '<f4'), torch.int64: ('I64', '<i8')}
-bn_data = b''.join(v.contiguous().numpy().astype(DTYPES[v.dtype][1]).tobytes() for v in bn_mlp_initial.values())
-bn_header = {}
-offset = 0
-for name, tensor in bn_mlp_initial.items():
-    size = tensor.numel() * tensor.element_size()
-    bn_header[name] = {'dtype': DTYPES[tensor.dtype][0], 'shape': list(tensor.shape), 'data_offsets': [offset, offset + size]}
-    offset += size
-bn_header['__metadata__'] = {'format': 'pt', 'crc32': '%08x' % zlib.crc32(bn_data)}
-text = json.dumps(bn_header, separators=(',', ':'))
-text += ' ' * ((8 - len(text.encode()) % 8) % 8)
-(fixtures / 'pytorch-batchnorm.safetensors').write_bytes(struct.pack('<Q', len(text.encode())) + text.encode() + bn_data)
+# The MLP's initial state_dict by hand, as above, num_batches_tracked as I64.
+write_safetensors(fixtures / 'pytorch-batchnorm.safetensors', bn_mlp_initial)
 
 # load_state_dict (strict) takes those bytes, buffers included, and gives the same model.
-blob = (fixtures / 'pytorch-batchnorm.safetensors').read_bytes()
-n = struct.unpack('<Q', blob[:8])[0]
-meta = json.loads(blob[8:8 + n])
-loaded = {}
-for name, info in meta.items():
-    if name == '__metadata__':
-        continue
-    begin, end = info['data_offsets']
-    dtype = torch.int64 if info['dtype'] == 'I64' else torch.float32
-    loaded[name] = torch.frombuffer(bytearray(blob[8 + n + begin:8 + n + end]), dtype=dtype).reshape(info['shape'])
+loaded = read_safetensors(fixtures / 'pytorch-batchnorm.safetensors')
 check = make_bn_mlp()
 check.load_state_dict(loaded)
 original = make_bn_mlp()
