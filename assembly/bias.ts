@@ -19,10 +19,15 @@ export function addBiasRows(x: usize, bias: usize, rows: i32, cols: i32): void {
 
 /** out[c] (+)= Σ_r x[r][c]: the bias gradient db = Σ_rows dout. */
 export function columnSums(out: usize, x: usize, rows: i32, cols: i32, accumulate: bool): void {
+  columnSumsStrided(out, x, rows, cols, cols, accumulate);
+}
+
+/** columnSums over `cols` columns of rows `ld` floats long: threads share db by columns (at multiples of 4). */
+export function columnSumsStrided(out: usize, x: usize, rows: i32, cols: i32, ld: i32, accumulate: bool): void {
   if (!accumulate) memory.fill(out, 0, <usize>cols << 2);
   const vectorEnd = cols & ~3;
   for (let r = 0; r < rows; r++) {
-    const row = x + (<usize>(r * cols) << 2);
+    const row = x + (<usize>(r * ld) << 2);
     let c = 0;
     for (; c < vectorEnd; c += 4) {
       const at = out + (<usize>c << 2);

@@ -19,6 +19,14 @@ export function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, acc
   gemmStrided(c, a, b, m, n, k, 4, <usize>m << 2, accumulate);
 }
 
+/**
+ * gemmTN where A's rows are `lda` floats long (lda ≥ m): rows i0… of C from columns i0… of A,
+ * c + i0·n and a + i0, so threads can share a weight gradient by rows of dW.
+ */
+export function gemmTNStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, accumulate: bool): void {
+  gemmStrided(c, a, b, m, n, k, 4, <usize>lda << 2, accumulate);
+}
+
 /** `packed` must hold N·K floats; it is overwritten with Bᵀ. */
 export function gemmNT(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool, packed: usize,
@@ -29,7 +37,12 @@ export function gemmNT(
 
 /** dst[C×R] = src[R×C]ᵀ */
 export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) {
+  transposeRows(dst, src, rows, cols, 0, rows);
+}
+
+/** Rows [first, end) of src into columns [first, end) of dst = srcᵀ (a thread's share). */
+export function transposeRows(dst: usize, src: usize, rows: i32, cols: i32, first: i32, end: i32): void {
+  for (let r = first; r < end; r++) {
     const srcRow = src + (<usize>(r * cols) << 2);
     for (let col = 0; col < cols; col++) {
       store<f32>(dst + (<usize>(col * rows + r) << 2), load<f32>(srcRow + (<usize>col << 2)));
@@ -49,7 +62,9 @@ export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
 const KC = 256;
 const MC = 512;
 const PANEL_BYTES: usize = <usize>KC * 8 * 4;
-const PANEL = memory.data(<i32>PANEL_BYTES, 16);
+// Scratch is per thread: a worker of a thread pool (threads.ts) points PANEL and CTILE at its
+// own GEMM_SCRATCH_BYTES block (gemmUseScratch); wasm globals are per instance.
+let PANEL: usize = memory.data(<i32>PANEL_BYTES, 16);
 
 function gemmStrided(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, accumulate: bool,
@@ -116,7 +131,15 @@ function rowsAgainstColumns4(
 // The last 1–3 columns: B is packed zero-padded to 8 columns and each tile of C is staged in
 // CTILE, so the 8-wide kernels run on them (wasting lanes, still far faster than scalar code).
 // Copies are plain loops: a bulk memory.copy call costs more than these few floats.
-const CTILE = memory.data(4 * 8 * 4, 16);
+const CTILE_BYTES: usize = 4 * 8 * 4;
+let CTILE: usize = memory.data(<i32>CTILE_BYTES, 16);
+export const GEMM_SCRATCH_BYTES: i32 = <i32>(PANEL_BYTES + CTILE_BYTES);
+
+/** This thread's scratch: GEMM_SCRATCH_BYTES at `at`, 16-byte aligned. */
+export function gemmUseScratch(at: usize): void {
+  PANEL = at;
+  CTILE = at + PANEL_BYTES;
+}
 
 /** PANEL[p] = B[p][0..width) followed by zeros, for p < kc. */
 function packPartialPanel(b: usize, kc: i32, ldb: usize, width: i32): void {

@@ -1,6 +1,6 @@
 // The module's exports: every kernel (tested one by one against TypeScript references), the
 // plan layout (layout.ts, read by the host) and the network-level fused passes built from them.
-export { gemmNN, gemmTN, gemmNT, transpose } from './gemm';
+export { gemmNN, gemmTN, gemmNT, transpose, GEMM_SCRATCH_BYTES, gemmUseScratch } from './gemm';
 export {
   csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrGemmTN,
   csrGemmTNGathered, csrGemmTNScratchBytes,
@@ -17,3 +17,4 @@ export { kernelBuild, heapBase } from './simd';
 export { simdPeakChained, simdPeakAccumulate } from './peak';
 export * from './layout';
 export * from './network';
+export { threadInit, POOL_GENERATION, POOL_RELEASE, POOL_ERROR, POOL_PASS, POOL_BYTES, PASS_EXIT } from './threads';

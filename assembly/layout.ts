@@ -37,7 +37,10 @@ export const PLAN_SPARSE_SCRATCH: i32 = 16; // csrGemmTNScratchBytes(inputs, MAX
 // to apply the masks of the last draw again (the numerical gradient of one batch).
 export const PLAN_DROPOUT_MODE: i32 = 17;
 export const PLAN_RANDOM: i32 = 18;
-export const PLAN_HEADER_WORDS: i32 = 19;
+// Passes over at least this many rows use every thread of the pool (threads.ts); smaller ones,
+// where the barriers would cost more than sharing the work saves, and 0, run on thread 0 alone.
+export const PLAN_PARALLEL_ROWS: i32 = 19;
+export const PLAN_HEADER_WORDS: i32 = 20;
 
 export const DROPOUT_OFF: i32 = 0;
 export const DROPOUT_DRAW: i32 = 1;

@@ -1,5 +1,8 @@
 // Parameter updates over one contiguous block: the network's parameters are laid out back to
-// back and the gradients mirror that layout, so one call updates every tensor.
+// back and the gradients mirror that layout, so one call updates every tensor. Inside a
+// threaded pass each thread updates its share of the block (threads.ts), cut at multiples of 4
+// so sgdUpdate's vector body and scalar tail see the same elements as with one thread.
+import { barrier, onlyThreadZero, shareEnd, shareStart } from './threads';
 
 /** params -= lr · grads over `count` floats. */
 export function sgdUpdate(params: usize, grads: usize, count: i32, lr: f32): void {
@@ -48,36 +51,41 @@ function slot(record: usize, index: i32): f64 {
 /** One update of params (count floats) from grads with the optimizer described at `record`. */
 export function optimizerStep(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
   const step = slot(record, OPT_STEP) + 1;
-  store<f64>(record + (<usize>OPT_STEP << 3), step);
   const maxNorm = slot(record, OPT_MAX_GRAD_NORM);
-  if (maxNorm > 0) clipGradNorm(grads, count, maxNorm);
+  // The norm needs every gradient, and every thread must read OPT_STEP before thread 0 writes it.
+  const coefficient = maxNorm > 0 ? clipCoefficient(grads, count, maxNorm) : 1;
+  barrier();
+  if (onlyThreadZero()) store<f64>(record + (<usize>OPT_STEP << 3), step);
+  const first = shareStart(count, 4), end = shareEnd(count, 4);
+  if (coefficient < 1) {
+    const scale = <f32>coefficient;
+    for (let i = first; i < end; i++) {
+      const at = grads + (<usize>i << 2);
+      store<f32>(at, load<f32>(at) * scale);
+    }
+  }
   const kind = <i32>slot(record, OPT_KIND);
-  if (kind == OPTIMIZER_ADAM) adamUpdate(record, params, grads, count, lr, step);
-  else if (kind == OPTIMIZER_RMSPROP) rmspropUpdate(record, params, grads, count, lr);
-  else if (kind == OPTIMIZER_ADAGRAD) adagradUpdate(record, params, grads, count, lr, step);
-  else sgdMomentumUpdate(record, params, grads, count, lr);
+  if (kind == OPTIMIZER_ADAM) adamUpdate(record, params, grads, first, end, lr, step);
+  else if (kind == OPTIMIZER_RMSPROP) rmspropUpdate(record, params, grads, first, end, lr);
+  else if (kind == OPTIMIZER_ADAGRAD) adagradUpdate(record, params, grads, first, end, lr, step);
+  else sgdMomentumUpdate(record, params, grads, first, end, lr);
 }
 
-// clip_grad_norm_: total = ‖g‖₂ over every gradient (summed in f64; the block's padding is 0);
-// when max/(total + 1e-6) < 1, every gradient is scaled by it.
-function clipGradNorm(grads: usize, count: i32, maxNorm: f64): void {
+// clip_grad_norm_: total = ‖g‖₂ over every gradient (summed in f64 in index order; the block's
+// padding is 0); when max/(total + 1e-6) < 1, every gradient is scaled by it. Each thread sums
+// the whole block itself, in that one order, so the coefficient never depends on the thread count.
+function clipCoefficient(grads: usize, count: i32, maxNorm: f64): f64 {
   let squares: f64 = 0;
   for (let i = 0; i < count; i++) {
     const g = <f64>load<f32>(grads + (<usize>i << 2));
     squares += g * g;
   }
-  const coefficient = maxNorm / (Math.sqrt(squares) + 1e-6);
-  if (coefficient >= 1) return;
-  const scale = <f32>coefficient;
-  for (let i = 0; i < count; i++) {
-    const at = grads + (<usize>i << 2);
-    store<f32>(at, load<f32>(at) * scale);
-  }
+  return maxNorm / (Math.sqrt(squares) + 1e-6);
 }
 
 // torch.optim.RMSprop (not centered): g += wd·p; v = α·v + (1−α)·g²; a = √v + eps;
 // with momentum buf = μ·buf + g/a, p −= lr·buf; without, p −= lr·g/a.
-function rmspropUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
+function rmspropUpdate(record: usize, params: usize, grads: usize, first: i32, end: i32, lr: f64): void {
   const alpha = <f32>slot(record, OPT_ALPHA);
   const oneMinusAlpha = <f32>(1 - slot(record, OPT_ALPHA));
   const eps = <f32>slot(record, OPT_EPS);
@@ -86,7 +94,7 @@ function rmspropUpdate(record: usize, params: usize, grads: usize, count: i32, l
   const squareAvg = <usize>slot(record, OPT_STATE1);
   const buffer = <usize>slot(record, OPT_STATE2);
   const rate = <f32>lr;
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
     let g = load<f32>(grads + at);
@@ -106,12 +114,12 @@ function rmspropUpdate(record: usize, params: usize, grads: usize, count: i32, l
 
 // torch.optim.Adagrad: clr = lr / (1 + (t−1)·lr_decay); g += wd·p; sum += g²;
 // p −= clr · g / (√sum + eps).
-function adagradUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64, step: f64): void {
+function adagradUpdate(record: usize, params: usize, grads: usize, first: i32, end: i32, lr: f64, step: f64): void {
   const clr = <f32>(lr / (1 + (step - 1) * slot(record, OPT_LR_DECAY)));
   const eps = <f32>slot(record, OPT_EPS);
   const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
   const sum = <usize>slot(record, OPT_STATE1);
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
     let g = load<f32>(grads + at);
@@ -124,18 +132,18 @@ function adagradUpdate(record: usize, params: usize, grads: usize, count: i32, l
 
 // torch.optim.SGD: g += wd·p; buf = μ·buf + g (buf = g on the first step, the same with
 // buf = 0); g = nesterov ? g + μ·buf : buf; p −= lr·g.
-function sgdMomentumUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64): void {
+function sgdMomentumUpdate(record: usize, params: usize, grads: usize, first: i32, end: i32, lr: f64): void {
   const momentum = <f32>slot(record, OPT_MOMENTUM);
   const nesterov = slot(record, OPT_NESTEROV) != 0;
   const decay = <f32>slot(record, OPT_WEIGHT_DECAY);
   // Plain SGD is the same update as below with nothing to add: take the vector loop.
   if (momentum == 0 && decay == 0) {
-    sgdUpdate(params, grads, count, <f32>lr);
+    sgdUpdate(params + (<usize>first << 2), grads + (<usize>first << 2), end - first, <f32>lr);
     return;
   }
   const buffer = <usize>slot(record, OPT_STATE1);
   const rate = <f32>lr;
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
     let g = load<f32>(grads + at);
@@ -152,7 +160,7 @@ function sgdMomentumUpdate(record: usize, params: usize, grads: usize, count: i3
 // torch.optim.Adam / AdamW (single-tensor path): AdamW first scales p by (1 − lr·wd), Adam adds
 // wd·p to g; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
 // p −= (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps), the scalars computed in f64.
-function adamUpdate(record: usize, params: usize, grads: usize, count: i32, lr: f64, step: f64): void {
+function adamUpdate(record: usize, params: usize, grads: usize, first: i32, end: i32, lr: f64, step: f64): void {
   const beta1 = slot(record, OPT_BETA1);
   const beta2 = slot(record, OPT_BETA2);
   const eps = <f32>slot(record, OPT_EPS);
@@ -166,7 +174,7 @@ function adamUpdate(record: usize, params: usize, grads: usize, count: i32, lr: 
   const decayF = <f32>decay;
   const b1 = <f32>beta1, b2 = <f32>beta2;
   const oneMinusB1 = <f32>(1 - beta1), oneMinusB2 = <f32>(1 - beta2);
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     let p = load<f32>(params + at);
     let g = load<f32>(grads + at);

@@ -38,6 +38,7 @@ export interface TableRun {
   splitSeed: number;
   outDir: string;
   build: KernelBuildChoice;
+  threads: number;
   progress: boolean;
 }
 
@@ -48,7 +49,7 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
   const layers: LayerSpec[] = [];
   for (const width of run.hidden) layers.push(dense(width), activation(run.activation));
   layers.push(dense(outputs));
-  const runtime = await createRuntime(run.build);
+  const runtime = await createRuntime(run.build, { threads: run.threads });
   const net = new Network(runtime, {
     input: table.featureNames.length, layers, loss: table.task === 'classification' ? 'softmax-cross-entropy' : 'mse',
     init: run.init, weightInitStd: run.weightStd, seed: run.seed,

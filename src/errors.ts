@@ -39,3 +39,10 @@ export class DivergenceError extends SimdnetError {
     super(`training diverged at iteration ${iteration}: ${what} (a lower learning rate may help)`);
   }
 }
+
+/**
+ * A worker thread of a runtime's thread pool failed during a pass (or the pass failed on the
+ * calling thread while workers waited): the pool is stopped and every later pass on that
+ * runtime throws this again. Create a new runtime to go on.
+ */
+export class ThreadError extends SimdnetError {}

@@ -1,12 +1,12 @@
 // simdnet's public API, the part that runs anywhere (Node and browsers): no Node built-ins are
 // reachable from here. Node adds file helpers in node.ts.
-export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError, DivergenceError, OutOfMemoryError } from './errors.js';
+export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError, DivergenceError, OutOfMemoryError, ThreadError } from './errors.js';
 export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader, setWasmUrl, WASM_FILES } from './wasm.js';
-export type { KernelBuild, KernelBuildChoice, Kernels, KernelExports, WasmLocation, WasmReader } from './wasm.js';
-export { createRuntime, sharedRuntime } from './runtime.js';
-export type { Runtime } from './runtime.js';
+export type { KernelBuild, KernelBuildChoice, KernelFile, Kernels, KernelExports, WasmLocation, WasmReader } from './wasm.js';
+export { createRuntime, sharedRuntime, defaultThreads } from './runtime.js';
+export type { Runtime, RuntimeOptions } from './runtime.js';
 export { Network, createNetwork, INITS } from './network.js';
-export type { NetworkOptions, Init, Evaluation, Gradients, Layer } from './network.js';
+export type { NetworkOptions, Init, Evaluation, Gradients, Layer, RuntimeChoice } from './network.js';
 export { dense, activation, sigmoid, relu, tanh, leakyRelu, dropout, conv2d, maxPool2d, avgPool2d, flatten, networkGeometry, ACTIVATIONS, LOSSES } from './layers.js';
 export type { Activation, LayerSpec, DenseLayer, ActivationLayer, DropoutLayer, Conv2dLayer, Pool2dLayer, FlattenLayer, ImageShape, LayerGeometry, Loss } from './layers.js';
 export { lenet5, LENET5_INPUT_SHAPE } from './lenet5.js';

@@ -4,9 +4,8 @@
 // layer widths and one activation per hidden layer.
 import { ValueError } from './errors.js';
 import { activation, ACTIVATIONS, dense, type Activation, type LayerSpec } from './layers.js';
-import { Network, type Init } from './network.js';
+import { Network, type Init, type RuntimeChoice } from './network.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
-import type { KernelBuildChoice } from './wasm.js';
 
 export interface MlpOptions {
   /** Layer widths from input to output, e.g. [784, 100, 10]. */
@@ -65,9 +64,9 @@ function mlpShape(options: MlpOptions): { sizes: number[]; activations: Activati
   return { sizes: [...sizes], activations: [...activations] };
 }
 
-/** An MLP on the process-wide runtime of the chosen kernel build (default: the fastest supported). */
-export async function createMLP(options: MlpOptions & { build?: KernelBuildChoice }): Promise<MLP> {
-  return new MLP(await sharedRuntime(options.build), options);
+/** An MLP on the process-wide runtime of the chosen kernel build and thread count. */
+export async function createMLP(options: MlpOptions & RuntimeChoice): Promise<MLP> {
+  return new MLP(await sharedRuntime(options.build, options.threads), options);
 }
 
 // The vocabulary that used to live here, where existing imports look for it.

@@ -538,9 +538,21 @@ export class Network {
   }
 }
 
-/** A network on the process-wide runtime of the chosen kernel build (default: the fastest supported). */
-export async function createNetwork(options: NetworkOptions & { build?: KernelBuildChoice }): Promise<Network> {
-  return new Network(await sharedRuntime(options.build), options);
+/** Where a factory puts a network: the kernel build, and how many threads share its passes. */
+export interface RuntimeChoice {
+  /** Default 'auto': the fastest build the engine supports. */
+  build?: KernelBuildChoice;
+  /**
+   * Threads that share every pass (bit-identical results for any count). Default
+   * defaultThreads(): in Node the available parallelism (at most 8), in a browser 1 unless the
+   * page is cross-origin isolated and this runs in a worker.
+   */
+  threads?: number;
+}
+
+/** A network on the process-wide runtime of the chosen kernel build and thread count. */
+export async function createNetwork(options: NetworkOptions & RuntimeChoice): Promise<Network> {
+  return new Network(await sharedRuntime(options.build, options.threads), options);
 }
 
 /** A copy of a layer descriptor that shares no array with the caller's. */

@@ -1,27 +1,85 @@
 // A runtime is one instance of the kernel module plus the arena over its memory. Networks and
 // datasets that share a runtime share that memory, so a network can train on a dataset that is
-// already resident without copying it again.
+// already resident without copying it again. A runtime with more than one thread runs the
+// threaded twin of its build over a shared memory, with a pool of workers (thread-pool.ts) that
+// share every pass; the results are bit-identical to one thread's.
 import { Arena } from './arena.js';
+import { ValueError } from './errors.js';
+import { threadsUnavailable, ThreadPool } from './thread-pool.js';
 import { loadKernels, type KernelBuildChoice, type Kernels } from './wasm.js';
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** Threads its passes use: 1, or the pool's size. */
+  readonly threads: number;
+  /** Ends the worker threads (a one-thread runtime has none); its networks must not be used after. */
+  dispose(): void;
 }
 
-export async function createRuntime(build: KernelBuildChoice = 'auto'): Promise<Runtime> {
-  const kernels = await loadKernels(build);
-  return { kernels, arena: new Arena(kernels.exports.memory, kernels.exports.heapBase()) };
+export interface RuntimeOptions {
+  /**
+   * Threads for the passes (a positive integer). Default 1 for createRuntime; the network
+   * factories and sharedRuntime default to defaultThreads(). Where threads are unavailable (no
+   * SharedArrayBuffer, a page that is not cross-origin isolated, a page's main thread) the runtime
+   * has one thread and says why once on the console.
+   */
+  threads?: number;
+  /** Tests only: the first worker throws once the first pass has started. */
+  workerFault?: 'throw';
 }
 
-const shared = new Map<KernelBuildChoice, Promise<Runtime>>();
+// The maximum a shared memory is declared with (pages of 64 KB): 4 GB, wasm32's whole range, as
+// the unshared builds may grow to. Engines reserve it as address space, not as memory.
+const SHARED_MEMORY_PAGES = 65536;
 
-/** The process-wide runtime for a build choice, created on first use. */
-export function sharedRuntime(build: KernelBuildChoice = 'auto'): Promise<Runtime> {
-  let runtime = shared.get(build);
+let defaultThreadCount = 1;
+
+/** The entry points set the platform's default: Node its available parallelism (capped). */
+export function setDefaultThreads(threads: number): void {
+  defaultThreadCount = threads;
+}
+
+/** The thread count runtimes get when none is asked for: 1 where threads are unavailable. */
+export function defaultThreads(): number {
+  return threadsUnavailable() ? 1 : defaultThreadCount;
+}
+
+let noted = false;
+
+export async function createRuntime(build: KernelBuildChoice = 'auto', options: RuntimeOptions = {}): Promise<Runtime> {
+  const threads = checkThreads(options.threads ?? 1);
+  const unavailable = threads > 1 ? threadsUnavailable() : undefined;
+  if (threads === 1 || unavailable) {
+    if (unavailable && !noted) {
+      noted = true;
+      console.info(`simdnet: running on one thread, not ${threads}: ${unavailable}`);
+    }
+    const kernels = await loadKernels(build);
+    return { kernels, arena: new Arena(kernels.exports.memory, kernels.exports.heapBase()), threads: 1, dispose: () => {} };
+  }
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MEMORY_PAGES, shared: true });
+  const kernels = await loadKernels(build, memory);
+  const arena = new Arena(memory, kernels.exports.heapBase());
+  const pool = await ThreadPool.start(kernels, arena, threads, options.workerFault);
+  const guarded: Kernels = { ...kernels, exports: pool.guard(kernels.exports) };
+  return { kernels: guarded, arena, threads, dispose: () => pool.close() };
+}
+
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new ValueError(`threads is ${threads}: must be a positive integer`);
+  return threads;
+}
+
+const shared = new Map<string, Promise<Runtime>>();
+
+/** The process-wide runtime for a build choice and thread count (default defaultThreads()), created on first use. */
+export function sharedRuntime(build: KernelBuildChoice = 'auto', threads = defaultThreads()): Promise<Runtime> {
+  const key = `${build}/${checkThreads(threads)}`;
+  let runtime = shared.get(key);
   if (!runtime) {
-    runtime = createRuntime(build);
-    shared.set(build, runtime);
+    runtime = createRuntime(build, { threads });
+    shared.set(key, runtime);
   }
   return runtime;
 }

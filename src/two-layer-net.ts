@@ -2,7 +2,7 @@
 // their defaults (weight_init_std 0.01). It is simply the two-layer case of MLP.
 import { MLP, type Activation } from './mlp.js';
 import { sharedRuntime, type Runtime } from './runtime.js';
-import type { KernelBuildChoice } from './wasm.js';
+import type { RuntimeChoice } from './network.js';
 
 export interface TwoLayerNetOptions {
   inputSize: number;
@@ -16,8 +16,8 @@ export interface TwoLayerNetOptions {
 }
 
 export class TwoLayerNet extends MLP {
-  static async create(options: TwoLayerNetOptions & { build?: KernelBuildChoice }): Promise<TwoLayerNet> {
-    return new TwoLayerNet(await sharedRuntime(options.build), options);
+  static async create(options: TwoLayerNetOptions & RuntimeChoice): Promise<TwoLayerNet> {
+    return new TwoLayerNet(await sharedRuntime(options.build, options.threads), options);
   }
 
   constructor(runtime: Runtime, options: TwoLayerNetOptions) {

@@ -8,6 +8,8 @@ import { KernelLoadError, SimdnetError, ValueError } from './errors.js';
 
 export type KernelBuild = 'simd' | 'relaxed-simd';
 export type KernelBuildChoice = KernelBuild | 'auto';
+/** A wasm file: a build, or its threaded twin (shared memory, atomics) for a thread pool. */
+export type KernelFile = KernelBuild | 'simd-threads' | 'relaxed-simd-threads';
 
 type Ptr = number;
 
@@ -50,6 +52,12 @@ export interface KernelExports {
   /** Returns how many of the last dense layers it differentiated (0, 1 or 2). */
   numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): number;
   kernelBuild(): number;
+  /** Thread pools (assembly/threads.ts): this instance's index, the pool's size, its control block. */
+  threadInit(index: number, count: number, controlBlock: Ptr): void;
+  /** Points this instance's gemm scratch at GEMM_SCRATCH_BYTES of its own. */
+  gemmUseScratch(at: Ptr): void;
+  /** A worker's loop: runs its share of every pass thread 0 launches, until told to exit. */
+  workerLoop(): void;
   simdPeakChained(iterations: number): number;
   simdPeakAccumulate(iterations: number): number;
   heapBase(): Ptr;
@@ -69,7 +77,7 @@ export const LAYOUT_CONSTANTS = [
   'PLAN_LAYER_COUNT', 'PLAN_MAX_ROWS', 'PLAN_PARAMS', 'PLAN_GRADS', 'PLAN_PARAM_COUNT', 'PLAN_INPUT', 'PLAN_TARGETS',
   'PLAN_PACK', 'PLAN_LOSS', 'PLAN_OPTIMIZER', 'PLAN_LOSS_KIND', 'PLAN_LOSS_BUFFER', 'PLAN_INPUT_SIZE',
   'PLAN_SPARSE_INPUT', 'PLAN_SPARSE_INDICES', 'PLAN_SPARSE_FIRST_ROW', 'PLAN_SPARSE_SCRATCH',
-  'PLAN_DROPOUT_MODE', 'PLAN_RANDOM', 'PLAN_HEADER_WORDS', 'DROPOUT_OFF', 'DROPOUT_DRAW', 'DROPOUT_REUSE', 'KIND_DROPOUT',
+  'PLAN_DROPOUT_MODE', 'PLAN_RANDOM', 'PLAN_PARALLEL_ROWS', 'PLAN_HEADER_WORDS', 'DROPOUT_OFF', 'DROPOUT_DRAW', 'DROPOUT_REUSE', 'KIND_DROPOUT',
   'LAYER_RATE', 'LAYER_MASK',
   'KIND_DENSE', 'KIND_ACTIVATION',
   'KIND_CONV2D', 'KIND_MAXPOOL2D', 'KIND_AVGPOOL2D', 'KIND_FLATTEN',
@@ -81,11 +89,16 @@ export const LAYOUT_CONSTANTS = [
   'EVAL_LOSS_SUM', 'EVAL_CORRECT', 'EVAL_ABSOLUTE_ERROR', 'EVAL_TARGET_SUM', 'EVAL_TARGET_SQUARES', 'EVAL_SLOTS',
   'OPTIMIZER_SGD', 'OPTIMIZER_ADAM', 'OPTIMIZER_RMSPROP', 'OPTIMIZER_ADAGRAD', 'OPT_ALPHA', 'OPT_LR_DECAY', 'OPT_MAX_GRAD_NORM', 'OPT_KIND', 'OPT_MOMENTUM', 'OPT_NESTEROV', 'OPT_WEIGHT_DECAY',
   'OPT_BETA1', 'OPT_BETA2', 'OPT_EPS', 'OPT_DECOUPLED', 'OPT_STEP', 'OPT_STATE1', 'OPT_STATE2', 'OPT_SLOTS',
+  'GEMM_SCRATCH_BYTES', 'POOL_GENERATION', 'POOL_RELEASE', 'POOL_ERROR', 'POOL_PASS', 'POOL_BYTES', 'PASS_EXIT',
 ] as const;
 export type LayoutConstant = (typeof LAYOUT_CONSTANTS)[number];
 
 export interface Kernels {
   readonly build: KernelBuild;
+  /** The compiled module: a thread pool's workers instantiate it again over the same memory. */
+  readonly module: WebAssembly.Module;
+  /** The threaded twin of the build, over a shared memory (a thread pool's). */
+  readonly threaded: boolean;
   readonly exports: KernelExports;
   readonly layout: Readonly<Record<LayoutConstant, number>>;
   /** The activation functions the module implements: 'leaky-relu' for ACTIVATION_LEAKY_RELU, … */
@@ -120,24 +133,28 @@ export function resolveBuild(choice: KernelBuildChoice = 'auto'): KernelBuild {
 }
 
 /** The file name of each build, in the package's build/ folder and in setWasmUrl's folder. */
-export const WASM_FILES: Readonly<Record<KernelBuild, string>> = { simd: 'simd.wasm', 'relaxed-simd': 'relaxed-simd.wasm' };
+export const WASM_FILES: Readonly<Record<KernelFile, string>> = {
+  simd: 'simd.wasm', 'relaxed-simd': 'relaxed-simd.wasm',
+  'simd-threads': 'simd-threads.wasm', 'relaxed-simd-threads': 'relaxed-simd-threads.wasm',
+};
 
-export type WasmLocation = string | URL | ((build: KernelBuild) => string | URL);
+export type WasmLocation = string | URL | ((build: KernelFile) => string | URL);
 
 let wasmLocation: WasmLocation | undefined;
 
 /**
  * Where the kernel module is, for setups that do not serve the package's build/ folder at the
  * URL the library computes (esbuild without a file loader, a CDN, a copied bundle): a folder
- * URL ending in '/' that holds simd.wasm and relaxed-simd.wasm, or a function from the build to
- * the file's URL. Relative URLs resolve against the page. Call it before the first runtime is
+ * URL ending in '/' that holds simd.wasm and relaxed-simd.wasm (and, for threads,
+ * simd-threads.wasm and relaxed-simd-threads.wasm), or a function from the file's build
+ * ('simd', 'relaxed-simd', 'simd-threads', 'relaxed-simd-threads') to its URL. Relative URLs resolve against the page. Call it before the first runtime is
  * created; `setWasmUrl(undefined)` restores the default.
  */
 export function setWasmUrl(where: WasmLocation | undefined): void {
   wasmLocation = where;
 }
 
-function wasmUrl(build: KernelBuild): URL {
+function wasmUrl(build: KernelFile): URL {
   if (wasmLocation !== undefined) {
     const where = typeof wasmLocation === 'function' ? wasmLocation(build) : wasmLocation;
     const base = globalThis.location?.href;
@@ -146,10 +163,11 @@ function wasmUrl(build: KernelBuild): URL {
     }
     return typeof wasmLocation === 'function' ? new URL(String(where), base) : new URL(WASM_FILES[build], new URL(String(where), base));
   }
-  // Literal URLs so bundlers see and copy both files.
-  return build === 'relaxed-simd'
-    ? new URL('../build/relaxed-simd.wasm', import.meta.url)
-    : new URL('../build/simd.wasm', import.meta.url);
+  // Literal URLs so bundlers see and copy every file.
+  if (build === 'relaxed-simd') return new URL('../build/relaxed-simd.wasm', import.meta.url);
+  if (build === 'simd-threads') return new URL('../build/simd-threads.wasm', import.meta.url);
+  if (build === 'relaxed-simd-threads') return new URL('../build/relaxed-simd-threads.wasm', import.meta.url);
+  return new URL('../build/simd.wasm', import.meta.url);
 }
 
 export type WasmReader = (url: URL) => Promise<Uint8Array | Response>;
@@ -191,10 +209,16 @@ async function wasmBytes(url: URL): Promise<Uint8Array> {
   return bytes;
 }
 
-export async function loadKernels(choice: KernelBuildChoice = 'auto'): Promise<Kernels> {
+/**
+ * Loads a build. With `sharedMemory` it loads the build's threaded twin, which imports that
+ * memory instead of creating its own, so a thread pool's workers can instantiate it over the
+ * same memory.
+ */
+export async function loadKernels(choice: KernelBuildChoice = 'auto', sharedMemory?: WebAssembly.Memory): Promise<Kernels> {
   const build = resolveBuild(choice);
-  const source = await wasmBytes(wasmUrl(build));
-  const { exports } = await instantiate<Record<string, unknown>>(source, {});
+  const file: KernelFile = sharedMemory ? `${build}-threads` : build;
+  const source = await wasmBytes(wasmUrl(file));
+  const { exports, module } = await instantiate<Record<string, unknown>>(source, sharedMemory ? { env: { memory: sharedMemory } } : {});
   const layout = {} as Record<LayoutConstant, number>;
   for (const name of LAYOUT_CONSTANTS) {
     const global = exports[name];
@@ -210,7 +234,7 @@ export async function loadKernels(choice: KernelBuildChoice = 'auto'): Promise<K
   }
   const kernels = exports as unknown as KernelExports;
   if (kernels.kernelBuild() !== (build === 'relaxed-simd' ? 1 : 0)) {
-    throw new SimdnetError(`${wasmUrl(build).href} is not the ${build} build`);
+    throw new SimdnetError(`${wasmUrl(file).href} is not the ${file} build`);
   }
-  return { build, exports: kernels, layout, activationCodes };
+  return { build, module, threaded: sharedMemory !== undefined, exports: kernels, layout, activationCodes };
 }

@@ -7,6 +7,10 @@ import {
   DROPOUT_DRAW, DROPOUT_OFF, header, LAYER_MASK, LAYER_OUT, LAYER_OUTPUT, LAYER_RATE, layerField, layerPointer,
   PLAN_DROPOUT_MODE, PLAN_RANDOM,
 } from '../layout';
+import { barrier, onlyThreadZero, shareEnd, shareStart } from '../threads';
+
+// Threads (threads.ts): the masks are one sequential xoshiro stream, drawn by thread 0 while the
+// others wait; applying them is shared by rows.
 
 /** The next u32 of the xoshiro128** state at `state` (4 u32, updated in place). */
 function nextUint32(state: usize): u32 {
@@ -25,25 +29,31 @@ function nextUint32(state: usize): u32 {
 }
 
 export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32): void {
-  const count = rows * layerField(plan, layer, LAYER_OUT);
+  const width = layerField(plan, layer, LAYER_OUT);
+  const first = shareStart(rows, 4) * width, end = shareEnd(rows, 4) * width;
   const output = layerPointer(plan, layer, LAYER_OUTPUT);
   const mode = <i32>header(plan, PLAN_DROPOUT_MODE);
   if (mode == DROPOUT_OFF) {
-    memory.copy(output, input, <usize>count << 2);
+    memory.copy(output + (<usize>first << 2), input + (<usize>first << 2), <usize>(end - first) << 2);
     return;
   }
   const mask = layerPointer(plan, layer, LAYER_MASK);
   if (mode == DROPOUT_DRAW) {
-    const p = reinterpret<f32>(layerField(plan, layer, LAYER_RATE));
-    const scale: f32 = 1 / (1 - p);
-    const state = header(plan, PLAN_RANDOM);
-    for (let i = 0; i < count; i++) {
-      // A uniform in [0, 1) from the top 24 bits, exact in f32: kept when it is not below p.
-      const u = <f32>(nextUint32(state) >>> 8) * (1.0 / 16777216.0);
-      store<f32>(mask + (<usize>i << 2), u >= p ? scale : 0);
+    barrier();
+    if (onlyThreadZero()) {
+      const count = rows * width;
+      const p = reinterpret<f32>(layerField(plan, layer, LAYER_RATE));
+      const scale: f32 = 1 / (1 - p);
+      const state = header(plan, PLAN_RANDOM);
+      for (let i = 0; i < count; i++) {
+        // A uniform in [0, 1) from the top 24 bits, exact in f32: kept when it is not below p.
+        const u = <f32>(nextUint32(state) >>> 8) * (1.0 / 16777216.0);
+        store<f32>(mask + (<usize>i << 2), u >= p ? scale : 0);
+      }
     }
+    barrier();
   }
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     store<f32>(output + at, load<f32>(input + at) * load<f32>(mask + at));
   }
@@ -51,13 +61,14 @@ export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32)
 
 export function dropoutBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
   if (!dInput) return;
-  const count = rows * layerField(plan, layer, LAYER_OUT);
+  const width = layerField(plan, layer, LAYER_OUT);
+  const first = shareStart(rows, 4) * width, end = shareEnd(rows, 4) * width;
   if (<i32>header(plan, PLAN_DROPOUT_MODE) == DROPOUT_OFF) {
-    memory.copy(dInput, dOutput, <usize>count << 2);
+    memory.copy(dInput + (<usize>first << 2), dOutput + (<usize>first << 2), <usize>(end - first) << 2);
     return;
   }
   const mask = layerPointer(plan, layer, LAYER_MASK);
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     store<f32>(dInput + at, load<f32>(dOutput + at) * load<f32>(mask + at));
   }

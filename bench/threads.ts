@@ -1,0 +1,106 @@
+// npm run bench:threads: the passes with 1 and 2 (or --threads N) threads, side by side, in one
+// process: the 784-100-10 and 784-128-256-10 training steps (batch 100, as train() runs them),
+// one dense layer's forward over 10000×784 (the NN product 10000×784×100 and its bias), a 784-100
+// weight and input gradient (TN and NT, through lossAndGradients on 10000 rows), and the
+// 70000-image evaluation of the 784-100-10 network. Best of several repeats, with the machine's
+// load printed next to it: on a shared machine, rerun where it is quiet.
+import { execSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createRuntime, dense, Network, ResidentDataset, Random, sigmoid, relu, train, type Runtime } from 'simdnet';
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, repeats: { type: 'string', default: '5' } } });
+const counts = [1, Number(values.threads)];
+const repeats = Number(values.repeats);
+
+function randomSet(rows: number, inputs: number, classes: number) {
+  const random = new Random(1);
+  return {
+    inputs: Float32Array.from({ length: rows * inputs }, () => random.uniform()),
+    targets: Int32Array.from({ length: rows }, () => random.int(classes)),
+  };
+}
+
+function best(run: () => number): number {
+  let fastest = Infinity;
+  for (let i = 0; i < repeats; i++) fastest = Math.min(fastest, run());
+  return fastest;
+}
+
+function timed(body: () => void): number {
+  const start = performance.now();
+  body();
+  return performance.now() - start;
+}
+
+const cases: { name: string; unit: string; run: (runtime: Runtime) => number }[] = [
+  {
+    name: '784-100-10 sigmoid step, batch 100', unit: 'ms/step',
+    run: (runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(100), sigmoid(), dense(10)] });
+      const set = randomSet(10000, 784, 10);
+      const ms = best(() => train(net, { train: set }, { iterations: 300, batchSize: 100, learningRate: 0.1, evaluateTrain: false }).msPerIteration);
+      net.dispose();
+      return ms;
+    },
+  },
+  {
+    name: '784-128-256-10 relu step, batch 100', unit: 'ms/step',
+    run: (runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(128), relu(), dense(256), relu(), dense(10)] });
+      const set = randomSet(10000, 784, 10);
+      const ms = best(() => train(net, { train: set }, { iterations: 200, batchSize: 100, learningRate: 0.01, evaluateTrain: false }).msPerIteration);
+      net.dispose();
+      return ms;
+    },
+  },
+  {
+    name: 'NN 10000×784×100 (+bias): one dense layer forward', unit: 'ms',
+    run: (runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(100)], maxRows: 10000 });
+      const { inputs } = randomSet(10000, 784, 100);
+      // The pass alone, as evaluate() runs it, on the plan's staged input.
+      const plan = (net as unknown as { plan: { offset: number; workspace(): { input: number } } }).plan;
+      const { input } = plan.workspace();
+      new Float32Array(runtime.arena.memory.buffer, input, inputs.length).set(inputs);
+      const ms = best(() => timed(() => runtime.kernels.exports.forward(plan.offset, input, 10000)));
+      net.dispose();
+      return ms;
+    },
+  },
+  {
+    name: 'TN 784×100×10000 + NT 10000×784×100: 784-100-784 gradients on 10000 rows', unit: 'ms',
+    run: (runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(100), dense(784)], loss: 'mse', maxRows: 10000 });
+      const { inputs } = randomSet(10000, 784, 2);
+      const ms = best(() => timed(() => net.gradient(inputs, inputs)));
+      net.dispose();
+      return ms;
+    },
+  },
+  {
+    name: '784-100-10 evaluation, 70000 images', unit: 'ms',
+    run: (runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(100), sigmoid(), dense(10)] });
+      const set = new ResidentDataset(net, randomSet(70000, 784, 10));
+      const ms = best(() => timed(() => net.evaluateResident(set.inputs, set.targets, set.count)));
+      set.dispose();
+      net.dispose();
+      return ms;
+    },
+  },
+];
+
+console.log(`CPU: ${cpus()[0]?.model} × ${cpus().length}; load: ${execSync('uptime').toString().trim()}`);
+console.log(`| pass | ${counts.map((n) => `${n} thread${n > 1 ? 's' : ''}`).join(' | ')} | speed-up |`);
+console.log(`|---|${counts.map(() => '---:').join('|')}|---:|`);
+for (const c of cases) {
+  const times: number[] = [];
+  for (const threads of counts) {
+    const runtime = await createRuntime('auto', { threads });
+    times.push(c.run(runtime));
+    runtime.dispose();
+  }
+  console.log(`| ${c.name} (${c.unit}) | ${times.map((t) => t.toFixed(3)).join(' | ')} | ${(times[0] / times[times.length - 1]).toFixed(2)}× |`);
+}
+console.log(`load after: ${execSync('uptime').toString().trim()}`);

@@ -1,0 +1,156 @@
+// Threads share every pass without changing a bit: each network below trains with 1, 2, 3 and 4
+// threads (more than this machine's cores) on the build under test, and every weight, every
+// optimizer state word and every evaluation sum must equal the single-threaded run's, which is
+// the unshared build's (the threaded twin of a build is compared with the build itself).
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import '../src/node.js';
+import { ThreadError } from '../src/errors.js';
+import { avgPool2d, conv2d, dense, dropout, flatten, maxPool2d, relu, sigmoid, tanh, type LayerSpec, type Loss } from '../src/layers.js';
+import { Network, type Evaluation } from '../src/network.js';
+import type { OptimizerOptions } from '../src/optimizer.js';
+import { Random } from '../src/random.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
+import { train, type TrainOptions } from '../src/train.js';
+import { buildUnderTest } from './support/runtime.js';
+
+const THREADS = [1, 2, 3, 4];
+const runtimes = new Map<number, Promise<Runtime>>();
+function runtimeWith(threads: number): Promise<Runtime> {
+  if (!runtimes.has(threads)) runtimes.set(threads, createRuntime(buildUnderTest, { threads }));
+  return runtimes.get(threads)!;
+}
+afterAll(async () => {
+  for (const runtime of runtimes.values()) (await runtime).dispose();
+});
+
+interface Case {
+  name: string;
+  input: number;
+  inputShape?: [number, number, number];
+  layers: LayerSpec[];
+  loss?: Loss;
+  optimizer?: OptimizerOptions;
+  options?: TrainOptions;
+  rows?: number;
+  /** Pixels zero with this probability (a sparse-looking input). */
+  zeros?: number;
+}
+
+function data(c: Case, classes: number) {
+  const random = new Random(7);
+  const rows = c.rows ?? 600;
+  const inputs = Float32Array.from({ length: rows * c.input }, () => (random.uniform() < (c.zeros ?? 0) ? 0 : random.uniform()));
+  const targets = c.loss === undefined || c.loss === 'softmax-cross-entropy'
+    ? Int32Array.from({ length: rows }, () => random.int(classes))
+    : Float32Array.from({ length: rows * classes }, () => (c.loss === 'mse' ? random.normal() : random.int(2)));
+  return { inputs, targets };
+}
+
+interface Outcome {
+  weights: Float32Array[];
+  optimizerState: Float32Array[];
+  evaluation: Evaluation;
+  losses: number[];
+  gradient: Float32Array[];
+}
+
+async function run(c: Case, threads: number): Promise<Outcome> {
+  const runtime = await runtimeWith(threads);
+  const net = new Network(runtime, { input: c.input, inputShape: c.inputShape, layers: c.layers, loss: c.loss, init: 'he', seed: 4 });
+  try {
+    const set = data(c, net.outputSize);
+    if (c.optimizer) net.useOptimizer(c.optimizer);
+    const history = train(net, { train: set }, { iterations: 30, batchSize: 50, learningRate: 0.01, evaluateTrain: false, ...c.options });
+    const gradient = net.gradient(set.inputs.subarray(0, 37 * c.input), set.targets.subarray(0, 37 * (set.targets.length / (c.rows ?? 600))));
+    return {
+      weights: net.paramNames.map((name) => net.params[name].slice()),
+      optimizerState: net.optimizerState()?.state ?? [],
+      evaluation: net.evaluate(set.inputs, set.targets),
+      losses: Array.from(history.loss),
+      gradient: Object.values(gradient),
+    };
+  } finally {
+    net.dispose();
+  }
+}
+
+const CASES: Case[] = [
+  { name: '784-100-10 sigmoid, SGD', input: 784, layers: [dense(100), sigmoid(), dense(10)], options: { learningRate: 0.1, batchSize: 100 } },
+  {
+    name: '784-128-256-10 relu, Adam with weight decay and gradient clipping', input: 784,
+    layers: [dense(128), relu(), dense(256), relu(), dense(10)], optimizer: { type: 'adam', weightDecay: 0.01, maxGradNorm: 0.5 },
+    options: { learningRate: 0.001, batchSize: 64 },
+  },
+  { name: 'dropout, SGD with momentum', input: 50, layers: [dense(33), relu(), dropout(0.3), dense(17), tanh(), dropout(0.5), dense(3)], optimizer: { type: 'sgd', momentum: 0.9 } },
+  { name: 'sparse first layer, RMSprop', input: 300, zeros: 0.8, layers: [dense(40), relu(), dense(5)], optimizer: { type: 'rmsprop' }, options: { sparseInput: 'sparse' } },
+  {
+    name: 'a small convolutional net, Adagrad', input: 2 * 10 * 10, inputShape: [2, 10, 10], rows: 120,
+    layers: [conv2d(4, 3, { padding: 1 }), relu(), maxPool2d(2), conv2d(3, 3), tanh(), avgPool2d(1), flatten(), dense(9), relu(), dense(4)],
+    optimizer: { type: 'adagrad' },
+  },
+  { name: 'odd widths, binary cross-entropy, batch of 3', input: 17, layers: [dense(7), sigmoid(), dense(3)], loss: 'binary-cross-entropy', options: { batchSize: 3 } },
+  { name: 'mean squared error, AdamW, batch of 1', input: 9, layers: [dense(5), tanh(), dense(2)], loss: 'mse', optimizer: { type: 'adamw' }, options: { batchSize: 1 } },
+];
+
+describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const reference = await run(c, 1);
+      expect(reference.losses.length).toBeGreaterThan(0);
+      for (const threads of THREADS.slice(1)) {
+        const outcome = await run(c, threads);
+        expect((await runtimeWith(threads)).threads).toBe(threads);
+        expect(outcome, `${threads} threads`).toEqual(reference);
+      }
+    });
+  }
+
+  it('evaluation over many blocks: the same sums', async () => {
+    const c: Case = { name: 'evaluation', input: 784, rows: 2500, layers: [dense(100), sigmoid(), dense(10)] };
+    const evaluations: Evaluation[] = [];
+    for (const threads of THREADS) {
+      const net = new Network(await runtimeWith(threads), { input: c.input, layers: c.layers, seed: 2, maxRows: 512 });
+      const set = data(c, 10);
+      evaluations.push(net.evaluate(set.inputs, set.targets));
+      net.dispose();
+    }
+    for (const evaluation of evaluations) expect(evaluation).toEqual(evaluations[0]);
+    expect(evaluations[0].count).toBe(2500);
+  });
+});
+
+describe('thread pool failures', () => {
+  it('a worker that fails during a pass makes the pass throw a ThreadError, and every later pass too', async () => {
+    const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw' });
+    try {
+      const net = new Network(runtime, { input: 20, layers: [dense(8), relu(), dense(3)] });
+      const x = new Float32Array(40 * 20).fill(0.5);
+      const t = new Int32Array(40);
+      expect(() => net.trainStep(x, t, 0.1)).toThrow(ThreadError);
+      expect(() => net.trainStep(x, t, 0.1)).toThrow(/worker thread 1 failed/);
+      expect(() => net.evaluate(x, t)).toThrow(ThreadError);
+    } finally {
+      runtime.dispose();
+    }
+  });
+
+  it('rejects a thread count that is not a positive integer', async () => {
+    await expect(createRuntime(buildUnderTest, { threads: 0 })).rejects.toThrow(/threads is 0/);
+    await expect(createRuntime(buildUnderTest, { threads: 1.5 })).rejects.toThrow(/threads is 1.5/);
+  });
+
+  it('a script that trains with threads and never disposes them exits by itself', async () => {
+    const script = `
+      import { createMLP } from ${JSON.stringify(fileURLToPath(new URL('../dist/node.js', import.meta.url)))};
+      const net = await createMLP({ sizes: [20, 16, 3], threads: 3, build: ${JSON.stringify(buildUnderTest)} });
+      const x = new Float32Array(64 * 20).fill(0.25);
+      for (let i = 0; i < 20; i++) net.trainStep(x, new Int32Array(64), 0.1);
+      console.log('threads', net.runtime.threads);
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    expect(stdout.trim()).toBe('threads 3');
+  });
+});
