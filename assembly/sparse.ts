@@ -28,6 +28,8 @@ import { madd } from './simd';
 //   values   f32[nonzeros] its value
 // Each array starts on a 16-byte boundary; columns and values have room for 3 entries past
 // their end, since the compressor stores whole vectors.
+import { barrier, onlyThreadZero, shareEnd, shareStart } from './threads';
+
 const HEADER_BYTES: usize = 16;
 
 // @ts-ignore: decorator
@@ -229,9 +231,11 @@ function transposedTimesDense(
 
   // Bucket the batch's entries by column, column p's at entries + p·m (room for every row), so
   // no counting pass is needed. Rows are visited in order, so each column's entries are
-  // r-ascending.
-  memory.fill(counts, 0, <usize>k << 2);
-  for (let r = 0; r < m; r++) {
+  // r-ascending. In a threaded pass thread 0 buckets while the others wait (threads.ts); then
+  // each thread sums its share of dW's rows.
+  barrier();
+  if (onlyThreadZero()) memory.fill(counts, 0, <usize>k << 2);
+  for (let r = 0, end = onlyThreadZero() ? m : 0; r < end; r++) {
     const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
     const e1 = load<i32>(at, 4);
     for (let e = load<i32>(at); e < e1; e++) {
@@ -245,8 +249,10 @@ function transposedTimesDense(
     }
   }
 
+  barrier();
+
   const ld = <usize>n << 2;
-  for (let p = 0; p < k; p++) {
+  for (let p = shareStart(k, 1), end = shareEnd(k, 1); p < end; p++) {
     const count = load<i32>(counts + (<usize>p << 2));
     const out = dw + <usize>p * ld;
     // dW rows no input touches: the dense sum of +0 products from +0 is exactly +0.

@@ -38,12 +38,17 @@ function mnist(): Plugin {
   };
 }
 
+// Cross-origin isolation, which shared memory needs: with these headers the demo's training
+// worker gets the library's threads (a page without them trains on one thread).
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root,
   // Relative asset URLs: the built site works from any folder of any static server.
   base: './',
   plugins: [mnist()],
-  server: { fs: { allow: [resolve(root, '..')] } },
+  server: { fs: { allow: [resolve(root, '..')] }, headers: isolation },
+  preview: { headers: isolation },
   worker: { format: 'es' },
   build: { outDir: resolve(root, '..', 'dist-demo'), emptyOutDir: true },
 });

@@ -226,7 +226,7 @@ export class Plan {
     plan[layout.PLAN_PARAM_COUNT] = this.paramFloats;
     plan[layout.PLAN_INPUT_SIZE] = this.inputSize;
     plan[layout.PLAN_RANDOM] = this.randomOffset;
-    plan[layout.PLAN_PARALLEL_ROWS] = this.runtime.threads > 1 ? parallelRows(this.geometry, this.layers) : 0;
+    plan[layout.PLAN_PARALLEL_ROWS] = this.runtime.threads > 1 ? parallelRows(this.geometry, this.layers, this.runtime.minimumSharedWork) : 0;
     plan[layout.PLAN_LOSS_KIND] = {
       'softmax-cross-entropy': layout.LOSS_SOFTMAX_CROSS_ENTROPY,
       'binary-cross-entropy': layout.LOSS_SIGMOID_BINARY_CROSS_ENTROPY,
@@ -275,16 +275,15 @@ export class Plan {
   }
 }
 
-// A pass shares its work among the pool's threads (assembly/threads.ts) only when it has at
-// least this many multiply-adds: below, the barriers cost more than half the work saves.
-const PARALLEL_MULTIPLY_ADDS = 0;
-
-/** The fewest rows for which a pass over this network uses every thread. */
-function parallelRows(geometry: readonly LayerGeometry[], layers: readonly LayerSpec[]): number {
+/**
+ * The fewest rows for which a pass over this network uses every thread of the pool
+ * (assembly/threads.ts): those whose forward takes at least `minimumWork` multiply-adds.
+ */
+function parallelRows(geometry: readonly LayerGeometry[], layers: readonly LayerSpec[], minimumWork: number): number {
   let perRow = 0;
   geometry.forEach(({ weights, shape }, l) => {
     const kind = layers[l].kind;
     if (kind === 'dense' || kind === 'conv2d') perRow += weights!.reduce((a, b) => a * b, 1) * (kind === 'conv2d' ? shape![1] * shape![2] : 1);
   });
-  return Math.max(1, Math.ceil(PARALLEL_MULTIPLY_ADDS / Math.max(1, perRow)));
+  return Math.min(0x7fffffff, Math.max(1, Math.ceil(minimumWork / Math.max(1, perRow))));
 }

@@ -19,7 +19,8 @@ import { buildUnderTest } from './support/runtime.js';
 const THREADS = [1, 2, 3, 4];
 const runtimes = new Map<number, Promise<Runtime>>();
 function runtimeWith(threads: number): Promise<Runtime> {
-  if (!runtimes.has(threads)) runtimes.set(threads, createRuntime(buildUnderTest, { threads }));
+  // Every pass shared, however small, so the small networks below exercise the threads too.
+  if (!runtimes.has(threads)) runtimes.set(threads, createRuntime(buildUnderTest, { threads, minimumSharedWork: 0 }));
   return runtimes.get(threads)!;
 }
 afterAll(async () => {
@@ -124,7 +125,7 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
 
 describe('thread pool failures', () => {
   it('a worker that fails during a pass makes the pass throw a ThreadError, and every later pass too', async () => {
-    const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw' });
+    const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw', minimumSharedWork: 0 });
     try {
       const net = new Network(runtime, { input: 20, layers: [dense(8), relu(), dense(3)] });
       const x = new Float32Array(40 * 20).fill(0.5);
@@ -132,6 +133,18 @@ describe('thread pool failures', () => {
       expect(() => net.trainStep(x, t, 0.1)).toThrow(ThreadError);
       expect(() => net.trainStep(x, t, 0.1)).toThrow(/worker thread 1 failed/);
       expect(() => net.evaluate(x, t)).toThrow(ThreadError);
+    } finally {
+      runtime.dispose();
+    }
+  });
+
+  it('a pass below minimumSharedWork stays on the calling thread: a failing worker is never asked', async () => {
+    const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw', minimumSharedWork: 20 * 8 * 40 + 1 });
+    try {
+      const net = new Network(runtime, { input: 20, layers: [dense(8)] });
+      const x = new Float32Array(40 * 20).fill(0.5);
+      expect(Number.isFinite(net.trainStep(x, new Int32Array(40), 0.1))).toBe(true);
+      expect(() => net.trainStep(new Float32Array(41 * 20), new Int32Array(41), 0.1)).toThrow(ThreadError);
     } finally {
       runtime.dispose();
     }
@@ -145,8 +158,8 @@ describe('thread pool failures', () => {
   it('a script that trains with threads and never disposes them exits by itself', async () => {
     const script = `
       import { createMLP } from ${JSON.stringify(fileURLToPath(new URL('../dist/node.js', import.meta.url)))};
-      const net = await createMLP({ sizes: [20, 16, 3], threads: 3, build: ${JSON.stringify(buildUnderTest)} });
-      const x = new Float32Array(64 * 20).fill(0.25);
+      const net = await createMLP({ sizes: [784, 100, 10], threads: 3, build: ${JSON.stringify(buildUnderTest)} });
+      const x = new Float32Array(64 * 784).fill(0.25);
       for (let i = 0; i < 20; i++) net.trainStep(x, new Int32Array(64), 0.1);
       console.log('threads', net.runtime.threads);
     `;

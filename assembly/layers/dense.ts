@@ -9,7 +9,7 @@
 // have transposed W together. Every product element keeps its single-threaded k order.
 import { gemmNN, gemmTNStrided, transposeRows } from '../gemm';
 import { addBiasRows, columnSumsStrided } from '../bias';
-import { barrier, onlyThreadZero, shareEnd, shareStart } from '../threads';
+import { barrier, shareEnd, shareStart } from '../threads';
 import {
   header, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS,
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
@@ -31,19 +31,16 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
   const bias = layerPointer(plan, layer, LAYER_BIAS);
   const csr = sparseInput(plan, layer);
-  if (csr) {
-    // Not shared yet: thread 0 runs the sparse product, the others wait.
-    barrier();
-    if (onlyThreadZero()) {
-      if (header(plan, PLAN_SPARSE_INDICES)) csrGemmNNGathered(output, csr, header(plan, PLAN_SPARSE_INDICES), rows, weights, outSize, false);
-      else csrGemmNN(output, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, weights, outSize, false);
-      addBiasRows(output, bias, rows, outSize);
-    }
-    barrier();
-    return;
-  }
   const first = shareStart(rows, 4), end = shareEnd(rows, 4);
   const y = output + (<usize>first * <usize>outSize << 2);
+  if (csr) {
+    // The sparse product by rows too: each row of Y is one row of the compressed input times W.
+    const indices = header(plan, PLAN_SPARSE_INDICES);
+    if (indices) csrGemmNNGathered(y, csr, indices + (<usize>first << 2), end - first, weights, outSize, false);
+    else csrGemmNN(y, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW) + first, end - first, weights, outSize, false);
+    addBiasRows(y, bias, end - first, outSize);
+    return;
+  }
   gemmNN(y, input + (<usize>first * <usize>inSize << 2), weights, end - first, outSize, inSize, false);
   addBiasRows(y, bias, end - first, outSize);
 }
@@ -59,8 +56,8 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
   if (!csr) {
     const first = shareStart(inSize, 4), end = shareEnd(inSize, 4);
     gemmTNStrided(weightGrad + (<usize>first * <usize>outSize << 2), input + (<usize>first << 2), dOutput, end - first, outSize, rows, inSize, false);
-  } else if (onlyThreadZero()) {
-    // Not shared yet; nothing reads dW before the update's barrier.
+  } else {
+    // Every thread: thread 0 buckets the batch by column, then each sums its share of dW's rows.
     if (header(plan, PLAN_SPARSE_INDICES)) csrGemmTNGathered(weightGrad, csr, header(plan, PLAN_SPARSE_INDICES), rows, dOutput, outSize, false, scratch);
     else csrGemmTN(weightGrad, csr, <i32>header(plan, PLAN_SPARSE_FIRST_ROW), rows, dOutput, outSize, false, scratch);
   }

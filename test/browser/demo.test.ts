@@ -200,9 +200,9 @@ describe("the README's plain page with an import map", () => {
 });
 
 describe('the built site', () => {
-  it('holds both wasm files and the gzipped MNIST files, and no Node built-in', async () => {
+  it('holds the wasm files (both builds and their threaded twins) and the gzipped MNIST files, and no Node built-in', async () => {
     const assets = await readdir(join(site, 'assets'));
-    expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(4);
     expect((await readdir(join(site, 'mnist'))).sort()).toEqual([
       't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
     ]);
