@@ -109,6 +109,18 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
     });
   }
 
+  it('the numerical gradient (its fast last layers and the slow whole-forward path), with dropout', async () => {
+    const gradients: Record<string, Float32Array>[] = [];
+    for (const threads of THREADS) {
+      const net = new Network(await runtimeWith(threads), { input: 12, layers: [dense(6), tanh(), dropout(0.25), dense(5), relu(), dense(3)], seed: 9 });
+      const { inputs, targets } = data({ name: 'numerical', input: 12, rows: 10, layers: [] }, 3);
+      gradients.push(net.numericalGradient(inputs, targets));
+      net.dispose();
+    }
+    for (const gradient of gradients) expect(gradient).toEqual(gradients[0]);
+    expect(Object.keys(gradients[0])).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
+  });
+
   it('evaluation over many blocks: the same sums', async () => {
     const c: Case = { name: 'evaluation', input: 784, rows: 2500, layers: [dense(100), sigmoid(), dense(10)] };
     const evaluations: Evaluation[] = [];
