@@ -55,8 +55,11 @@ worker.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
     case 'ready':
-      $('build').textContent = message.build === 'relaxed-simd' ? 'relaxed SIMD, with fused multiply-add' : 'SIMD';
+      // Threads when the page is cross-origin isolated (the demo's servers send the headers).
+      $('build').textContent = (message.build === 'relaxed-simd' ? 'relaxed SIMD, with fused multiply-add' : 'SIMD') +
+        (message.threads > 1 ? `, ${message.threads} threads` : '');
       $('build').dataset.build = message.build;
+      $('build').dataset.threads = String(message.threads);
       break;
     case 'status':
       setState('loading', message.text);

@@ -227,5 +227,5 @@ self.onmessage = async (event: MessageEvent<Request>) => {
 
 sharedRuntime().then((r) => {
   runtime = r;
-  post({ type: 'ready', build: r.kernels.build });
+  post({ type: 'ready', build: r.kernels.build, threads: r.threads });
 }, (error) => post({ type: 'error', message: (error as Error).message, haveNet: false }));

@@ -88,6 +88,7 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
   );
   const written = await writeTableOutputs(net, history, run, table.transform, stepsPerEpoch, shape);
   net.dispose();
+  runtime.dispose(); // its worker threads, if any
   return written;
 }
 

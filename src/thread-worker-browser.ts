@@ -4,19 +4,26 @@
 // Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp headers)
 // and a thread allowed to block, i.e. not the page's main thread. Elsewhere the runtime has one
 // thread and a console note says why.
-import { setDefaultThreads } from './runtime.js';
-import { setWorkerSpawner, workerSource, type WorkerStart } from './thread-pool.js';
+import type { WorkerSpawner, WorkerStart } from './thread-pool.js';
+import { workerSource } from './thread-worker.js';
 
 const scope = globalThis as { crossOriginIsolated?: boolean; document?: unknown; navigator?: { hardwareConcurrency?: number } };
 
-// Node has no global Worker: its entry installs worker_threads (thread-worker-node.ts).
-if (typeof Worker === 'function' && scope.document !== undefined) {
-  setWorkerSpawner(undefined, "the page's main thread may not wait for other threads: create the network in a Web Worker");
-} else if (typeof Worker === 'function' && !scope.crossOriginIsolated) {
-  setWorkerSpawner(undefined, 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp');
-} else if (typeof Worker === 'function') {
+/** This platform's Web Workers: a spawner and the default thread count, or a note saying why not. */
+export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads: number } {
+  // Node has no global Worker: its entry installs worker_threads (thread-worker-node.ts).
+  if (typeof Worker !== 'function') return { note: 'this platform has no worker threads', threads: 1 };
+  if (scope.document !== undefined) {
+    return { note: "the page's main thread may not wait for other threads: create the network in a Web Worker", threads: 1 };
+  }
+  if (!scope.crossOriginIsolated) {
+    return {
+      note: 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
+      threads: 1,
+    };
+  }
   let url: string | undefined;
-  setWorkerSpawner((start: WorkerStart) => {
+  const spawn = (start: WorkerStart) => {
     url ??= URL.createObjectURL(new Blob([workerSource('self.onmessage = (event) => runWorker(event.data, (message) => postMessage(message));')], { type: 'text/javascript' }));
     const worker = new Worker(url);
     const ready = new Promise<void>((resolve, reject) => {
@@ -25,7 +32,7 @@ if (typeof Worker === 'function' && scope.document !== undefined) {
     });
     worker.postMessage(start);
     return { ready, terminate: () => worker.terminate() };
-  });
+  };
   // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-  setDefaultThreads(Math.min(8, scope.navigator?.hardwareConcurrency ?? 1));
+  return { spawn, note: '', threads: Math.min(8, scope.navigator?.hardwareConcurrency ?? 1) };
 }

@@ -3,8 +3,8 @@
 // TypeScript sources, with no file to locate.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { setDefaultThreads } from './runtime.js';
-import { setWorkerSpawner, workerSource, type WorkerStart } from './thread-pool.js';
+import { setWorkerSpawner, type WorkerStart } from './thread-pool.js';
+import { workerSource } from './thread-worker.js';
 
 // A dynamic import, not require: the source is evaluated as a module when the process runs with
 // --input-type=module, and as a script otherwise.
@@ -25,6 +25,5 @@ function spawn(start: WorkerStart): { ready: Promise<void>; terminate(): void } 
   return { ready, terminate: () => void worker.terminate() };
 }
 
-setWorkerSpawner(spawn);
 // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-setDefaultThreads(Math.min(8, availableParallelism()));
+setWorkerSpawner(spawn, Math.min(8, availableParallelism()));

@@ -3,6 +3,9 @@
 // optimizer state word and every evaluation sum must equal the single-threaded run's, which is
 // the unshared build's (the threaded twin of a build is compared with the build itself).
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +17,9 @@ import type { OptimizerOptions } from '../src/optimizer.js';
 import { Random } from '../src/random.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { train, type TrainOptions } from '../src/train.js';
+import { runCli } from './support/cli.js';
 import { buildUnderTest } from './support/runtime.js';
+import { tinyMnist } from './support/tiny-mnist.js';
 
 const THREADS = [1, 2, 3, 4];
 const runtimes = new Map<number, Promise<Runtime>>();
@@ -109,6 +114,18 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
     });
   }
 
+  it('the numerical gradient (its fast last layers and the slow whole-forward path), with dropout', async () => {
+    const gradients: Record<string, Float32Array>[] = [];
+    for (const threads of THREADS) {
+      const net = new Network(await runtimeWith(threads), { input: 12, layers: [dense(6), tanh(), dropout(0.25), dense(5), relu(), dense(3)], seed: 9 });
+      const { inputs, targets } = data({ name: 'numerical', input: 12, rows: 10, layers: [] }, 3);
+      gradients.push(net.numericalGradient(inputs, targets));
+      net.dispose();
+    }
+    for (const gradient of gradients) expect(gradient).toEqual(gradients[0]);
+    expect(Object.keys(gradients[0])).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
+  });
+
   it('evaluation over many blocks: the same sums', async () => {
     const c: Case = { name: 'evaluation', input: 784, rows: 2500, layers: [dense(100), sigmoid(), dense(10)] };
     const evaluations: Evaluation[] = [];
@@ -165,5 +182,22 @@ describe('thread pool failures', () => {
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
     expect(stdout.trim()).toBe('threads 3');
+  });
+});
+
+describe('simdnet train --threads', () => {
+  it('writes the same model file with 1 and 3 threads, and refuses a count that is not a positive integer', async () => {
+    const data = await tinyMnist({ train: 400, test: 100 });
+    const models: Buffer[] = [];
+    for (const threads of ['1', '3']) {
+      const out = await mkdtemp(join(tmpdir(), 'simdnet-threads-'));
+      const result = await runCli('train', '--data', data, '--hidden', '64', '--batch', '100', '--iterations', '40', '--threads', threads, '--out', out, '--no-progress');
+      expect(result.code, result.err).toBe(0);
+      models.push(await readFile(join(out, 'model.safetensors')));
+    }
+    expect(models[1].equals(models[0])).toBe(true);
+    const refused = await runCli('train', '--data', data, '--threads', '0');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--threads expects a positive integer, got '0'/);
   });
 });

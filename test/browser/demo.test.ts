@@ -293,6 +293,22 @@ describe('the built site', () => {
       // vite preview sends .gz files with Content-Encoding: gzip; fetchIdx takes either form.
       expect((await fetchIdx(new URL('mnist/t10k-labels-idx1-ubyte.gz', base))).dims).toEqual([10000]);
       expect(await (await fetch(base)).text()).toContain('simdnet');
+      // It sends COOP/COEP, so the page is cross-origin isolated and its worker trains with
+      // threads (the static server above sends neither: one thread there).
+      expect(await page.getAttribute('#build', 'data-threads')).toBe('1');
+      const isolated = await browser.newPage();
+      try {
+        await isolated.goto(base);
+        await isolated.waitForSelector('#build[data-build]', { timeout: 60_000 });
+        expect(await isolated.evaluate(() => crossOriginIsolated)).toBe(true);
+        expect(Number(await isolated.getAttribute('#build', 'data-threads'))).toBeGreaterThan(1);
+        await isolated.fill('#iterations', '600');
+        await isolated.click('#start');
+        await isolated.waitForSelector('#status[data-state="done"]', { timeout: 180_000 });
+        expect(Number(await isolated.getAttribute('#status', 'data-test-accuracy'))).toBeGreaterThan(0.8);
+      } finally {
+        await isolated.close();
+      }
     } finally {
       await previewServer.close();
     }

@@ -29,8 +29,9 @@ beforeAll(async () => {
 afterAll(() => rm(consumer, { recursive: true, force: true }));
 
 describe('the tarball', () => {
-  it('ships the code, both wasm builds, the license, and no debug build', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/node.js', 'dist/bin.js', 'dist/index.d.ts', 'build/simd.wasm', 'build/relaxed-simd.wasm']) {
+  it('ships the code, both wasm builds and their threaded twins, the license, and no debug build', () => {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/node.js', 'dist/bin.js', 'dist/index.d.ts', 'build/simd.wasm', 'build/relaxed-simd.wasm',
+      'build/simd-threads.wasm', 'build/relaxed-simd-threads.wasm']) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((f) => /debug|\.wat$|\.wasm\.map$/.test(f))).toEqual([]);
