@@ -40,7 +40,10 @@ describe('ResidentDataset', () => {
       const net = network(loss);
       const targets = new Float32Array([1, 0, 1, 0, 0, 1]);
       const set = new ResidentDataset(net, { inputs: randomArray(2 * 4, 2), targets });
+      // The blocks hold whole rows: a set allocated after this one overwrites none of it.
+      const next = new ResidentDataset(net, { inputs: randomArray(2 * 4, 3), targets: new Float32Array(6).fill(0.5) });
       expect(new Float32Array(runtime.arena.memory.buffer, set.targets, 6)).toEqual(targets);
+      next.dispose();
       set.dispose();
       net.dispose();
     }

@@ -114,6 +114,18 @@ describe('networkGeometry', () => {
       .toThrow("unknown loss 'hinge': expected one of softmax-cross-entropy, binary-cross-entropy, mse");
   });
 
+  it('a kernel may be as large as its input padded on both sides', () => {
+    const [conv] = networkGeometry(36, [conv2d(1, [10, 10], { padding: 2 }), flatten(), dense(2)], 'mse', [1, 6, 6]);
+    expect(conv.shape).toEqual([1, 1, 1]);
+    expect(() => networkGeometry(36, [conv2d(1, [7, 1]), flatten(), dense(2)], 'mse', [1, 6, 6]))
+      .toThrow(/^layer 0 \(conv2d\): kernel \[7, 1\] is larger than its input \[6, 6\]$/);
+  });
+
+  it('refuses an unknown activation, naming the known ones', () => {
+    expect(() => networkGeometry(3, [dense(2), { kind: 'activation', function: 'swish' } as never], 'mse'))
+      .toThrow("layer 1: unknown activation 'swish': expected one of sigmoid, relu, tanh, leaky-relu");
+  });
+
   it('accepts dropout 0 and the smallest positive sizes', () => {
     expect(networkGeometry(1, [dropout(0), dense(1)], 'mse').map((l) => l.width)).toEqual([1, 1]);
     expect(networkGeometry(1, [conv2d(1, 1), flatten(), dense(1)], 'mse', [1, 1, 1]).map((l) => l.width)).toEqual([1, 1, 1]);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CompressedRows } from '../src/compressed-rows.js';
 import { ShapeError, SimdnetError, ValueError } from '../src/errors.js';
 import { avgPool2d, conv2d, dense, dropout, flatten, leakyRelu, maxPool2d, relu, sigmoid, tanh } from '../src/layers.js';
-import { Network, type NetworkOptions } from '../src/network.js';
+import { createNetwork, Network, type NetworkOptions } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { randomArray, randomLabels } from './support/reference.js';
 import { put, testRuntime } from './support/runtime.js';
@@ -310,7 +310,126 @@ describe('a network whose first layer is an activation', () => {
     const before = low();
     net.gradient(x, [0, 1, 2, 0]);
     net.trainStep(x, [0, 1, 2, 0], 0.1);
+    net.assignParams({ W1: randomArray(8 * 3, 13) });
     expect(low()).toEqual(before);
     net.dispose();
+  });
+});
+
+describe('what one call leaves behind for the next', () => {
+  const x = randomArray(6 * 5, 51);
+  const labels = [0, 1, 2, 2, 1, 0];
+  const withDropout = () => new Network(runtime, { input: 5, layers: [dense(8), relu(), dropout(0.5), dense(3)], weightInitStd: 1, seed: 13 });
+
+  it('predict and evaluate switch dropout off, whatever the call before them left', () => {
+    const net = withDropout();
+    const p = net.predict(x);
+    const e = net.evaluate(x, labels);
+    net.gradient(x, labels); // leaves the plan drawing masks
+    expect(net.predict(x)).toEqual(p);
+    net.gradient(x, labels);
+    expect(net.evaluate(x, labels)).toEqual(e);
+    const inputs = put(runtime, x);
+    const targets = put(runtime, new Int32Array(labels));
+    net.gradient(x, labels);
+    expect(net.evaluateResident(inputs, targets, 6)).toEqual(e);
+    net.dispose();
+  });
+
+  it('trainStep draws masks, whatever the call before it left', () => {
+    const net = withDropout();
+    const state = net.dropoutState();
+    const g = net.gradient(x, labels);
+    net.restoreDropoutState(state);
+    net.predict(x); // leaves dropout off
+    const before = Object.fromEntries(net.paramNames.map((name) => [name, net.params[name].slice()]));
+    net.trainStep(x, labels, 0.1);
+    for (const name of net.paramNames) {
+      for (let i = 0; i < g[name].length; i++) expect(net.params[name][i], `${name}[${i}]`).toBeCloseTo(before[name][i] - 0.1 * g[name][i], 6);
+    }
+    net.dispose();
+  });
+
+  it('numericalGradient draws its masks as gradient() does, from the same random state', () => {
+    const net = withDropout();
+    net.predict(x); // leaves dropout off
+    const state = net.dropoutState();
+    const numerical = net.numericalGradient(x, labels);
+    net.restoreDropoutState(state);
+    const backprop = net.gradient(x, labels);
+    for (const name of net.paramNames) {
+      for (let i = 0; i < backprop[name].length; i++) expect(numerical[name][i], `${name}[${i}]`).toBeCloseTo(backprop[name][i], 2);
+    }
+    net.dispose();
+  });
+
+  it('a pass over compressed rows leaves the network reading its dense input again', () => {
+    const net = small({ weightInitStd: 1, seed: 14, maxRows: 6 });
+    const inputs = put(runtime, x);
+    const targets = put(runtime, new Int32Array(labels));
+    const compressed = new CompressedRows(runtime, inputs, 6, 5);
+    const other = randomArray(6 * 5, 52);
+    const before = net.predict(other);
+    net.evaluateResident(inputs, targets, 6, compressed);
+    expect(net.predict(other)).toEqual(before);
+    net.batchIndices().set([5, 4, 3, 2, 1, 0]);
+    net.trainStepResident(inputs, targets, 1, 0.1, compressed);
+    const twin = small({ weightInitStd: 1, seed: 14 });
+    twin.assignParams(Object.fromEntries(net.paramNames.map((name) => [name, net.params[name]])));
+    expect(net.predict(other)).toEqual(twin.predict(other));
+    compressed.dispose();
+    twin.dispose();
+    net.dispose();
+  });
+
+  it('a one-row resident step is a step', () => {
+    const net = small({ weightInitStd: 1, seed: 15 });
+    const twin = small({ weightInitStd: 1, seed: 15 });
+    const inputs = put(runtime, x);
+    const targets = put(runtime, new Int32Array(labels));
+    net.batchIndices().set([2]);
+    net.trainStepResident(inputs, targets, 1, 0.5);
+    expect(net.stepLoss()[0]).toBe(twin.trainStep(x.slice(10, 15), [labels[2]], 0.5));
+    for (const name of net.paramNames) expect(net.params[name]).toEqual(twin.params[name]);
+    net.dispose();
+    twin.dispose();
+  });
+
+  it('blocks of mse rows read their own target rows', () => {
+    const rows = 10;
+    const xs = randomArray(rows * 5, 53);
+    const t = randomArray(rows * 3, 54);
+    const blocked = small({ loss: 'mse', maxRows: 3, weightInitStd: 1, seed: 16 });
+    const whole = small({ loss: 'mse', maxRows: 16, weightInitStd: 1, seed: 16 });
+    const a = blocked.evaluate(xs, t);
+    const b = whole.evaluate(xs, t);
+    for (const key of ['loss', 'mae', 'r2'] as const) expect(a[key]).toBeCloseTo(b[key]!, 12);
+    blocked.dispose();
+    whole.dispose();
+  });
+
+  it('restoring an optimizer state twice frees the first record', () => {
+    const net = small();
+    net.useOptimizer({ type: 'sgd', momentum: 0.9 } as never);
+    const saved = net.optimizerState()!;
+    net.restoreOptimizerState(saved);
+    const allocated = runtime.arena.allocatedBytes;
+    net.restoreOptimizerState(saved);
+    expect(runtime.arena.allocatedBytes).toBe(allocated);
+    net.dispose();
+  });
+
+  it('params lists every tensor; a learning rate of 0 is refused', async () => {
+    const net = await createNetwork({ input: 5, layers: [dense(4), sigmoid(), dense(3)] });
+    expect(Object.keys(net.params)).toEqual(net.paramNames);
+    expect(() => net.trainStep(x, labels, 0)).toThrow('learning rate is 0: must be a positive finite number');
+    expect(() => small({ init: 'lecun' as never })).toThrow("unknown init 'lecun': expected one of normal, xavier, he, pytorch");
+    net.dispose();
+  });
+
+  it('a batch too large for memory is refused at construction, and nothing is kept', () => {
+    const allocated = runtime.arena.allocatedBytes;
+    expect(() => small({ maxRows: 2 ** 52 })).toThrow('a batch of 4503599627370496 rows does not fit in WebAssembly memory');
+    expect(runtime.arena.allocatedBytes).toBe(allocated);
   });
 });

@@ -349,6 +349,7 @@ describe('chooseFirstLayerPath', () => {
 
   it('rejects a density outside [0, 1] and an unknown build', () => {
     expect(() => chooseFirstLayerPath(1.5, 'simd', 'forward')).toThrow(ValueError);
+    expect(() => chooseFirstLayerPath(-0.1, 'simd', 'forward')).toThrow('density must be in [0, 1], got -0.1');
     expect(() => chooseFirstLayerPath(Number.NaN, 'simd', 'forward')).toThrow(/density must be in \[0, 1\], got NaN/);
     expect(() => chooseFirstLayerPath(0.2, 'wasm' as never, 'forward')).toThrow(/no crossover for build 'wasm'/);
   });
