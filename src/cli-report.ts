@@ -92,3 +92,8 @@ export function exitQuietlyOnClosedPipe(): void {
     });
   }
 }
+
+/** "1 thread", "2 threads": what a run's banner says of its runtime. */
+export function threadsText(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}

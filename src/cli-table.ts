@@ -4,7 +4,7 @@
 // the model file carries the table transform, so prediction encodes new records as training did.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { evaluationHeader, formatEvaluation, progressBar } from './cli-report.js';
+import { evaluationHeader, formatEvaluation, progressBar, threadsText } from './cli-report.js';
 import { loadTable } from './data/table-node.js';
 import type { TableTask, TableTransform } from './data/table-transform.js';
 import { writeFileAtomic } from './io/atomic.js';
@@ -57,7 +57,7 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
   const shape = [table.featureNames.length, ...run.hidden, outputs].join('-');
   console.log(
     `simdnet: ${table.task} of ${run.target} from ${table.featureNames.length} features, ${shape} ${run.activation}, ` +
-      `${net.parameterCount} parameters, ${runtime.kernels.build} kernels\n` +
+      `${net.parameterCount} parameters, ${runtime.kernels.build} kernels, ${threadsText(runtime.threads)}\n` +
       `${table.train.count} train / ${table.validation?.count ?? 0} validation / ${table.test?.count ?? 0} test rows` +
       (table.skipped.count ? ` (${table.skipped.count} skipped for missing values)` : '') +
       `; ${run.epochs} shuffled epochs of batch ${run.batchSize}, ${run.optimizer.type} lr ${run.learningRate}`,

@@ -2,12 +2,14 @@
 // 784-100-10 sigmoid, weight std 0.01, lr 0.1, batch 100 drawn with replacement, 10000
 // iterations, full train/test accuracy every 600 iterations.
 import './wasm-node.js';
+// worker_threads for --threads (and the default thread count, os.availableParallelism()).
+import './thread-worker-node.js';
 import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { userFailure } from './cli-failure.js';
-import { evaluationHeader, formatEvaluation, formatWritten, progressBar } from './cli-report.js';
+import { evaluationHeader, formatEvaluation, formatWritten, progressBar, threadsText } from './cli-report.js';
 import { runTableTrain, type TableRun } from './cli-table.js';
 import type { TableTask } from './data/table-transform.js';
 import { settingConflict, settingsArgs } from './cli-settings.js';
@@ -466,7 +468,7 @@ async function trainOn(runtime: Runtime, flags: CliOptions): Promise<void> {
     : options.epochs * (options.dropLast ? Math.floor : Math.ceil)(trainCount / options.batchSize);
   console.log(
     `simdnet: ${net instanceof MLP ? `${options.sizes.join('-')} ${options.activation}` : networkName(net)}, ${net.parameterCount} parameters, ` +
-      `${runtime.kernels.build} kernels\n` +
+      `${runtime.kernels.build} kernels, ${threadsText(runtime.threads)}\n` +
       (options.validate ? `${trainCount} train / ${validationCount} validation` : `${trainCount} train`) + ` / ${mnist.test.count} test images; ` +
       (sampling === 'with-replacement'
         ? `${options.iterations} iterations of batch ${options.batchSize}`

@@ -193,6 +193,9 @@ describe('simdnet train --threads', () => {
       const out = await mkdtemp(join(tmpdir(), 'simdnet-threads-'));
       const result = await runCli('train', '--data', data, '--hidden', '64', '--batch', '100', '--iterations', '40', '--threads', threads, '--out', out, '--no-progress');
       expect(result.code, result.err).toBe(0);
+      // The banner names the threads the run got: really 3, not one thread after a note.
+      expect(result.out).toMatch(new RegExp(`kernels, ${threads} threads?\n`));
+      expect(result.out + result.err).not.toMatch(/running on one thread/);
       models.push(await readFile(join(out, 'model.safetensors')));
     }
     expect(models[1].equals(models[0])).toBe(true);
