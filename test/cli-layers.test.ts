@@ -12,7 +12,9 @@ import { decodeSafetensors } from '../src/io/safetensors.js';
 import { layerSignatures, parseLayers } from '../src/layer-grammar.js';
 import { modelFromBytes } from '../src/model.js';
 import { MLP } from '../src/mlp.js';
-import type { Runtime } from '../src/runtime.js';
+import { defaultThreads, type Runtime } from '../src/runtime.js';
+import { threadsText } from '../src/cli-report.js';
+import '../src/thread-worker-node.js'; // sets Node's default thread count, as the CLI's entry does
 import { runCli, runCliWatching } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
 import { mnistSlice } from './support/tiny-mnist.js';
@@ -40,7 +42,10 @@ describe('simdnet train --layers with a layer list', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     // [1,28,28] → conv [4,14,13] → pool [4,7,6] → conv [6,5,4] → pool [6,4,3] → 72 → 10
-    expect(result.out.split('\n')[0]).toBe(`simdnet: ${CANONICAL}, ${4 * 15 + 4 + 6 * 4 * 9 + 6 + 72 * 10 + 10} parameters, ${runtime.kernels.build} kernels`);
+    // The thread count is the machine's default (os.availableParallelism(), at most 8).
+    expect(result.out.split('\n')[0]).toBe(
+      `simdnet: ${CANONICAL}, ${4 * 15 + 4 + 6 * 4 * 9 + 6 + 72 * 10 + 10} parameters, ${runtime.kernels.build} kernels, ${threadsText(defaultThreads())}`,
+    );
     const net = modelFromBytes(runtime, new Uint8Array(await readFile(join(out, 'model.safetensors'))));
     expect(net.layerSpecs).toEqual(parseLayers(SMALL_CNN));
     expect(net.inputShape).toEqual([1, 28, 28]);
