@@ -17,8 +17,9 @@ const revectorize = Number(process.versions.node.split('.')[0]) >= 22 ? [{
   test: {
     ...shared,
     name: 'revectorize',
-    include: ['test/gemm.test.ts', 'test/release-bits.test.ts', 'test/sparse.test.ts', 'test/sparse-engine.test.ts',
-      'test/conv.test.ts', 'test/pytorch-parity.test.ts', 'test/elementwise.test.ts'],
+    // The GEMM against its k-ordered chain and the release's golden weights: the two that pin
+    // every product's bits (kept small: CI runs it within its 15 minutes).
+    include: ['test/gemm.test.ts', 'test/release-bits.test.ts'],
     env: { SIMDNET_BUILD: 'relaxed-simd', SIMDNET_REVECTORIZE: '1' },
   },
 }] : [];
