@@ -12,11 +12,19 @@
 import { madd } from './simd';
 
 export function gemmNN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
-  gemmStrided(c, a, b, m, n, k, <usize>k << 2, 4, accumulate);
+  gemmStrided(c, a, b, m, n, k, <usize>k << 2, 4, 0, n, accumulate);
 }
 
 export function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
-  gemmStrided(c, a, b, m, n, k, 4, <usize>m << 2, accumulate);
+  gemmStrided(c, a, b, m, n, k, 4, <usize>m << 2, 0, n, accumulate);
+}
+
+/**
+ * Columns [first, end) of gemmNN's C (first a multiple of 4): a thread's share of a product
+ * with few rows, where sharing by rows would have every thread pack all of B.
+ */
+export function gemmNNColumns(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, first: i32, end: i32, accumulate: bool): void {
+  gemmStrided(c, a, b, m, n, k, <usize>k << 2, 4, first, end, accumulate);
 }
 
 /**
@@ -24,7 +32,7 @@ export function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, acc
  * c + i0·n and a + i0, so threads can share a weight gradient by rows of dW.
  */
 export function gemmTNStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, accumulate: bool): void {
-  gemmStrided(c, a, b, m, n, k, 4, <usize>lda << 2, accumulate);
+  gemmStrided(c, a, b, m, n, k, 4, <usize>lda << 2, 0, n, accumulate);
 }
 
 /** `packed` must hold N·K floats; it is overwritten with Bᵀ. */
@@ -87,8 +95,9 @@ const PACKED_BYTES: usize = <usize>PACK_K * NC * 4;
 // own GEMM_SCRATCH_BYTES block (gemmUseScratch); wasm globals are per instance.
 let PACKED: usize = memory.data(<i32>PACKED_BYTES, 16);
 
+/** Columns [first, end) of C (all of them: 0, n). */
 function gemmStrided(
-  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, accumulate: bool,
+  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: usize, aK: usize, first: i32, end: i32, accumulate: bool,
 ): void {
   const ldb = <usize>n << 2;
   const ldc = ldb;
@@ -97,8 +106,8 @@ function gemmStrided(
     const into = accumulate || piece > 0;
     const bPiece = b + <usize>piece * ldb;
     const aPiece = a + <usize>piece * aK;
-    for (let j0 = 0; j0 < n; j0 += NC) {
-      const nc = min(NC, n - j0);
+    for (let j0 = first; j0 < end; j0 += NC) {
+      const nc = min(NC, end - j0);
       packPanels(bPiece + (<usize>j0 << 2), kp, nc, ldb);
       const edge = nc & ~7;
       for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {

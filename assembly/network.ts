@@ -200,7 +200,8 @@ function gatheredStep(plan: usize, inputs: usize, targets: usize, indices: usize
   const rowBytes = header(plan, PLAN_INPUT_SIZE) << 2;
   const targetBytes = targetRowBytes(plan, outputs(plan));
   const sparse = header(plan, PLAN_SPARSE_INPUT) != 0;
-  // Each thread gathers the rows its layers will read; thread 0's loss waits at a barrier.
+  // Each thread gathers the rows its layers will read (a product shared by columns, which reads
+  // every row, and thread 0's loss wait at a barrier first).
   for (let r = shareStart(rows, 4), end = shareEnd(rows, 4); r < end; r++) {
     const index = <usize>load<i32>(indices + (<usize>r << 2));
     if (!sparse) memory.copy(input + <usize>r * rowBytes, inputs + index * rowBytes, rowBytes);

@@ -18,6 +18,8 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   gemmNN(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean): void;
   gemmTN(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean): void;
+  /** Columns [first, end) of gemmNN's C, first a multiple of 4 (a thread's share). */
+  gemmNNColumns(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, first: number, end: number, accumulate: boolean): void;
   gemmNT(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean, packed: Ptr): void;
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
   /** Rows of the GEMM's register tile, 4 or 6: a speed choice only (src/gemm-tile.ts). */

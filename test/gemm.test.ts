@@ -124,6 +124,17 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain
       const got = getF32(runtime, cAt, m * n);
       const first = got.findIndex((v, i) => !Object.is(v, want[i]));
       if (first >= 0) expect.fail(`${accumulate ? 'accumulate' : 'overwrite'}: element ${first} is ${got[first]}, the chain gives ${want[first]}`);
+      if (layout === 'NN') {
+        // The same C in two column ranges, as threads share a product with few rows: the split
+        // at a multiple of 4 leaves 4-wide edges and full panels on either side of it.
+        new Float32Array(runtime.arena.memory.buffer, cAt, m * n).set(c0);
+        const split = 4 * Math.floor(n / 8);
+        exports.gemmNNColumns(cAt, aAt, bAt, m, n, k, 0, split, accumulate);
+        exports.gemmNNColumns(cAt, aAt, bAt, m, n, k, split, n, accumulate);
+        const byColumns = getF32(runtime, cAt, m * n);
+        const differs = byColumns.findIndex((v, i) => !Object.is(v, want[i]));
+        if (differs >= 0) expect.fail(`columns [0, ${split}) and [${split}, ${n}): element ${differs} is ${byColumns[differs]}, the chain gives ${want[differs]}`);
+      }
     }
     for (const at of [aAt, bAt, cAt, packAt]) runtime.arena.release(at);
   });

@@ -7,9 +7,9 @@
 // Threads (threads.ts) share the work without changing a bit: forward by rows of Y (each thread
 // reads its rows of X and all of W), dW by rows, db by columns, dX by rows after the threads
 // have transposed W together. Every product element keeps its single-threaded k order.
-import { gemmNN, gemmTNStrided, transposeRows } from '../gemm';
+import { gemmNN, gemmNNColumns, gemmTNStrided, transposeRows } from '../gemm';
 import { addBiasRows, columnSumsStrided } from '../bias';
-import { barrier, onlyThreadZero, shareEnd, shareStart } from '../threads';
+import { barrier, onlyThreadZero, shareEnd, shareStart, threads } from '../threads';
 import {
   header, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS,
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
@@ -20,11 +20,21 @@ import {
   csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows,
 } from '../sparse';
 
+const COLUMN_SHARE_ROWS = 256;
+
 /** The compressed input this layer reads instead of `input`, or 0. */
 // @ts-ignore: decorator
 @inline
 function sparseInput(plan: usize, layer: i32): usize {
   return layer == 0 ? header(plan, PLAN_SPARSE_INPUT) : 0;
+}
+
+// A forward product of few rows is shared by columns of Y: shared by rows, every thread would
+// pack all of W (gemm.ts), K·N floats, for M/threads rows of work. MEASURED_BELOW_HERE
+// @ts-ignore: decorator
+@inline
+function shareByColumns(rows: i32, outSize: i32): bool {
+  return threads() > 1 && rows <= COLUMN_SHARE_ROWS && outSize >= 16 * threads();
 }
 
 export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): void {
@@ -50,6 +60,10 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
     }
     if (indices) csrGemmNNGathered(y, csr, indices + (<usize>first << 2), end - first, weights, outSize, false);
     else csrGemmNN(y, csr, firstRow + first, end - first, weights, outSize, false);
+  } else if (shareByColumns(rows, outSize)) {
+    barrier(); // every row of the input is written: the layers before went by rows
+    gemmNNColumns(output, input, weights, rows, outSize, inSize, shareStart(outSize, 4), shareEnd(outSize, 4), false);
+    barrier(); // the bias and the layers after go by rows
   } else {
     gemmNN(y, input + (<usize>first * <usize>inSize << 2), weights, end - first, outSize, inSize, false);
   }
