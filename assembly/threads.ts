@@ -28,17 +28,23 @@ export const POOL_BYTES: i32 = 32 + 8 * 8;
 
 export const PASS_EXIT: i32 = -1;
 
-// A waiting thread polls this many times (≈ 50 µs on the 2-core Xeon) before it sleeps in
-// memory.atomic.wait32: the barriers inside one step are microseconds apart, and a sleep and
-// wake-up through the futex costs tens of microseconds; between steps (JavaScript's turn) the
-// workers go to sleep rather than burn a core.
-const SPIN = 20000;
+// A waiting thread polls the word this many times before it sleeps in memory.atomic.wait32.
+// With a core for every thread, long: a thread that sleeps and is woken through the futex
+// costs far more than a step's barriers are apart (on the 2-core Xeon VM the 784-100-10 step
+// ran 1.00× faster on 2 threads than on 1 with 20000 polls, 1.53× with 2·10⁶ and no better with
+// 5·10⁷). 2·10⁶ polls last ≈ 6 ms there (the process's CPU time after a pass), so a pool left
+// idle burns that much and then sleeps. With more threads than cores, short (≈ 60 µs): a
+// spinning thread then holds a core that the thread it waits for needs (the thread tests,
+// which run 3 and 4 threads on 2 cores: 59 s with the long spin, 21 s with this one).
+const SPIN_WITH_A_CORE_EACH = 2000000;
+const SPIN_OVERSUBSCRIBED = 20000;
 
 let threadIndex: i32 = 0;
 let passThreads: i32 = 1; // threads in the running pass; 1 outside a pass (plain kernel calls)
 let poolThreads: i32 = 1;
 let pool: usize = 0;
 let seenGeneration: i32 = 0; // a worker's last pass
+let spin: i32 = SPIN_OVERSUBSCRIBED;
 
 /** This thread's index: 0 is the caller. */
 // @ts-ignore: decorator
@@ -54,11 +60,15 @@ export function threads(): i32 {
   return passThreads;
 }
 
-/** Called once in each worker before workerLoop, and by thread 0 with index 0. */
-export function threadInit(index: i32, count: i32, controlBlock: usize): void {
+/**
+ * Called once in each worker before workerLoop, and by thread 0 with index 0; `oversubscribed`:
+ * the pool has more threads than the machine has cores.
+ */
+export function threadInit(index: i32, count: i32, controlBlock: usize, oversubscribed: bool): void {
   threadIndex = index;
   poolThreads = count;
   pool = controlBlock;
+  spin = oversubscribed ? SPIN_OVERSUBSCRIBED : SPIN_WITH_A_CORE_EACH;
   seenGeneration = ASC_FEATURE_THREADS ? atomic.load<i32>(poolWord(POOL_GENERATION)) : 0;
 }
 
@@ -100,7 +110,7 @@ function failed(): bool {
  */
 function waitWhile(at: usize, value: i32): void {
   if (!ASC_FEATURE_THREADS) return;
-  for (let i = 0; i < SPIN; i++) {
+  for (let i = 0; i < spin; i++) {
     if (atomic.load<i32>(at) != value || failed()) return;
   }
   while (atomic.load<i32>(at) == value && !failed()) memory.atomic.wait32(at, value, -1);

@@ -1,5 +1,6 @@
 // npm run bench:threads: the passes with 1 and 2 (or --threads N) threads, side by side, in one
-// process: the 784-100-10 and 784-128-256-10 training steps (batch 100, as train() runs them),
+// process: the 784-100-10 and 784-128-256-10 training steps (batch 100, as train() runs them, and
+// the first one's passes alone),
 // one dense layer's forward over 10000×784 (the NN product 10000×784×100 and its bias), a 784-100
 // weight and input gradient (TN and NT, through lossAndGradients on 10000 rows), and the
 // 70000-image evaluation of the 784-100-10 network. Best of several repeats, with the machine's
@@ -44,6 +45,28 @@ const cases: { name: string; unit: string; run: (runtime: Runtime) => number }[]
       return ms;
     },
   },
+  // The step's profile: its passes one by one on a staged batch (forward; forward, loss and
+  // backward; all that and the update), 200 calls back to back.
+  ...(['forward', 'lossAndGradients', 'trainStep'] as const).map((pass) => ({
+    name: `784-100-10 sigmoid, batch 100: the ${pass} pass alone`, unit: 'ms',
+    run: (runtime: Runtime) => {
+      const net = new Network(runtime, { input: 784, layers: [dense(100), sigmoid(), dense(10)] });
+      const set = randomSet(100, 784, 10);
+      const plan = (net as unknown as { plan: { offset: number; workspace(rows: number): { input: number; targets: number } } }).plan;
+      const { input, targets } = plan.workspace(100);
+      new Float32Array(runtime.arena.memory.buffer, input, set.inputs.length).set(set.inputs);
+      new Int32Array(runtime.arena.memory.buffer, targets, set.targets.length).set(set.targets);
+      const exports = runtime.kernels.exports;
+      const call = {
+        forward: () => exports.forward(plan.offset, input, 100),
+        lossAndGradients: () => exports.lossAndGradients(plan.offset, input, targets, 100),
+        trainStep: () => exports.trainStep(plan.offset, input, targets, 100, 0.1),
+      }[pass];
+      const ms = best(() => timed(() => { for (let i = 0; i < 200; i++) call(); }) / 200);
+      net.dispose();
+      return ms;
+    },
+  })),
   {
     name: '784-128-256-10 relu step, batch 100', unit: 'ms/step',
     run: (runtime) => {

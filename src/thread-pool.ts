@@ -21,6 +21,8 @@ export interface WorkerStart {
   scratch: number;
   /** Rows of the GEMM's register tile that thread 0's instance uses (src/gemm-tile.ts). */
   tileRows: number;
+  /** More threads in the pool than the machine has cores: waiting threads spin briefly (assembly/threads.ts). */
+  oversubscribed: boolean;
   /** Control block word offsets (assembly/threads.ts POOL_*), read from the module. */
   words: { generation: number; release: number; error: number };
   /** Tests only: the worker waits for the first pass, then throws. */
@@ -40,12 +42,14 @@ const browser = browserWorkers();
 let spawner: WorkerSpawner | undefined = browser.spawn;
 let spawnerNote = browser.note;
 let defaultThreadCount = browser.threads;
+let cores = browser.cores;
 
-/** The Node entry installs its spawner and default thread count here. */
-export function setWorkerSpawner(spawn: WorkerSpawner, threads: number): void {
+/** The Node entry installs its spawner, default thread count and the machine's cores here. */
+export function setWorkerSpawner(spawn: WorkerSpawner, threads: number, machineCores: number): void {
   spawner = spawn;
   spawnerNote = '';
   defaultThreadCount = threads;
+  cores = machineCores;
 }
 
 /** Why threads are unavailable, or undefined when they are. */
@@ -78,14 +82,16 @@ export class ThreadPool {
     const { layout, exports, module } = kernels;
     const controlBlock = arena.alloc(layout.POOL_BYTES);
     const blocks = [controlBlock];
-    exports.threadInit(0, threads, controlBlock);
+    const oversubscribed = threads > cores;
+    exports.threadInit(0, threads, controlBlock, oversubscribed);
     const workers: WorkerHandle[] = [];
     const words = { generation: layout.POOL_GENERATION, release: layout.POOL_RELEASE, error: layout.POOL_ERROR };
     for (let index = 1; index < threads; index++) {
       const scratch = arena.alloc(layout.GEMM_SCRATCH_BYTES);
       blocks.push(scratch);
       workers.push(spawn({
-        module, memory: arena.memory, index, threads, controlBlock, scratch, tileRows: exports.gemmTileRows(), words, fault: index === 1 ? fault : undefined,
+        module, memory: arena.memory, index, threads, controlBlock, scratch, tileRows: exports.gemmTileRows(), oversubscribed, words,
+        fault: index === 1 ? fault : undefined,
       }));
     }
     const pool = new ThreadPool(kernels, arena, threads, controlBlock, blocks, workers);
@@ -126,7 +132,7 @@ export class ThreadPool {
     this.workers.length = 0;
     for (const block of this.blocks) this.arena.release(block);
     this.blocks.length = 0;
-    this.kernels.exports.threadInit(0, 1, 0);
+    this.kernels.exports.threadInit(0, 1, 0, false);
   }
 
   private words(): Int32Array {

@@ -10,16 +10,18 @@ import { workerSource } from './thread-worker.js';
 const scope = globalThis as { crossOriginIsolated?: boolean; document?: unknown; navigator?: { hardwareConcurrency?: number } };
 
 /** This platform's Web Workers: a spawner and the default thread count, or a note saying why not. */
-export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads: number } {
+export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads: number; cores: number } {
   // Node has no global Worker: its entry installs worker_threads (thread-worker-node.ts).
-  if (typeof Worker !== 'function') return { note: 'this platform has no worker threads', threads: 1 };
+  const cores = scope.navigator?.hardwareConcurrency ?? 1;
+  if (typeof Worker !== 'function') return { note: 'this platform has no worker threads', threads: 1, cores };
   if (scope.document !== undefined) {
-    return { note: "the page's main thread may not wait for other threads: create the network in a Web Worker", threads: 1 };
+    return { note: "the page's main thread may not wait for other threads: create the network in a Web Worker", threads: 1, cores };
   }
   if (!scope.crossOriginIsolated) {
     return {
       note: 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
       threads: 1,
+      cores,
     };
   }
   let url: string | undefined;
@@ -34,5 +36,5 @@ export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads
     return { ready, terminate: () => worker.terminate() };
   };
   // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-  return { spawn, note: '', threads: Math.min(8, scope.navigator?.hardwareConcurrency ?? 1) };
+  return { spawn, note: '', threads: Math.min(8, cores), cores };
 }

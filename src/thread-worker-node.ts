@@ -26,4 +26,4 @@ function spawn(start: WorkerStart): { ready: Promise<void>; terminate(): void } 
 }
 
 // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-setWorkerSpawner(spawn, Math.min(8, availableParallelism()));
+setWorkerSpawner(spawn, Math.min(8, availableParallelism()), availableParallelism());

@@ -65,7 +65,7 @@ export interface KernelExports {
   numericalGradientLastLayers(plan: Ptr, x: Ptr, labels: Ptr, rows: number, h: number, rowScratch: Ptr): number;
   kernelBuild(): number;
   /** Thread pools (assembly/threads.ts): this instance's index, the pool's size, its control block. */
-  threadInit(index: number, count: number, controlBlock: Ptr): void;
+  threadInit(index: number, count: number, controlBlock: Ptr, oversubscribed: boolean): void;
   /** Points this instance's gemm scratch at GEMM_SCRATCH_BYTES of its own. */
   gemmUseScratch(at: Ptr): void;
   /** A worker's loop: runs its share of every pass thread 0 launches, until told to exit. */
