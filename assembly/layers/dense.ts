@@ -20,8 +20,6 @@ import {
   csrColumns, csrColumnsGathered, csrGemmNN, csrGemmNNGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows,
 } from '../sparse';
 
-const COLUMN_SHARE_ROWS = 256;
-
 /** The compressed input this layer reads instead of `input`, or 0. */
 // @ts-ignore: decorator
 @inline
@@ -29,12 +27,21 @@ function sparseInput(plan: usize, layer: i32): usize {
   return layer == 0 ? header(plan, PLAN_SPARSE_INPUT) : 0;
 }
 
-// A forward product of few rows is shared by columns of Y: shared by rows, every thread would
-// pack all of W (gemm.ts), K·N floats, for M/threads rows of work. MEASURED_BELOW_HERE
+// A forward product of few rows is shared by columns of Y when every thread gets the same whole
+// 8-column panels: shared by rows, every thread packs all of W (gemm.ts), K·N floats, for
+// M/threads rows of work. One thread's half of each product, timed alone on the Xeon (relaxed
+// SIMD, best of 9, the 2-thread speed-up it implies, rows vs columns): 64×784×128 1.87–1.90× vs
+// 1.97–2.01×, 128×784×128 1.92–1.95× vs 1.96–2.01×, 100×128×256 1.83–1.85× vs 1.98–2.02×; from
+// 256 rows on both 1.94–2.03×. Where the columns do not split into equal panels (784→100: 52
+// columns with a 4-wide edge against 48) the rows win: the 784-100-10 step ran 3–8% slower
+// shared by columns, while 784-128-256-10's ran 2–4% faster.
+const COLUMN_SHARE_ROWS = 128;
+
 // @ts-ignore: decorator
 @inline
 function shareByColumns(rows: i32, outSize: i32): bool {
-  return threads() > 1 && rows <= COLUMN_SHARE_ROWS && outSize >= 16 * threads();
+  const threadCount = threads();
+  return threadCount > 1 && rows <= COLUMN_SHARE_ROWS && outSize % (8 * threadCount) == 0;
 }
 
 export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): void {
@@ -62,7 +69,7 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
     else csrGemmNN(y, csr, firstRow + first, end - first, weights, outSize, false);
   } else if (shareByColumns(rows, outSize)) {
     barrier(); // every row of the input is written: the layers before went by rows
-    gemmNNColumns(output, input, weights, rows, outSize, inSize, shareStart(outSize, 4), shareEnd(outSize, 4), false);
+    gemmNNColumns(output, input, weights, rows, outSize, inSize, shareStart(outSize, 8), shareEnd(outSize, 8), false);
     barrier(); // the bias and the layers after go by rows
   } else {
     gemmNN(y, input + (<usize>first * <usize>inSize << 2), weights, end - first, outSize, inSize, false);
