@@ -27,6 +27,7 @@ import {
   LAYER_KERNEL_HEIGHT, LAYER_KERNEL_WIDTH, LAYER_OUTPUT, LAYER_PADDING, LAYER_SCRATCH, LAYER_STRIDE,
   LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, LAYER_WIDTH_IN, LAYER_WIDTH_OUT, layerField, layerPointer,
 } from '../layout';
+import { inputFloats, outputPositions, patchFloats } from './image';
 
 /**
  * The output columns ox whose input column ox·s − p + j lies inside [0, width): [lo, hi).
@@ -121,11 +122,9 @@ function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
 
 export function conv2dForward(plan: usize, layer: i32, input: usize, rows: i32): void {
   const outChannels = layerField(plan, layer, LAYER_CHANNELS_OUT);
-  const positions = layerField(plan, layer, LAYER_HEIGHT_OUT) * layerField(plan, layer, LAYER_WIDTH_OUT);
-  const patch = layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_KERNEL_HEIGHT)
-    * layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const inBytes = <usize>(layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_HEIGHT_IN)
-    * layerField(plan, layer, LAYER_WIDTH_IN)) << 2;
+  const positions = outputPositions(plan, layer);
+  const patch = patchFloats(plan, layer);
+  const inBytes = <usize>inputFloats(plan, layer) << 2;
   const outBytes = <usize>(outChannels * positions) << 2;
   const col = layerPointer(plan, layer, LAYER_SCRATCH);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
@@ -142,11 +141,9 @@ export function conv2dForward(plan: usize, layer: i32, input: usize, rows: i32):
 /** dInput = 0: the input gradient is not needed (nothing before this layer learns). */
 export function conv2dBackward(plan: usize, layer: i32, input: usize, dOutput: usize, dInput: usize, rows: i32): void {
   const outChannels = layerField(plan, layer, LAYER_CHANNELS_OUT);
-  const positions = layerField(plan, layer, LAYER_HEIGHT_OUT) * layerField(plan, layer, LAYER_WIDTH_OUT);
-  const patch = layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_KERNEL_HEIGHT)
-    * layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const inBytes = <usize>(layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_HEIGHT_IN)
-    * layerField(plan, layer, LAYER_WIDTH_IN)) << 2;
+  const positions = outputPositions(plan, layer);
+  const patch = patchFloats(plan, layer);
+  const inBytes = <usize>inputFloats(plan, layer) << 2;
   const outBytes = <usize>(outChannels * positions) << 2;
   const scratch = layerPointer(plan, layer, LAYER_SCRATCH);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
