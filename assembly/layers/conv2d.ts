@@ -54,6 +54,22 @@ function insideTo(j: i32, stride: i32, padding: i32, width: i32, outWidth: i32):
  * x[c][oy·s − p + i][ox·s − p + j], or 0 in the padding.
  */
 function unfold(plan: usize, layer: i32, dst: usize, x: usize, elementStride: i32, positionStride: i32): void {
+  walkPatches(plan, layer, dst, x, elementStride, positionStride, true);
+}
+
+/** The inverse of unfold (elementStride P, positionStride 1): dX[…] += dcol[e][q]. */
+function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
+  walkPatches(plan, layer, dcol, dx, outputPositions(plan, layer), 1, false);
+}
+
+/**
+ * Pairs every patch element (cols, laid out as unfold says) with its input element (image):
+ * gather (unfold) copies image into cols and writes the padding's zeros; otherwise (fold) adds
+ * cols into image and skips the padding. A constant at both calls, so each keeps its own loops.
+ */
+// @ts-ignore: decorator
+@inline
+function walkPatches(plan: usize, layer: i32, cols: usize, image: usize, elementStride: i32, positionStride: i32, gather: bool): void {
   const channels = layerField(plan, layer, LAYER_CHANNELS_IN);
   const height = layerField(plan, layer, LAYER_HEIGHT_IN);
   const width = layerField(plan, layer, LAYER_WIDTH_IN);
@@ -64,56 +80,38 @@ function unfold(plan: usize, layer: i32, dst: usize, x: usize, elementStride: i3
   const stride = layerField(plan, layer, LAYER_STRIDE);
   const padding = layerField(plan, layer, LAYER_PADDING);
   const step = <usize>positionStride << 2;
-  const sourceStep = <usize>stride << 2;
+  const imageStep = <usize>stride << 2;
+  // Fold reads cols in the forward layout (elementStride P, positionStride 1), whose rows follow
+  // one another: its `at` runs straight on from one patch element to the next.
+  let at = cols;
   let e = 0;
   for (let c = 0; c < channels; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const lo = min(insideFrom(j, stride, padding), outWidth);
         const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
-        let out = dst + (<usize>(e * elementStride) << 2);
+        if (gather) {
+          at = cols + (<usize>(e * elementStride) << 2);
+          e++;
+        }
         for (let oy = 0; oy < outHeight; oy++) {
           const iy = oy * stride - padding + i;
           if (iy < 0 || iy >= height) {
-            for (let ox = 0; ox < outWidth; ox++, out += step) store<f32>(out, 0);
+            if (gather) for (let ox = 0; ox < outWidth; ox++, at += step) store<f32>(at, 0);
+            else at += <usize>outWidth * step;
             continue;
           }
           let ox = 0;
-          for (; ox < lo; ox++, out += step) store<f32>(out, 0);
-          let source = x + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
-          for (; ox < hi; ox++, out += step, source += sourceStep) store<f32>(out, load<f32>(source));
-          for (; ox < outWidth; ox++, out += step) store<f32>(out, 0);
-        }
-        e++;
-      }
-    }
-  }
-}
-
-/** The inverse gather of unfold (elementStride P, positionStride 1): dX[…] += dcol[e][q]. */
-function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
-  const channels = layerField(plan, layer, LAYER_CHANNELS_IN);
-  const height = layerField(plan, layer, LAYER_HEIGHT_IN);
-  const width = layerField(plan, layer, LAYER_WIDTH_IN);
-  const outHeight = layerField(plan, layer, LAYER_HEIGHT_OUT);
-  const outWidth = layerField(plan, layer, LAYER_WIDTH_OUT);
-  const kh = layerField(plan, layer, LAYER_KERNEL_HEIGHT);
-  const kw = layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const stride = layerField(plan, layer, LAYER_STRIDE);
-  const padding = layerField(plan, layer, LAYER_PADDING);
-  const targetStep = <usize>stride << 2;
-  let row = dcol;
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const lo = min(insideFrom(j, stride, padding), outWidth);
-        const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
-        for (let oy = 0; oy < outHeight; oy++, row += <usize>outWidth << 2) {
-          const iy = oy * stride - padding + i;
-          if (iy < 0 || iy >= height) continue;
-          let target = dx + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
-          let source = row + (<usize>lo << 2);
-          for (let ox = lo; ox < hi; ox++, source += 4, target += targetStep) store<f32>(target, load<f32>(target) + load<f32>(source));
+          if (gather) for (; ox < lo; ox++, at += step) store<f32>(at, 0);
+          let pixel = image + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
+          if (gather) {
+            for (; ox < hi; ox++, at += step, pixel += imageStep) store<f32>(at, load<f32>(pixel));
+            for (; ox < outWidth; ox++, at += step) store<f32>(at, 0);
+          } else { // `at` stays at the row's start
+            let patch = at + (<usize>lo * step);
+            for (ox = lo; ox < hi; ox++, patch += step, pixel += imageStep) store<f32>(pixel, load<f32>(pixel) + load<f32>(patch));
+            at += <usize>outWidth * step;
+          }
         }
       }
     }
