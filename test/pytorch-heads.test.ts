@@ -13,6 +13,7 @@ import { assignTorchStateDict, torchStateDict, toTorchLayout } from '../src/torc
 import { testRuntime } from './support/runtime.js';
 import { relativeToLargest } from './support/reference.js';
 import { loadFixture, tensorsOf } from './support/fixtures.js';
+import { expectStepLosses, expectTensors } from './support/parity.js';
 
 const heads = loadFixture('pytorch-heads.json');
 const base = loadFixture('pytorch-reference.json');
@@ -32,9 +33,7 @@ describe('loss heads against PyTorch on a 5-4-3 tanh network', () => {
     const expected = heads.heads[name];
     const t = Float32Array.from(expected.targets as number[]);
     expect(Math.abs(net.loss(x, t) - expected.loss)).toBeLessThan(1e-6 * expected.loss);
-    for (const g of toTorchLayout(net, net.gradient(x, t))) {
-      expect(relativeToLargest(g.data, expected.gradients[g.name]), g.name).toBeLessThan(1e-5);
-    }
+    expectTensors(toTorchLayout(net, net.gradient(x, t)), expected.gradients);
     net.dispose();
   });
 });
@@ -57,11 +56,8 @@ describe('optimizers against PyTorch on the 6-5-4-3 tanh/relu MLP', () => {
     assignTorchStateDict(net, tensorsOf(base.state), 'fixture');
     net.useOptimizer(options);
     const expected = heads.optimizers[name];
-    for (let step = 0; step < heads.steps; step++) {
-      const loss = net.trainStep(x, y, lr);
-      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
-    }
-    for (const t of torchStateDict(net)) expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    expectStepLosses(net, x, y, lr, expected.losses, heads.steps);
+    expectTensors(torchStateDict(net), expected.state);
     net.dispose();
   });
 
