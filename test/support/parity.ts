@@ -5,6 +5,8 @@ import { expect } from 'vitest';
 import type { NamedTensor } from '../../src/io/tensor.js';
 import type { Targets } from '../../src/inputs.js';
 import type { Network } from '../../src/network.js';
+import type { OptimizerOptions } from '../../src/optimizer.js';
+import { torchStateDict } from '../../src/torch.js';
 import { relativeToLargest } from './reference.js';
 
 /** A fixture's tensor: its values, or a state_dict entry { shape, values }. */
@@ -23,12 +25,21 @@ export function expectTensors(tensors: NamedTensor[], expected: Record<string, F
   }
 }
 
-/** `steps` training steps on one batch, each step's loss to 1e-5 of the fixture's. */
-export function expectStepLosses(net: Network, x: Float32Array, y: Targets, lr: number, losses: number[], steps: number): void {
+/**
+ * `steps` training steps on one batch under the optimizer, each step's loss to 1e-5 of the
+ * fixture's, then the state_dict against the fixture's (expectTensors).
+ */
+export function expectTrainingRun(
+  net: Network, optimizer: OptimizerOptions & { lr: number }, x: Float32Array, y: Targets,
+  expected: { losses: number[]; state: Record<string, FixtureTensor> }, steps: number,
+): void {
+  const { lr, ...options } = optimizer;
+  net.useOptimizer(options);
   for (let step = 0; step < steps; step++) {
     const loss = net.trainStep(x, y, lr);
-    expect(Math.abs(loss - losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * losses[step]);
+    expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
   }
+  expectTensors(torchStateDict(net), expected.state);
 }
 
 /**
