@@ -4,8 +4,9 @@
 // sigmoid_grad(a) = (1−sigmoid(a))·sigmoid(a) bit for bit, and relu's h > 0 is a > 0, so an
 // activation layer keeps nothing but its output for the backward pass.
 //
-// Adding an activation: its kernels and an ACTIVATION_* code here, in the three dispatchers at
-// the end; its name in src/layers.ts; its test.
+// Adding an activation: an ACTIVATION_* code here, its formulas in forward4/forward1/backward4/
+// backward1, its two kernels and its branch in the three dispatchers at the end; its name in
+// src/layers.ts; its test.
 import { clamp4, exp4 } from './simd';
 
 export const ACTIVATION_IDENTITY: i32 = 0;
@@ -21,91 +22,103 @@ const LEAKY_SLOPE: f32 = 0.01;
 // denormal range, where x86 arithmetic is ~100x slower.
 const SIGMOID_CLAMP: f32 = 80;
 
-export function sigmoidForward(y: usize, x: usize, count: i32): void {
+// Each kernel is one of two walks over its `count` floats, four at a time and then the last 0–3
+// one at a time, with its activation's formula for a vector and for one float. The ACTIVATION_*
+// code is a constant at every call, so each kernel keeps only its own formula.
+
+// @ts-ignore: decorator
+@inline
+function walkForward(kind: i32, y: usize, x: usize, count: i32): void {
   const end = x + (<usize>count << 2);
   const vectorEnd = x + (<usize>(count & ~3) << 2);
-  const one = f32x4.splat(1);
   let p = x, q = y;
-  for (; p < vectorEnd; p += 16, q += 16) {
-    const a = clamp4(v128.load(p), -SIGMOID_CLAMP, SIGMOID_CLAMP);
-    v128.store(q, f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(a)))));
+  for (; p < vectorEnd; p += 16, q += 16) v128.store(q, forward4(kind, v128.load(p)));
+  for (; p < end; p += 4, q += 4) store<f32>(q, forward1(kind, load<f32>(p)));
+}
+
+// @ts-ignore: decorator
+@inline
+function walkBackward(kind: i32, dx: usize, dy: usize, h: usize, count: i32): void {
+  const end = dy + (<usize>count << 2);
+  const vectorEnd = dy + (<usize>(count & ~3) << 2);
+  let g = dy, hp = h, out = dx;
+  for (; g < vectorEnd; g += 16, hp += 16, out += 16) v128.store(out, backward4(kind, v128.load(g), v128.load(hp)));
+  for (; g < end; g += 4, hp += 4, out += 4) store<f32>(out, backward1(kind, load<f32>(g), load<f32>(hp)));
+}
+
+/** f(x) for four floats. */
+// @ts-ignore: decorator
+@inline
+function forward4(kind: i32, x: v128): v128 {
+  if (kind == ACTIVATION_SIGMOID) {
+    const one = f32x4.splat(1);
+    return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(clamp4(x, -SIGMOID_CLAMP, SIGMOID_CLAMP)))));
   }
-  for (; p < end; p += 4, q += 4) {
-    const a = min(max(load<f32>(p), -SIGMOID_CLAMP), SIGMOID_CLAMP);
+  if (kind == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, f32x4.splat(LEAKY_SLOPE)), f32x4.gt(x, f32x4.splat(0)));
+  return tanh4(x);
+}
+
+/** f(x) for one float, computed as its vector lane would be. */
+// @ts-ignore: decorator
+@inline
+function forward1(kind: i32, x: f32): f32 {
+  if (kind == ACTIVATION_SIGMOID) {
+    const a = min(max(x, -SIGMOID_CLAMP), SIGMOID_CLAMP);
     // The tail goes through the same exp4 as the body so every element is computed alike.
-    const e = f32x4.extract_lane(exp4(f32x4.splat(-a)), 0);
-    store<f32>(q, 1 / (1 + e));
+    return 1 / (1 + f32x4.extract_lane(exp4(f32x4.splat(-a)), 0));
   }
+  if (kind == ACTIVATION_RELU) return max(x, 0);
+  if (kind == ACTIVATION_LEAKY_RELU) return x > 0 ? x : x * LEAKY_SLOPE;
+  return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0);
+}
+
+/** dy · f'(x) for four floats, from the forward output h. */
+// @ts-ignore: decorator
+@inline
+function backward4(kind: i32, dy: v128, h: v128): v128 {
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  if (kind == ACTIVATION_SIGMOID) return f32x4.mul(dy, f32x4.mul(f32x4.sub(one, h), h));
+  if (kind == ACTIVATION_RELU) return v128.and(dy, f32x4.gt(h, zero));
+  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(dy, f32x4.mul(dy, f32x4.splat(LEAKY_SLOPE)), f32x4.gt(h, zero));
+  return f32x4.mul(dy, f32x4.sub(one, f32x4.mul(h, h)));
+}
+
+/** dy · f'(x) for one float, from the forward output h. */
+// @ts-ignore: decorator
+@inline
+function backward1(kind: i32, dy: f32, h: f32): f32 {
+  if (kind == ACTIVATION_SIGMOID) return dy * ((1 - h) * h);
+  if (kind == ACTIVATION_RELU) return h > 0 ? dy : 0;
+  if (kind == ACTIVATION_LEAKY_RELU) return h > 0 ? dy : dy * LEAKY_SLOPE;
+  return dy * (1 - h * h);
+}
+
+export function sigmoidForward(y: usize, x: usize, count: i32): void {
+  walkForward(ACTIVATION_SIGMOID, y, x, count);
 }
 
 /** dx = dy · h·(1−h) */
 export function sigmoidBackward(dx: usize, dy: usize, h: usize, count: i32): void {
-  const end = dy + (<usize>count << 2);
-  const vectorEnd = dy + (<usize>(count & ~3) << 2);
-  const one = f32x4.splat(1);
-  let g = dy, hp = h, out = dx;
-  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
-    const hv = v128.load(hp);
-    v128.store(out, f32x4.mul(v128.load(g), f32x4.mul(f32x4.sub(one, hv), hv)));
-  }
-  for (; g < end; g += 4, hp += 4, out += 4) {
-    const hv = load<f32>(hp);
-    store<f32>(out, load<f32>(g) * ((1 - hv) * hv));
-  }
+  walkBackward(ACTIVATION_SIGMOID, dx, dy, h, count);
 }
 
 export function reluForward(y: usize, x: usize, count: i32): void {
-  const end = x + (<usize>count << 2);
-  const vectorEnd = x + (<usize>(count & ~3) << 2);
-  const zero = f32x4.splat(0);
-  let p = x, q = y;
-  for (; p < vectorEnd; p += 16, q += 16) v128.store(q, f32x4.max(v128.load(p), zero));
-  for (; p < end; p += 4, q += 4) store<f32>(q, max(load<f32>(p), 0));
+  walkForward(ACTIVATION_RELU, y, x, count);
 }
 
 /** dx = dy · (h > 0) */
 export function reluBackward(dx: usize, dy: usize, h: usize, count: i32): void {
-  const end = dy + (<usize>count << 2);
-  const vectorEnd = dy + (<usize>(count & ~3) << 2);
-  const zero = f32x4.splat(0);
-  let g = dy, hp = h, out = dx;
-  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
-    v128.store(out, v128.and(v128.load(g), f32x4.gt(v128.load(hp), zero)));
-  }
-  for (; g < end; g += 4, hp += 4, out += 4) {
-    store<f32>(out, load<f32>(hp) > 0 ? load<f32>(g) : 0);
-  }
+  walkBackward(ACTIVATION_RELU, dx, dy, h, count);
 }
 
 export function leakyReluForward(y: usize, x: usize, count: i32): void {
-  const end = x + (<usize>count << 2);
-  const vectorEnd = x + (<usize>(count & ~3) << 2);
-  const zero = f32x4.splat(0), slope = f32x4.splat(LEAKY_SLOPE);
-  let p = x, q = y;
-  for (; p < vectorEnd; p += 16, q += 16) {
-    const v = v128.load(p);
-    v128.store(q, v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, zero)));
-  }
-  for (; p < end; p += 4, q += 4) {
-    const v = load<f32>(p);
-    store<f32>(q, v > 0 ? v : v * LEAKY_SLOPE);
-  }
+  walkForward(ACTIVATION_LEAKY_RELU, y, x, count);
 }
 
 /** dx = dy · (h > 0 ? 1 : slope): h > 0 exactly where x > 0. */
 export function leakyReluBackward(dx: usize, dy: usize, h: usize, count: i32): void {
-  const end = dy + (<usize>count << 2);
-  const vectorEnd = dy + (<usize>(count & ~3) << 2);
-  const zero = f32x4.splat(0), slope = f32x4.splat(LEAKY_SLOPE);
-  let g = dy, hp = h, out = dx;
-  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
-    const gv = v128.load(g);
-    v128.store(out, v128.bitselect(gv, f32x4.mul(gv, slope), f32x4.gt(v128.load(hp), zero)));
-  }
-  for (; g < end; g += 4, hp += 4, out += 4) {
-    const gv = load<f32>(g);
-    store<f32>(out, load<f32>(hp) > 0 ? gv : gv * LEAKY_SLOPE);
-  }
+  walkBackward(ACTIVATION_LEAKY_RELU, dx, dy, h, count);
 }
 
 // tanh: for |x| < 0.625 Cephes' odd polynomial x + x³·P(x²), which keeps full relative
@@ -132,27 +145,12 @@ function tanh4(x: v128): v128 {
 }
 
 export function tanhForward(y: usize, x: usize, count: i32): void {
-  const end = x + (<usize>count << 2);
-  const vectorEnd = x + (<usize>(count & ~3) << 2);
-  let p = x, q = y;
-  for (; p < vectorEnd; p += 16, q += 16) v128.store(q, tanh4(v128.load(p)));
-  for (; p < end; p += 4, q += 4) store<f32>(q, f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(p))), 0));
+  walkForward(ACTIVATION_TANH, y, x, count);
 }
 
 /** dx = dy · (1 − h²) */
 export function tanhBackward(dx: usize, dy: usize, h: usize, count: i32): void {
-  const end = dy + (<usize>count << 2);
-  const vectorEnd = dy + (<usize>(count & ~3) << 2);
-  const one = f32x4.splat(1);
-  let g = dy, hp = h, out = dx;
-  for (; g < vectorEnd; g += 16, hp += 16, out += 16) {
-    const hv = v128.load(hp);
-    v128.store(out, f32x4.mul(v128.load(g), f32x4.sub(one, f32x4.mul(hv, hv))));
-  }
-  for (; g < end; g += 4, hp += 4, out += 4) {
-    const hv = load<f32>(hp);
-    store<f32>(out, load<f32>(g) * (1 - hv * hv));
-  }
+  walkBackward(ACTIVATION_TANH, dx, dy, h, count);
 }
 
 export function activationForward(kind: i32, y: usize, x: usize, count: i32): void {

@@ -83,6 +83,13 @@ function clipCoefficient(grads: usize, count: i32, maxNorm: f64): f64 {
   return maxNorm / (Math.sqrt(squares) + 1e-6);
 }
 
+/** torch's weight decay: g + wd·p, or g itself when wd is 0 (torch adds nothing then either). */
+// @ts-ignore: decorator
+@inline
+function withWeightDecay(g: f32, p: f32, decay: f32): f32 {
+  return decay != 0 ? g + decay * p : g;
+}
+
 // torch.optim.RMSprop (not centered): g += wd·p; v = α·v + (1−α)·g²; a = √v + eps;
 // with momentum buf = μ·buf + g/a, p −= lr·buf; without, p −= lr·g/a.
 function rmspropUpdate(record: usize, params: usize, grads: usize, first: i32, end: i32, lr: f64): void {
@@ -97,8 +104,7 @@ function rmspropUpdate(record: usize, params: usize, grads: usize, first: i32, e
   for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
-    let g = load<f32>(grads + at);
-    if (decay != 0) g += decay * p;
+    const g = withWeightDecay(load<f32>(grads + at), p, decay);
     const v = alpha * load<f32>(squareAvg + at) + oneMinusAlpha * g * g;
     store<f32>(squareAvg + at, v);
     const avg = Mathf.sqrt(v) + eps;
@@ -122,8 +128,7 @@ function adagradUpdate(record: usize, params: usize, grads: usize, first: i32, e
   for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
-    let g = load<f32>(grads + at);
-    if (decay != 0) g += decay * p;
+    const g = withWeightDecay(load<f32>(grads + at), p, decay);
     const s = load<f32>(sum + at) + g * g;
     store<f32>(sum + at, s);
     store<f32>(params + at, p - clr * (g / (Mathf.sqrt(s) + eps)));
@@ -146,8 +151,7 @@ function sgdMomentumUpdate(record: usize, params: usize, grads: usize, first: i3
   for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
     const p = load<f32>(params + at);
-    let g = load<f32>(grads + at);
-    if (decay != 0) g += decay * p;
+    let g = withWeightDecay(load<f32>(grads + at), p, decay);
     if (momentum != 0) {
       const b = momentum * load<f32>(buffer + at) + g;
       store<f32>(buffer + at, b);

@@ -2,14 +2,13 @@
 // (bench/conv.ts). Rewrites the conv section
 // of bench/RESULTS.md and the `conv` entry of bench/results.json, leaving the rest as the last
 // full run wrote it.
-import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, loadMnist, writeFileAtomic } from 'simdnet';
+import { createRuntime, loadMnist } from 'simdnet';
 import { benchConv, renderConvMarkdown } from './conv.js';
 import { initTfjs } from './peers.js';
-import { replaceSection, type Results } from './report.js';
+import { rewriteEntry } from './report.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 const quick = process.argv.includes('--quick');
@@ -18,10 +17,5 @@ const peers = await initTfjs();
 const conv = await benchConv(runtimes, await loadMnist(), quick);
 const command = `npm run bench:conv${quick ? ' -- --quick' : ''}`;
 const context = `Command: \`${command}\` (${new Date().toISOString()}), one core of ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${peers}.`;
-const resultsPath = join(outDir, 'results.json');
-const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
-results.conv = { command, context, ...conv };
-await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + '\n');
-const markdownPath = join(outDir, 'RESULTS.md');
-await writeFileAtomic(markdownPath, replaceSection(await readFile(markdownPath, 'utf8'), 'conv', renderConvMarkdown(results.conv, context)));
-console.log('wrote the conv section of bench/RESULTS.md and bench/results.json');
+const entry = { command, context, ...conv };
+await rewriteEntry(outDir, 'conv', entry, renderConvMarkdown(entry, context));

@@ -1,4 +1,7 @@
 // The benchmark's results as data (results.json) and as the table people read (RESULTS.md).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from 'simdnet';
 import { renderConvMarkdown, type ConvResults } from './conv.js';
 import type { NumericalTrainingResult } from './numerical-training.js';
 import { renderCpuTable, renderKernelRows, type CpuRecord } from './cpu-history.js';
@@ -99,6 +102,20 @@ export function section(name: SectionName, body: string): string {
 
 const sparseSection = (sparse: NonNullable<Results['sparse']>) => section('sparse', renderSparseMarkdown(sparse, sparse.context));
 const convSection = (conv: NonNullable<Results['conv']>) => section('conv', renderConvMarkdown(conv, conv.context));
+
+/**
+ * What `npm run bench:sparse` and `bench:conv` write: their entry of results.json and their
+ * section of RESULTS.md (`body`), both in `dir`, the rest kept as the last full run wrote it.
+ */
+export async function rewriteEntry<N extends 'sparse' | 'conv'>(dir: string, name: N, entry: NonNullable<Results[N]>, body: string): Promise<void> {
+  const resultsPath = join(dir, 'results.json');
+  const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
+  results[name] = entry;
+  await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + '\n');
+  const markdownPath = join(dir, 'RESULTS.md');
+  await writeFileAtomic(markdownPath, replaceSection(await readFile(markdownPath, 'utf8'), name, body));
+  console.log(`wrote the ${name} section of bench/RESULTS.md and bench/results.json`);
+}
 
 /** RESULTS.md with section `name` replaced by `body` (or appended). */
 export function replaceSection(markdown: string, name: SectionName, body: string): string {

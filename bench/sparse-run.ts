@@ -1,12 +1,11 @@
 // `npm run bench:sparse [-- --quick]`: only the dense-vs-sparse first-layer measurements of the
 // full benchmark (bench/sparse.ts). Rewrites the sparse section of bench/RESULTS.md and the
 // `sparse` entry of bench/results.json, leaving the rest as the last full run wrote it.
-import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, loadMnist, writeFileAtomic } from 'simdnet';
-import { replaceSection, type Results } from './report.js';
+import { createRuntime, loadMnist } from 'simdnet';
+import { rewriteEntry } from './report.js';
 import { benchSparse, renderSparseMarkdown } from './sparse.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
@@ -19,10 +18,5 @@ const sparse = await benchSparse(runtimes, await loadMnist(), quick);
 const command = `npm run bench:sparse${quick ? ' -- --quick' : ''}`;
 const load = `load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
 const context = `Command: \`${command}\` (${new Date().toISOString()}), one core of ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${load}.`;
-const resultsPath = join(outDir, 'results.json');
-const results = JSON.parse(await readFile(resultsPath, 'utf8')) as Results;
-results.sparse = { command, context, ...sparse };
-await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + '\n');
-const markdownPath = join(outDir, 'RESULTS.md');
-await writeFileAtomic(markdownPath, replaceSection(await readFile(markdownPath, 'utf8'), 'sparse', renderSparseMarkdown(results.sparse, context)));
-console.log('wrote the sparse section of bench/RESULTS.md and bench/results.json');
+const entry = { command, context, ...sparse };
+await rewriteEntry(outDir, 'sparse', entry, renderSparseMarkdown(entry, context));

@@ -66,6 +66,23 @@ def read_safetensors(path):
     return tensors
 
 
+def tensor_json(v):
+    return {'shape': list(v.shape), 'values': v.flatten().tolist()}
+
+
+def state_json(state):
+    return {k: tensor_json(v) for k, v in state.items()}
+
+
+def loss_and_gradients(model, bx, target, loss_fn=F.cross_entropy):
+    """One forward and backward of the model on a batch: its output, the loss and every
+    parameter's gradient (flattened)."""
+    output = model(bx)
+    batch_loss = loss_fn(output, target)
+    batch_loss.backward()
+    return output.detach(), batch_loss.item(), {name: p.grad.flatten().tolist() for name, p in model.named_parameters()}
+
+
 def make_model():
     layers = []
     for i in range(len(SIZES) - 1):
@@ -80,9 +97,7 @@ initial = {k: v.detach().clone() for k, v in model.state_dict().items()}
 x = torch.randn(8, SIZES[0])
 y = torch.tensor([0, 1, 2, 1, 0, 2, 2, 1])
 
-loss = F.cross_entropy(model(x), y)
-loss.backward()
-gradients = {name: p.grad.detach().clone() for name, p in model.named_parameters()}
+_, loss, gradients = loss_and_gradients(model, x, y)
 
 OPTIMIZERS = {
     'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
@@ -124,11 +139,11 @@ reference = {
     'torch': torch.__version__,
     'sizes': SIZES,
     'activations': ACTIVATIONS,
-    'state': {k: {'shape': list(v.shape), 'values': v.flatten().tolist()} for k, v in initial.items()},
+    'state': state_json(initial),
     'x': x.flatten().tolist(),
     'y': y.tolist(),
-    'loss': loss.item(),
-    'gradients': {k: v.flatten().tolist() for k, v in gradients.items()},
+    'loss': loss,
+    'gradients': gradients,
     'steps': STEPS,
     'after': after,
 }
@@ -170,13 +185,8 @@ heads = {}
 for name, target in head_targets.items():
     m = make_head_model()
     m.load_state_dict(head_initial)
-    head_loss = HEAD_LOSSES[name](m(hx), target)
-    head_loss.backward()
-    heads[name] = {
-        'targets': target.flatten().tolist(),
-        'loss': head_loss.item(),
-        'gradients': {k: p.grad.flatten().tolist() for k, p in m.named_parameters()},
-    }
+    _, head_loss, head_gradients = loss_and_gradients(m, hx, target, HEAD_LOSSES[name])
+    heads[name] = {'targets': target.flatten().tolist(), 'loss': head_loss, 'gradients': head_gradients}
 
 MORE_OPTIMIZERS = {
     'rmsprop': (lambda params: torch.optim.RMSprop(params, lr=1e-2), None),
@@ -192,7 +202,7 @@ more_after = {name: run_optimizer(make, max_norm) for name, (make, max_norm) in 
 (fixtures / 'pytorch-heads.json').write_text(json.dumps({
     'torch': torch.__version__,
     'sizes': HEAD_SIZES,
-    'state': {k: {'shape': list(v.shape), 'values': v.flatten().tolist()} for k, v in head_initial.items()},
+    'state': state_json(head_initial),
     'x': hx.flatten().tolist(),
     'heads': heads,
     'steps': STEPS,
@@ -220,10 +230,7 @@ conv_model = make_conv_model()
 conv_initial = {k: v.detach().clone() for k, v in conv_model.state_dict().items()}
 cx = torch.randn(3, *CONV_SHAPE)
 cy = torch.tensor([3, 0, 2])
-conv_logits = conv_model(cx)
-conv_loss = F.cross_entropy(conv_logits, cy)
-conv_loss.backward()
-conv_gradients = {name: p.grad.detach().clone() for name, p in conv_model.named_parameters()}
+conv_logits, conv_loss, conv_gradients = loss_and_gradients(conv_model, cx, cy)
 CONV_OPTIMIZERS = {
     'sgd': lambda params: torch.optim.SGD(params, lr=0.1),
     'adam': lambda params: torch.optim.Adam(params, lr=1e-2),
@@ -234,12 +241,12 @@ conv_after = {name: run_optimizer(make, model=make_conv_model, start=conv_initia
 (fixtures / 'pytorch-conv.json').write_text(json.dumps({
     'torch': torch.__version__,
     'inputShape': CONV_SHAPE,
-    'state': {k: {'shape': list(v.shape), 'values': v.flatten().tolist()} for k, v in conv_initial.items()},
+    'state': state_json(conv_initial),
     'x': cx.flatten().tolist(),
     'y': cy.tolist(),
-    'logits': conv_logits.detach().flatten().tolist(),
-    'loss': conv_loss.item(),
-    'gradients': {k: v.flatten().tolist() for k, v in conv_gradients.items()},
+    'logits': conv_logits.flatten().tolist(),
+    'loss': conv_loss,
+    'gradients': conv_gradients,
     'steps': STEPS,
     'after': conv_after,
 }) + '\n')
@@ -285,20 +292,14 @@ def moved_from_defaults(model):
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def tensor_json(v):
-    return {'shape': list(v.shape), 'values': v.flatten().tolist()}
-
-
 def batchnorm_fixture(make, start, bx, by):
     m = make()
     m.load_state_dict(start)
     m.eval()
     eval_logits = m(bx).detach()
     m.train()
-    train_loss = F.cross_entropy(m(bx), by)
-    train_loss.backward()
-    grads = {name: p.grad.flatten().tolist() for name, p in m.named_parameters()}
-    after_forward = {k: tensor_json(v) for k, v in m.state_dict().items()}
+    _, train_loss, grads = loss_and_gradients(m, bx, by)
+    after_forward = state_json(m.state_dict())
     steps = {}
     for name, make_optimizer in {
         'sgd-momentum': lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
@@ -312,11 +313,11 @@ def batchnorm_fixture(make, start, bx, by):
         result['evalLogits'] = trained(bx).detach().flatten().tolist()
         steps[name] = result
     return {
-        'state': {k: tensor_json(v) for k, v in start.items()},
+        'state': state_json(start),
         'x': bx.flatten().tolist(),
         'y': by.tolist(),
         'evalLogits': eval_logits.flatten().tolist(),
-        'loss': train_loss.item(),
+        'loss': train_loss,
         'gradients': grads,
         'afterForward': after_forward,
         'after': steps,

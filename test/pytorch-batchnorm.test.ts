@@ -14,7 +14,7 @@ import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
 import { loadFixture, tensorsOf } from './support/fixtures.js';
-import { relativeToLargest } from './support/reference.js';
+import { expectProbabilities, expectTensors, expectTrainingRun } from './support/parity.js';
 import { testRuntime } from './support/runtime.js';
 
 const reference = loadFixture('pytorch-batchnorm.json');
@@ -36,27 +36,6 @@ const MODELS = {
 /** Every tensor of a state_dict, num_batches_tracked as numbers. */
 const values = (t: NamedTensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
 
-/** A state_dict against the fixture's { name: values }: names in order, each to 1e-5 of its largest entry. */
-function expectState(state: NamedTensor[], expected: Record<string, number[] | { values: number[] }>): void {
-  expect(state.map((t) => t.name)).toEqual(Object.keys(expected));
-  for (const t of state) {
-    const want = expected[t.name];
-    expect(relativeToLargest(values(t), Array.isArray(want) ? want : want.values), t.name).toBeLessThan(1e-5);
-  }
-}
-
-/** Softmax of a row of logits, to compare with predict's probabilities. */
-function probabilities(logits: number[], classes: number): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < logits.length / classes; r++) {
-    const row = logits.slice(r * classes, (r + 1) * classes);
-    const top = Math.max(...row);
-    const sum = row.reduce((s, z) => s + Math.exp(z - top), 0);
-    for (const z of row) out.push(Math.exp(z - top) / sum);
-  }
-  return out;
-}
-
 describe.each(['mlp', 'cnn'] as const)(`parity with PyTorch ${reference.torch}: %s with batch normalization`, (name) => {
   const fixture = reference[name];
   const x = Float32Array.from(fixture.x as number[]);
@@ -69,24 +48,20 @@ describe.each(['mlp', 'cnn'] as const)(`parity with PyTorch ${reference.torch}: 
 
   it('evaluation mode: predictions from the running statistics', () => {
     const net = referenceNet();
-    const got = net.predict(x);
-    const want = probabilities(fixture.evalLogits, 3);
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `probability ${i}`).toBeLessThan(1e-6);
+    expectProbabilities(net.predict(x), fixture.evalLogits, 3, 1e-6);
     net.dispose();
   });
 
   it('training mode: the loss, every gradient and the running statistics the forward leaves', () => {
     const net = referenceNet();
-    const gradients = toTorchLayout(net, net.gradient(x, y));
-    expect(gradients.map((t) => t.name)).toEqual(Object.keys(fixture.gradients));
-    for (const t of gradients) expect(relativeToLargest(t.data as Float32Array, fixture.gradients[t.name]), t.name).toBeLessThan(1e-5);
+    expectTensors(toTorchLayout(net, net.gradient(x, y)), fixture.gradients);
     const again = referenceNet();
     // trainStep reports the loss before its update, after the forward has moved the statistics.
     const loss = again.trainStep(x, y, 0.1);
     expect(Math.abs(loss - fixture.loss)).toBeLessThan(1e-6 * fixture.loss);
     const buffers = torchStateDict(again).filter((t) => /running|tracked/.test(t.name));
-    expectState(buffers, Object.fromEntries(Object.entries(fixture.afterForward).filter(([key]) => /running|tracked/.test(key))) as never);
-    expectState(torchStateDict(net).filter((t) => /running|tracked/.test(t.name)), Object.fromEntries(buffers.map((t) => [t.name, values(t)])));
+    expectTensors(buffers, Object.fromEntries(Object.entries(fixture.afterForward).filter(([key]) => /running|tracked/.test(key))) as never);
+    expectTensors(torchStateDict(net).filter((t) => /running|tracked/.test(t.name)), Object.fromEntries(buffers.map((t) => [t.name, values(t)])));
     net.dispose();
     again.dispose();
   });
@@ -96,18 +71,10 @@ describe.each(['mlp', 'cnn'] as const)(`parity with PyTorch ${reference.torch}: 
     adam: { type: 'adam', lr: 1e-2 },
   };
   it.each(Object.keys(optimizers))('%s: losses, parameters and buffers after each of 5 steps, then evaluation', (optimizer) => {
-    const { lr, ...options } = optimizers[optimizer];
     const net = referenceNet();
-    net.useOptimizer(options);
     const expected = fixture.after[optimizer];
-    for (let step = 0; step < reference.steps; step++) {
-      const loss = net.trainStep(x, y, lr);
-      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
-    }
-    expectState(torchStateDict(net), expected.state);
-    const got = net.predict(x);
-    const want = probabilities(expected.evalLogits, 3);
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `probability ${i}`).toBeLessThan(1e-5);
+    expectTrainingRun(net, optimizers[optimizer], x, y, expected, reference.steps);
+    expectProbabilities(net.predict(x), expected.evalLogits, 3, 1e-5);
     net.dispose();
   });
 });

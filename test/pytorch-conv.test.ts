@@ -7,10 +7,10 @@ import { avgPool2d, conv2d, dense, flatten, maxPool2d, relu, tanh, type ImageSha
 import { Network } from '../src/network.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
-import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
+import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, toTorchLayout } from '../src/torch.js';
 import { testRuntime } from './support/runtime.js';
-import { relativeToLargest } from './support/reference.js';
 import { loadFixture, tensorsOf } from './support/fixtures.js';
+import { expectProbabilities, expectTensors, expectTrainingRun } from './support/parity.js';
 
 const reference = loadFixture('pytorch-conv.json');
 const state = tensorsOf(reference.state);
@@ -48,20 +48,9 @@ describe(`parity with PyTorch ${reference.torch} on a convolutional network`, ()
   // tensor's largest entry.
   it('logits, loss and every gradient', () => {
     const net = referenceNet();
-    // Softmax is monotonic per row, so the probabilities' logs differ from the logits by a
-    // per-row constant: compare the probabilities themselves.
-    const logits = reference.logits as number[];
-    const probabilities = net.predict(x);
-    for (let r = 0; r < y.length; r++) {
-      const row = logits.slice(r * 4, r * 4 + 4);
-      const top = Math.max(...row);
-      const sum = row.reduce((s, z) => s + Math.exp(z - top), 0);
-      for (let c = 0; c < 4; c++) expect(Math.abs(probabilities[r * 4 + c] - Math.exp(row[c] - top) / sum)).toBeLessThan(1e-6);
-    }
+    expectProbabilities(net.predict(x), reference.logits, 4, 1e-6);
     expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
-    const gradients = toTorchLayout(net, net.gradient(x, y));
-    expect(gradients.map((t) => t.name)).toEqual(Object.keys(reference.gradients));
-    for (const t of gradients) expect(relativeToLargest(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
+    expectTensors(toTorchLayout(net, net.gradient(x, y)), reference.gradients);
     net.dispose();
   });
 
@@ -70,15 +59,8 @@ describe(`parity with PyTorch ${reference.torch} on a convolutional network`, ()
     adam: { type: 'adam', lr: 1e-2 },
   };
   it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
-    const { lr, ...options } = optimizers[name];
     const net = referenceNet();
-    net.useOptimizer(options);
-    const expected = reference.after[name];
-    for (let step = 0; step < reference.steps; step++) {
-      const loss = net.trainStep(x, y, lr);
-      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
-    }
-    for (const t of torchStateDict(net)) expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    expectTrainingRun(net, optimizers[name], x, y, reference.after[name], reference.steps);
     net.dispose();
   });
 });

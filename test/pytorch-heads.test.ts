@@ -9,10 +9,11 @@ import { MLP, type Activation } from '../src/mlp.js';
 import { Network } from '../src/network.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
-import { assignTorchStateDict, torchStateDict, toTorchLayout } from '../src/torch.js';
+import { assignTorchStateDict, toTorchLayout } from '../src/torch.js';
 import { testRuntime } from './support/runtime.js';
 import { relativeToLargest } from './support/reference.js';
 import { loadFixture, tensorsOf } from './support/fixtures.js';
+import { expectTensors, expectTrainingRun } from './support/parity.js';
 
 const heads = loadFixture('pytorch-heads.json');
 const base = loadFixture('pytorch-reference.json');
@@ -32,9 +33,7 @@ describe('loss heads against PyTorch on a 5-4-3 tanh network', () => {
     const expected = heads.heads[name];
     const t = Float32Array.from(expected.targets as number[]);
     expect(Math.abs(net.loss(x, t) - expected.loss)).toBeLessThan(1e-6 * expected.loss);
-    for (const g of toTorchLayout(net, net.gradient(x, t))) {
-      expect(relativeToLargest(g.data, expected.gradients[g.name]), g.name).toBeLessThan(1e-5);
-    }
+    expectTensors(toTorchLayout(net, net.gradient(x, t)), expected.gradients);
     net.dispose();
   });
 });
@@ -52,16 +51,9 @@ describe('optimizers against PyTorch on the 6-5-4-3 tanh/relu MLP', () => {
     'adam-clipped': { type: 'adam', lr: 1e-2, maxGradNorm: 0.03 },
   };
   it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
-    const { lr, ...options } = optimizers[name];
     const net = new MLP(runtime, { sizes: base.sizes, activation: base.activations as Activation[] });
     assignTorchStateDict(net, tensorsOf(base.state), 'fixture');
-    net.useOptimizer(options);
-    const expected = heads.optimizers[name];
-    for (let step = 0; step < heads.steps; step++) {
-      const loss = net.trainStep(x, y, lr);
-      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
-    }
-    for (const t of torchStateDict(net)) expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
+    expectTrainingRun(net, optimizers[name], x, y, heads.optimizers[name], heads.steps);
     net.dispose();
   });
 

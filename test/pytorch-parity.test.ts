@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MLP, type Activation } from '../src/mlp.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
-import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, torchStateDict, toTorchLayout } from '../src/torch.js';
-import { relativeToLargest } from './support/reference.js';
+import { assignTorchSafetensors, assignTorchStateDict, encodeTorchSafetensors, toTorchLayout } from '../src/torch.js';
+import { expectTensors, expectTrainingRun } from './support/parity.js';
 import { testRuntime } from './support/runtime.js';
 import { loadFixture, tensorsOf } from './support/fixtures.js';
 
@@ -34,9 +34,7 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
   it('loss and every gradient', () => {
     const net = referenceNet();
     expect(Math.abs(net.loss(x, y) - reference.loss)).toBeLessThan(1e-6 * reference.loss);
-    for (const t of toTorchLayout(net, net.gradient(x, y))) {
-      expect(relativeToLargest(t.data, reference.gradients[t.name]), t.name).toBeLessThan(1e-5);
-    }
+    expectTensors(toTorchLayout(net, net.gradient(x, y)), reference.gradients);
     net.dispose();
   });
 
@@ -50,17 +48,8 @@ describe('parity with PyTorch 1.13 on a 6-5-4-3 tanh/relu MLP', () => {
     adamw: { type: 'adamw', lr: 1e-2, weightDecay: 0.1 },
   };
   it.each(Object.keys(optimizers))('%s: parameters after each of 5 steps', (name) => {
-    const { lr, ...options } = optimizers[name];
     const net = referenceNet();
-    net.useOptimizer(options);
-    const expected = reference.after[name];
-    for (let step = 0; step < reference.steps; step++) {
-      const loss = net.trainStep(x, y, lr);
-      expect(Math.abs(loss - expected.losses[step]), `loss of step ${step}`).toBeLessThan(1e-5 * expected.losses[step]);
-    }
-    for (const t of torchStateDict(net)) {
-      expect(relativeToLargest(t.data, expected.state[t.name]), t.name).toBeLessThan(1e-5);
-    }
+    expectTrainingRun(net, optimizers[name], x, y, reference.after[name], reference.steps);
     net.dispose();
   });
 });

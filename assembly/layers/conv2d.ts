@@ -27,6 +27,7 @@ import {
   LAYER_KERNEL_HEIGHT, LAYER_KERNEL_WIDTH, LAYER_OUTPUT, LAYER_PADDING, LAYER_SCRATCH, LAYER_STRIDE,
   LAYER_WEIGHT_GRAD, LAYER_WEIGHTS, LAYER_WIDTH_IN, LAYER_WIDTH_OUT, layerField, layerPointer,
 } from '../layout';
+import { inputFloats, outputPositions, patchFloats } from './image';
 
 /**
  * The output columns ox whose input column ox·s − p + j lies inside [0, width): [lo, hi).
@@ -53,6 +54,22 @@ function insideTo(j: i32, stride: i32, padding: i32, width: i32, outWidth: i32):
  * x[c][oy·s − p + i][ox·s − p + j], or 0 in the padding.
  */
 function unfold(plan: usize, layer: i32, dst: usize, x: usize, elementStride: i32, positionStride: i32): void {
+  walkPatches(plan, layer, dst, x, elementStride, positionStride, true);
+}
+
+/** The inverse of unfold (elementStride P, positionStride 1): dX[…] += dcol[e][q]. */
+function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
+  walkPatches(plan, layer, dcol, dx, outputPositions(plan, layer), 1, false);
+}
+
+/**
+ * Pairs every patch element (cols, laid out as unfold says) with its input element (image):
+ * gather (unfold) copies image into cols and writes the padding's zeros; otherwise (fold) adds
+ * cols into image and skips the padding. A constant at both calls, so each keeps its own loops.
+ */
+// @ts-ignore: decorator
+@inline
+function walkPatches(plan: usize, layer: i32, cols: usize, image: usize, elementStride: i32, positionStride: i32, gather: bool): void {
   const channels = layerField(plan, layer, LAYER_CHANNELS_IN);
   const height = layerField(plan, layer, LAYER_HEIGHT_IN);
   const width = layerField(plan, layer, LAYER_WIDTH_IN);
@@ -63,56 +80,38 @@ function unfold(plan: usize, layer: i32, dst: usize, x: usize, elementStride: i3
   const stride = layerField(plan, layer, LAYER_STRIDE);
   const padding = layerField(plan, layer, LAYER_PADDING);
   const step = <usize>positionStride << 2;
-  const sourceStep = <usize>stride << 2;
+  const imageStep = <usize>stride << 2;
+  // Fold reads cols in the forward layout (elementStride P, positionStride 1), whose rows follow
+  // one another: its `at` runs straight on from one patch element to the next.
+  let at = cols;
   let e = 0;
   for (let c = 0; c < channels; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const lo = min(insideFrom(j, stride, padding), outWidth);
         const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
-        let out = dst + (<usize>(e * elementStride) << 2);
+        if (gather) {
+          at = cols + (<usize>(e * elementStride) << 2);
+          e++;
+        }
         for (let oy = 0; oy < outHeight; oy++) {
           const iy = oy * stride - padding + i;
           if (iy < 0 || iy >= height) {
-            for (let ox = 0; ox < outWidth; ox++, out += step) store<f32>(out, 0);
+            if (gather) for (let ox = 0; ox < outWidth; ox++, at += step) store<f32>(at, 0);
+            else at += <usize>outWidth * step;
             continue;
           }
           let ox = 0;
-          for (; ox < lo; ox++, out += step) store<f32>(out, 0);
-          let source = x + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
-          for (; ox < hi; ox++, out += step, source += sourceStep) store<f32>(out, load<f32>(source));
-          for (; ox < outWidth; ox++, out += step) store<f32>(out, 0);
-        }
-        e++;
-      }
-    }
-  }
-}
-
-/** The inverse gather of unfold (elementStride P, positionStride 1): dX[…] += dcol[e][q]. */
-function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
-  const channels = layerField(plan, layer, LAYER_CHANNELS_IN);
-  const height = layerField(plan, layer, LAYER_HEIGHT_IN);
-  const width = layerField(plan, layer, LAYER_WIDTH_IN);
-  const outHeight = layerField(plan, layer, LAYER_HEIGHT_OUT);
-  const outWidth = layerField(plan, layer, LAYER_WIDTH_OUT);
-  const kh = layerField(plan, layer, LAYER_KERNEL_HEIGHT);
-  const kw = layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const stride = layerField(plan, layer, LAYER_STRIDE);
-  const padding = layerField(plan, layer, LAYER_PADDING);
-  const targetStep = <usize>stride << 2;
-  let row = dcol;
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const lo = min(insideFrom(j, stride, padding), outWidth);
-        const hi = max(insideTo(j, stride, padding, width, outWidth), lo);
-        for (let oy = 0; oy < outHeight; oy++, row += <usize>outWidth << 2) {
-          const iy = oy * stride - padding + i;
-          if (iy < 0 || iy >= height) continue;
-          let target = dx + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
-          let source = row + (<usize>lo << 2);
-          for (let ox = lo; ox < hi; ox++, source += 4, target += targetStep) store<f32>(target, load<f32>(target) + load<f32>(source));
+          if (gather) for (; ox < lo; ox++, at += step) store<f32>(at, 0);
+          let pixel = image + (<usize>((c * height + iy) * width + lo * stride - padding + j) << 2);
+          if (gather) {
+            for (; ox < hi; ox++, at += step, pixel += imageStep) store<f32>(at, load<f32>(pixel));
+            for (; ox < outWidth; ox++, at += step) store<f32>(at, 0);
+          } else { // `at` stays at the row's start
+            let patch = at + (<usize>lo * step);
+            for (ox = lo; ox < hi; ox++, patch += step, pixel += imageStep) store<f32>(pixel, load<f32>(pixel) + load<f32>(patch));
+            at += <usize>outWidth * step;
+          }
         }
       }
     }
@@ -121,11 +120,9 @@ function fold(plan: usize, layer: i32, dx: usize, dcol: usize): void {
 
 export function conv2dForward(plan: usize, layer: i32, input: usize, rows: i32): void {
   const outChannels = layerField(plan, layer, LAYER_CHANNELS_OUT);
-  const positions = layerField(plan, layer, LAYER_HEIGHT_OUT) * layerField(plan, layer, LAYER_WIDTH_OUT);
-  const patch = layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_KERNEL_HEIGHT)
-    * layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const inBytes = <usize>(layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_HEIGHT_IN)
-    * layerField(plan, layer, LAYER_WIDTH_IN)) << 2;
+  const positions = outputPositions(plan, layer);
+  const patch = patchFloats(plan, layer);
+  const inBytes = <usize>inputFloats(plan, layer) << 2;
   const outBytes = <usize>(outChannels * positions) << 2;
   const col = layerPointer(plan, layer, LAYER_SCRATCH);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
@@ -142,11 +139,9 @@ export function conv2dForward(plan: usize, layer: i32, input: usize, rows: i32):
 /** dInput = 0: the input gradient is not needed (nothing before this layer learns). */
 export function conv2dBackward(plan: usize, layer: i32, input: usize, dOutput: usize, dInput: usize, rows: i32): void {
   const outChannels = layerField(plan, layer, LAYER_CHANNELS_OUT);
-  const positions = layerField(plan, layer, LAYER_HEIGHT_OUT) * layerField(plan, layer, LAYER_WIDTH_OUT);
-  const patch = layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_KERNEL_HEIGHT)
-    * layerField(plan, layer, LAYER_KERNEL_WIDTH);
-  const inBytes = <usize>(layerField(plan, layer, LAYER_CHANNELS_IN) * layerField(plan, layer, LAYER_HEIGHT_IN)
-    * layerField(plan, layer, LAYER_WIDTH_IN)) << 2;
+  const positions = outputPositions(plan, layer);
+  const patch = patchFloats(plan, layer);
+  const inBytes = <usize>inputFloats(plan, layer) << 2;
   const outBytes = <usize>(outChannels * positions) << 2;
   const scratch = layerPointer(plan, layer, LAYER_SCRATCH);
   const weights = layerPointer(plan, layer, LAYER_WEIGHTS);
