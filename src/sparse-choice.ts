@@ -10,23 +10,21 @@ export type FirstLayerProduct = 'forward' | 'weightGradient';
 /**
  * Density below which the sparse product is faster than the dense one, per build, on the
  * 784-100-10 first layer (batch 100 gathered from rows compressed once). Measured by
- * `npm run bench:sparse` on one core of an Intel Xeon (2 cores, shared with other jobs: load
- * average 6–13 during these runs). Three three-pass runs (best of 3 × 12 interleaved samples
- * per kernel) put the crossing of the sparse/dense time ratio at
- *   simd          forward          58.3 61.0 57.4% (MNIST-like)  58.9 57.7 58.2% (uniform)
- *                 weight gradient  66.9 61.4 60.6%               62.0 58.5 59.8%
- *   relaxed-simd  forward          50.3 52.1 51.7%               49.3 50.3 47.9%
- *                 weight gradient  47.0 50.7 50.9%               51.8 51.3 52.0%
- * Each constant is the mean of its six, rounded down to a percent (the previous kernels, whose
- * rows kept columns and values apart and whose weight gradient read the batch's rows cold,
- * crossed 1–2 points lower). Near it the ratio moves 2–5% per density point and run-to-run
- * noise moved the crossover by ±3 points, so a pick close to it can be up to ~8% slower than
- * the other path in one run (bench/RESULTS.md shows the last run's worst case); far from it
- * (MNIST is at 19%) the choice is clear.
+ * `npm run bench:sparse` on one core of an Intel Xeon (2 cores; the benchmark at real-time
+ * priority, `chrt -f 10`, so the machine's other jobs did not disturb it). Three runs put the
+ * crossing of the sparse/dense time ratio at
+ *   simd          forward          62.6 62.2 62.6% (MNIST-like)  61.4 60.6 62.1% (uniform)
+ *                 weight gradient  63.0 61.8 62.8%               62.3 61.8 61.4%
+ *   relaxed-simd  forward          52.9 53.5 53.0%               50.9 49.6 50.6%
+ *                 weight gradient  59.6 58.4 57.4%               57.6 57.5 57.8%
+ * Each constant is the mean of its six, rounded to a percent (the runs of a loaded machine,
+ * before the GEMM and the sparse kernels were last reworked, had put them 2–8 points lower).
+ * Near it the ratio moves 2–3% per density point, so a choice within 1.5 points of a pattern's
+ * own crossover costs at most ~3%; far from it (MNIST is at 19%) the choice is clear.
  */
 export const SPARSE_CROSSOVER_DENSITY: Readonly<Record<KernelBuild, Readonly<Record<FirstLayerProduct, number>>>> = {
-  simd: { forward: 0.58, weightGradient: 0.61 },
-  'relaxed-simd': { forward: 0.5, weightGradient: 0.5 },
+  simd: { forward: 0.62, weightGradient: 0.62 },
+  'relaxed-simd': { forward: 0.52, weightGradient: 0.58 },
 };
 
 /** 'sparse' when `density` is below the build's crossover for this product, else 'dense'. */
