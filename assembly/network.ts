@@ -15,14 +15,14 @@ import {
   avgPoolBackward, avgPoolForward, flattenBackward, flattenForward, maxPoolBackward, maxPoolForward,
 } from './layers/pool';
 import { accumulateMetrics, lossBackward, lossForward, lossNormalizer, lossPredict, targetRowBytes } from './losses/index';
-import { optimizerStep, sgdUpdate } from './optim';
+import { optimizerStep } from './optim';
 import {
   EVAL_SLOTS, header, KIND_ACTIVATION, KIND_AVGPOOL2D, KIND_BATCHNORM, KIND_CONV2D, KIND_DENSE, KIND_DROPOUT, KIND_FLATTEN, KIND_MAXPOOL2D, LAYER_GRAD, LAYER_KIND, LAYER_OUT, LAYER_OUTPUT, layerField,
   layerInput, layerPointer, PLAN_GRADS, PLAN_INPUT, PLAN_INPUT_SIZE, PLAN_LAYER_COUNT, PLAN_LOSS, PLAN_MAX_ROWS,
   PLAN_OPTIMIZER, PLAN_PARAM_COUNT, PLAN_PARAMS, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
   PLAN_PARALLEL_ROWS, PLAN_TARGETS,
 } from './layout';
-import { barrier, finish, launch, nextPass, onlyThreadZero, passArgument, PASS_EXIT, shareEnd, shareStart, threads } from './threads';
+import { barrier, finish, launch, nextPass, onlyThreadZero, passArgument, PASS_EXIT, shareEnd, shareStart } from './threads';
 
 // What a worker is asked to run (threads.ts launch).
 const PASS_FORWARD: i32 = 1;
@@ -165,16 +165,8 @@ function step(plan: usize, x: usize, targets: usize, rows: i32, lr: f64): void {
   const grads = header(plan, PLAN_GRADS);
   const count = <i32>header(plan, PLAN_PARAM_COUNT);
   const optimizer = header(plan, PLAN_OPTIMIZER);
-  if (optimizer) {
-    optimizerStep(optimizer, params, grads, count, lr);
-  } else if (threads() == 1) {
-    // One thread skips the first layer's untouched weight rows (sparse input); shared, each
-    // thread updates its part of every row. Both leave the same bits.
-    sgdUpdateSkippingUntouchedRows(plan, params, grads, count, <f32>lr);
-  } else {
-    const first = shareStart(count, 4), end = shareEnd(count, 4);
-    sgdUpdate(params + (<usize>first << 2), grads + (<usize>first << 2), end - first, <f32>lr);
-  }
+  if (optimizer) optimizerStep(optimizer, params, grads, count, lr);
+  else sgdUpdateSkippingUntouchedRows(plan, params, grads, count, <f32>lr);
 }
 
 /**

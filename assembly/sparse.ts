@@ -238,25 +238,30 @@ function touchRows(starts: usize, entries: usize, indices: usize, firstRow: i32,
   }
 }
 
+// In a threaded pass each thread transposes the columns whose dW rows it sums (csrGemmTNColumns'
+// share), reading every row: the columns' slots are apart, so no two threads write one word.
 function transpose(columns: usize, csr: usize, indices: usize, firstRow: i32, m: i32): void {
   const k = load<i32>(csr, 4);
   const starts = rowStarts(csr);
   const source = entriesAt(csr, load<i32>(csr));
+  // Every thread writes the same header words.
   store<i32>(columns, k);
   store<i32>(columns, m, 4);
   store<i64>(columns, 0, 8);
   const counts = columnCounts(columns);
   const entries = columnEntries(columns, k);
   const columnBytes = <usize>m * ENTRY_BYTES;
+  const first = <usize>shareStart(k, 1), end = <usize>shareEnd(k, 1);
   // Each entry goes to column p's slots at entries + p·M (room for every row), so no counting
   // pass is needed. Rows are visited in order, so each column's entries are r-ascending.
-  memory.fill(counts, 0, <usize>k << 2);
+  memory.fill(counts + (first << 2), 0, (end - first) << 2);
   touchRows(starts, source, indices, firstRow, m);
   for (let r = 0; r < m; r++) {
     const at = starts + (<usize>sourceRow(indices, firstRow, r) << 2);
     const e1 = source + <usize>load<i32>(at, 4) * ENTRY_BYTES;
     for (let e = source + <usize>load<i32>(at) * ENTRY_BYTES; e < e1; e += ENTRY_BYTES) {
       const p = <usize>load<i32>(e);
+      if (p - first >= end - first) continue; // another thread's column (unsigned: p < first wraps)
       const slot = counts + (p << 2);
       const position = load<i32>(slot);
       store<i32>(slot, position + 1);
@@ -300,7 +305,8 @@ export function csrSgdUpdateTouchedRows(w: usize, dw: usize, columns: usize, n: 
   const k = load<i32>(columns);
   const counts = columnCounts(columns);
   const ld = <usize>n << 2;
-  for (let p = 0; p < k; p++) {
+  // A thread's share: the rows it summed (csrGemmTNColumns).
+  for (let p = shareStart(k, 1), end = shareEnd(k, 1); p < end; p++) {
     if (load<i32>(counts + (<usize>p << 2)) != 0) sgdUpdate(w + <usize>p * ld, dw + <usize>p * ld, n, lr);
   }
   return true;

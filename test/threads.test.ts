@@ -92,6 +92,8 @@ const CASES: Case[] = [
   },
   { name: 'dropout, SGD with momentum', input: 50, layers: [dense(33), relu(), dropout(0.3), dense(17), tanh(), dropout(0.5), dense(3)], optimizer: { type: 'sgd', momentum: 0.9 } },
   { name: 'sparse first layer, RMSprop', input: 300, zeros: 0.8, layers: [dense(40), relu(), dense(5)], optimizer: { type: 'rmsprop' }, options: { sparseInput: 'sparse' } },
+  // Plain SGD skips the weight rows no input of the batch touched, each thread its share.
+  { name: 'sparse first layer, plain SGD', input: 300, zeros: 0.97, layers: [dense(40), relu(), dense(5)], options: { sparseInput: 'sparse' } },
   {
     name: 'a small convolutional net, Adagrad', input: 2 * 10 * 10, inputShape: [2, 10, 10], rows: 120,
     layers: [conv2d(4, 3, { padding: 1 }), relu(), maxPool2d(2), conv2d(3, 3), tanh(), avgPool2d(1), flatten(), dense(9), relu(), dense(4)],

@@ -9,7 +9,7 @@
 // have transposed W together. Every product element keeps its single-threaded k order.
 import { gemmNN, gemmNNColumns, gemmTNStrided, transposeRows } from '../gemm';
 import { addBiasRows, columnSumsStrided } from '../bias';
-import { barrier, onlyThreadZero, shareEnd, shareStart, threads } from '../threads';
+import { barrier, shareEnd, shareStart, threads } from '../threads';
 import {
   header, LAYER_BIAS, LAYER_BIAS_GRAD, LAYER_IN, LAYER_OUT, LAYER_OUTPUT, LAYER_WEIGHT_GRAD, LAYER_WEIGHTS,
   layerField, layerPointer, PLAN_PACK, PLAN_SPARSE_FIRST_ROW, PLAN_SPARSE_INDICES, PLAN_SPARSE_INPUT,
@@ -58,10 +58,10 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
     const indices = header(plan, PLAN_SPARSE_INDICES);
     const firstRow = <i32>header(plan, PLAN_SPARSE_FIRST_ROW);
     // A training pass (SPARSE_SCRATCH set) transposes the batch for the weight gradient first:
-    // that brings the batch's rows into the caches for the forward (sparse.ts). It is one
-    // sequential walk, so thread 0 makes it; denseBackward's barrier orders it before dW.
+    // that brings the batch's rows into the caches for the forward (sparse.ts). Each thread
+    // transposes the columns whose dW rows it will sum.
     const columns = header(plan, PLAN_SPARSE_SCRATCH);
-    if (columns && onlyThreadZero()) {
+    if (columns) {
       if (indices) csrColumnsGathered(columns, csr, indices, rows);
       else csrColumns(columns, csr, firstRow, rows);
     }
@@ -105,20 +105,27 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
 
 /**
  * Plain SGD over the parameter block (params −= lr·grads, `count` floats, grads mirroring
- * params). In a training pass over a sparse input the first layer's weight rows that no input
- * of the batch touched are left out: their update would change nothing (sparse.ts).
+ * params), each thread its share. In a training pass over a sparse input the first layer's
+ * weight rows that no input of the batch touched are left out: their update would change
+ * nothing (sparse.ts).
  */
 export function sgdUpdateSkippingUntouchedRows(plan: usize, params: usize, grads: usize, count: i32, lr: f32): void {
   const columns = sparseInput(plan, 0) ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
   const weights = layerPointer(plan, 0, LAYER_WEIGHTS);
   const outSize = layerField(plan, 0, LAYER_OUT);
   if (!columns || !csrSgdUpdateTouchedRows(weights, grads + (weights - params), columns, outSize, lr)) {
-    sgdUpdate(params, grads, count, lr);
+    sgdUpdateShare(params, grads, count, lr);
     return;
   }
   // The rest of the block: the floats before the first layer's weights and after them.
   const before = <i32>((weights - params) >> 2);
   const after = before + layerField(plan, 0, LAYER_IN) * outSize;
-  sgdUpdate(params, grads, before, lr);
-  sgdUpdate(params + (<usize>after << 2), grads + (<usize>after << 2), count - after, lr);
+  sgdUpdateShare(params, grads, before, lr);
+  sgdUpdateShare(params + (<usize>after << 2), grads + (<usize>after << 2), count - after, lr);
+}
+
+/** This thread's share of params[0..count) −= lr·grads. */
+function sgdUpdateShare(params: usize, grads: usize, count: i32, lr: f32): void {
+  const first = shareStart(count, 4), end = shareEnd(count, 4);
+  sgdUpdate(params + (<usize>first << 2), grads + (<usize>first << 2), end - first, lr);
 }
