@@ -5,7 +5,7 @@ import { tableFromCsv } from '../src/data/table.js';
 import { ModelFormatError } from '../src/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import type { NamedTensor } from '../src/io/tensor.js';
-import { dense, dropout, tanh } from '../src/layers.js';
+import { conv2d, dense, dropout, flatten, tanh } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
 import {
   assignSavetxtFiles, assignTensors, checkpointFromBytes, decodeModel, describeNetwork, encodeModel, MODEL_FORMAT, modelFromBytes,
@@ -312,3 +312,34 @@ describe('assignTensors and the text files', () => {
     expect(tensorsOf(into)).toEqual(tensorsOf(from));
   });
 });
+
+describe('decodeModel, more of its parts', () => {
+  it('finds a tensor wherever the file puts it, the first place included', () => {
+    const net = mlp();
+    net.useOptimizer({ type: 'adam' });
+    const bytes = edited(encodeModel(net), (_, t) => [...t.filter((x) => x.name === 'optimizer.state1'), ...t.filter((x) => x.name !== 'optimizer.state1')]);
+    expect(decodeModel(bytes, 'm').optimizer!.state).toHaveLength(2);
+  });
+
+  it('reads activations without sizes as a broken MLP entry, and a two-size MLP as one', () => {
+    expect(refusal(edited(encodeModel(mlp()), (m) => void delete m.sizes))).toBe('m: metadata sizes is not valid JSON');
+    expect(refusal(edited(encodeModel(mlp()), (m) => void (m.sizes = '"abc"'))))
+      .toBe('m: metadata does not describe a network (sizes "abc", activations ["tanh"])');
+    const deep = new MLP(runtime, { sizes: [3, 4, 4, 2], activation: 'tanh', seed: 1 });
+    expect(refusal(edited(encodeModel(deep), (m) => void (m.activations = '["tanh","swish"]'))))
+      .toBe('m: metadata does not describe a network (sizes [3,4,4,2], activations ["tanh","swish"])');
+    const linear = new MLP(runtime, { sizes: [3, 2], seed: 1 });
+    expect(decodeModel(encodeModel(linear), 'm').mlp).toEqual({ sizes: [3, 2], activations: [] });
+  });
+
+  it('keeps an image network\'s input shape', () => {
+    const net = new Network(runtime, { inputShape: [1, 6, 6], layers: [conv2d(2, 3), flatten(), dense(2)], loss: 'mse', seed: 1 });
+    expect(decodeModel(encodeModel(net), 'm').description.inputShape).toEqual([1, 6, 6]);
+  });
+
+  it('names the file "model file" unless told, and the table transform as part of it', () => {
+    expect(() => decodeModel(edited(encodeModel(mlp()), (m) => void (m.format = 'pt')))).toThrow(/^model file: metadata format is 'pt'/);
+    expect(refusal(edited(encodeModel(mlp()), (m) => void (m.table_transform = '{}')))).toMatch(/^m: table_transform: /);
+  });
+});
+
