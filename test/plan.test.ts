@@ -2,12 +2,14 @@
 // enough for all the rows (a buffer too small overlaps the next one, which a one-row batch never
 // shows): a batch's gradient is the mean of its rows' gradients, one row at a time.
 import { beforeAll, describe, expect, it } from 'vitest';
+import '../src/node.js'; // worker threads for the threaded runtimes
 import { ShapeError, ValueError } from '../src/errors.js';
-import { conv2d, dense, dropout, flatten, maxPool2d, relu, tanh, type LayerSpec } from '../src/layers.js';
+import { conv2d, dense, dropout, flatten, maxPool2d, networkGeometry, relu, tanh, type ImageShape, type LayerSpec } from '../src/layers.js';
 import { Network } from '../src/network.js';
-import type { Runtime } from '../src/runtime.js';
+import { Plan } from '../src/plan.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { randomArray } from './support/reference.js';
-import { testRuntime } from './support/runtime.js';
+import { buildUnderTest, testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -68,5 +70,36 @@ describe('a batch of 24 rows has the mean gradient of its rows', () => {
       batch[name].forEach((v, i) => expect(Math.abs(v - mean[name][i]), `${name}[${i}]`).toBeLessThan(1e-5 * scale));
     }
     net.dispose();
+  });
+});
+
+describe('the rows from which a pass is shared among threads', () => {
+  /** The plan's PLAN_PARALLEL_ROWS word for these layers on `runtime`. */
+  const parallelRows = (on: Runtime, input: number, layers: LayerSpec[], inputShape?: ImageShape) => {
+    const plan = new Plan(on, input, layers, networkGeometry(input, layers, 'mse', inputShape), 'mse');
+    const layout = on.kernels.layout;
+    const word = new Int32Array(on.arena.memory.buffer, plan.offset, layout.PLAN_HEADER_WORDS)[layout.PLAN_PARALLEL_ROWS];
+    plan.release();
+    return word;
+  };
+  const denseLayers = [dense(4), tanh(), dense(2)]; // 3·4 + 4·2 = 20 multiply-adds a row
+  // conv2d(2,3) on [1,6,6]: 2·1·3·3 weights at 4·4 positions = 288; dense 32 → 3: 96. 384 a row.
+  const convLayers = [conv2d(2, 3), relu(), flatten(), dense(3)];
+
+  it('is the fewest rows whose forward takes minimumSharedWork multiply-adds, at least 1 and at most 2^31 − 1', async () => {
+    const cases: [number, number, number][] = [[1000, 50, 3], [21, 2, 1], [1e12, 0x7fffffff, 0x7fffffff]];
+    for (const [work, denseRows, convRows] of cases) {
+      const threaded = await createRuntime(buildUnderTest, { threads: 2, minimumSharedWork: work });
+      try {
+        expect(parallelRows(threaded, 3, denseLayers), `dense, ${work}`).toBe(denseRows);
+        expect(parallelRows(threaded, 36, convLayers, [1, 6, 6]), `conv, ${work}`).toBe(convRows);
+      } finally {
+        threaded.dispose();
+      }
+    }
+  });
+
+  it('is 0 on one thread', () => {
+    expect(parallelRows(runtime, 3, denseLayers)).toBe(0);
   });
 });
