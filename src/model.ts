@@ -199,8 +199,9 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   let optimizer: DecodedModel['optimizer'];
   if (metadata.optimizer !== undefined) {
     let options: OptimizerOptions;
+    const given = json('optimizer') as OptimizerOptions; // outside the try: its error already names the file
     try {
-      options = resolveOptimizer(json('optimizer') as OptimizerOptions);
+      options = resolveOptimizer(given);
     } catch (error) {
       return fail(`metadata optimizer: ${(error as Error).message}`);
     }

@@ -1,8 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
+import { staleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -92,5 +93,78 @@ describe('temporary files a killed write left behind (U)', () => {
     await Promise.all(Array.from({ length: 24 }, () => writeFileAtomic(path, payload)));
     expect(await readdir(dir)).toEqual(['checkpoint.safetensors']);
     expect((await readFile(path)).length).toBe(payload.length);
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'simdnet-atomic-sync-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the bytes, replacing a longer file, creating missing parents', async () => {
+    const path = join(dir, 'a', 'checkpoint.bin');
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => i % 251);
+    writeFileAtomicSync(path, bytes);
+    expect(new Uint8Array(await readFile(path))).toEqual(bytes);
+    writeFileAtomicSync(path, Uint8Array.of(1, 2, 3));
+    expect(Array.from(await readFile(path))).toEqual([1, 2, 3]);
+    expect(await readdir(join(dir, 'a'))).toEqual(['checkpoint.bin']);
+  });
+
+  it('on failure keeps the old target untouched and removes its temporary file', async () => {
+    // A target that is a directory holding a file cannot be renamed over.
+    const path = join(dir, 'model');
+    await mkdir(path);
+    await writeFile(join(path, 'inside'), 'old');
+    expect(() => writeFileAtomicSync(path, Uint8Array.of(1))).toThrow();
+    expect(await readdir(dir)).toEqual(['model']);
+    expect(await readFile(join(path, 'inside'), 'utf8')).toBe('old');
+  });
+});
+
+// Linux lists a process's open descriptors in /proc/self/fd: every write closes what it opens.
+describe.skipIf(!existsSync('/proc/self/fd'))('file descriptors', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'simdnet-atomic-fd-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const open = () => readdirSync('/proc/self/fd').length;
+
+  it('writeFileAtomicSync leaves none open', () => {
+    const before = open();
+    for (let i = 0; i < 10; i++) writeFileAtomicSync(join(dir, 'f'), Uint8Array.of(i));
+    expect(open()).toBe(before);
+  });
+
+  it('writeFileAtomic leaves none open', async () => {
+    await writeFileAtomic(join(dir, 'warm-up'), 'x');
+    const before = open();
+    for (let i = 0; i < 10; i++) await writeFileAtomic(join(dir, 'f'), String(i));
+    expect(open()).toBe(before);
+  });
+});
+
+describe('staleTempFiles', () => {
+  // No process has this pid (Linux pids stop at 2^22).
+  const deadPid = 999_999_999;
+
+  it('takes only names of the form .<target>.<pid>.<letters and digits>.tmp', () => {
+    const path = join('dir', 'model.bin');
+    expect(staleTempFiles(path, [`.model.bin.${deadPid}.k3j2.tmp`])).toEqual([`.model.bin.${deadPid}.k3j2.tmp`]);
+    expect(staleTempFiles(path, [
+      `.model.bin.${deadPid}.k3j2tmpx`, // no .tmp ending (its last four characters are not '.tmp')
+      `.model.bin.${deadPid}.k3j2.tmpx`,
+      `.model.bin.x${deadPid}.k3j2.tmp`, // not a pid
+      `.model.bin.${deadPid}.k3j2.old.tmp`, // a dot after the random part
+      `.model.bin.${deadPid}..tmp`,
+      `.other.bin.${deadPid}.k3j2.tmp`,
+    ])).toEqual([]);
   });
 });

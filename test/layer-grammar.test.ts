@@ -83,6 +83,7 @@ describe('formatLayers', () => {
 
   it('refuses a layer it has no text for', () => {
     expect(() => formatLayers([{ kind: 'conv3d' } as unknown as LayerSpec])).toThrow(ValueError);
+    expect(() => formatLayers([{ kind: 'conv3d' } as unknown as LayerSpec])).toThrow(new ValueError('{"kind":"conv3d"} has no text form'));
   });
 });
 
@@ -120,6 +121,9 @@ describe('syntax errors name the token and its column', () => {
     ['dense(10)) relu', /^'\)' at column 10: expected a layer name/],
     ['dense(=3)', /^'=' at column 7: expected a number$/],
     ['dense(10),,relu', /^',' at column 11: expected a layer name/],
+    ['dense(3=4)', /^'=' at column 8: expected ',' or '\)'$/],
+    ['dropout(-0.1)', /^'-0.1' at column 9: p must be a number in \[0, 1\)$/],
+    ['batchnorm1d(momentum=-0.1)', /^'-0.1' at column 22: momentum must be a number in \[0, 1\]$/],
   ])('%j', (text, message) => {
     let error: unknown;
     try {
@@ -138,6 +142,13 @@ describe('checkLayerList', () => {
     expect(checkLayerList(parseLayerList(LENET5), [1, 28, 28])).toBe(10);
     expect(checkLayerList(parseLayerList('dense(100) relu dense(3)'), [1, 28, 28])).toBe(3);
     expect(checkLayerList(parseLayerList('flatten dense(5)'), [1, 28, 28])).toBe(5);
+    // A pooling layer alone makes the rows images.
+    expect(checkLayerList(parseLayerList('maxpool2d(2) flatten dense(3)'), [1, 4, 4])).toBe(3);
+    expect(checkLayerList(parseLayerList('avgpool2d(2) flatten dense(3)'), [1, 4, 4])).toBe(3);
+  });
+
+  it('accepts a momentum of 0 and of 1, the ends of [0, 1]', () => {
+    expect(parseLayers('batchnorm1d(momentum=0) batchnorm1d(momentum=1)')).toEqual([batchNorm1d({ momentum: 0 }), batchNorm1d({ momentum: 1 })]);
   });
 
   it.each([
@@ -147,6 +158,9 @@ describe('checkLayerList', () => {
     ['conv2d(6,5) flatten dense(10) maxpool2d(2)', /^'maxpool2d\(2\)' at column 31: needs image rows/],
     ['conv2d(6, 5)', /the last layer gives images \[6,24,24\]: end the network with flatten\(\) and a dense layer/],
     ['relu', /needs at least one dense layer or conv2d layer/],
+    // Layer 10: a two-digit index still names the layer as written.
+    ['conv2d(2,3) relu relu relu relu relu relu relu relu relu dense(10)',
+      /^'dense\(10\)' at column 58: takes flat rows, not images \[2,26,26\]: put flatten\(\) before it$/],
   ])('%j', (text, message) => {
     expect(() => checkLayerList(parseLayerList(text), [1, 28, 28])).toThrow(message);
   });

@@ -78,6 +78,34 @@ describe('numericalGradient(f, x)', () => {
   });
 });
 
+describe('numericalGradient(f, x): the rest of its refusals', () => {
+  it('names the precision in which h is too small', () => {
+    expect(() => numericalGradient(sumOfSquares, new Float32Array([1e8]))).toThrow(
+      new ValueError('h = 0.0001 is too small for x[0] = 100000000: x[0] ± h rounds to the same value in float32'),
+    );
+    expect(() => numericalGradient(sumOfSquares, new Float64Array([1e20]))).toThrow(
+      new ValueError('h = 0.0001 is too small for x[0] = 100000000000000000000: x[0] ± h rounds to the same value in float64'),
+    );
+  });
+
+  it('refuses a difference of f that overflows', () => {
+    const steep = (x: Float64Array) => (x[0] > 0 ? 1.5e308 : -1.5e308);
+    expect(() => numericalGradient(steep, new Float64Array([0]), 1e-300)).toThrow(ValueError);
+    expect(() => numericalGradient(steep, new Float64Array([0]), 1e-300)).toThrow('the difference of f at x[0] ± h overflowed (1.5e+308 − -1.5e+308)');
+  });
+
+  it('puts the saved value back only into an array of the original length', () => {
+    let current = new Float64Array([1, 2]);
+    const other = new Float64Array(3);
+    const f = (x: Float64Array) => {
+      current = other; // the array function now returns an array of another length
+      return x[0];
+    };
+    expect(() => numericalGradient(f, () => current)).toThrow(/x was detached while f ran \(at x\[0\] \+ h\)/);
+    expect(Array.from(other)).toEqual([0, 0, 0]);
+  });
+});
+
 describe('gradientDescent(f, initX)', () => {
   it('from (−3, 4) with lr 0.1 and 100 steps reaches (−3, 4)·0.8¹⁰⁰ ≈ (−6.1e-10, 8.1e-10)', () => {
     const initX = new Float64Array([-3, 4]);
@@ -104,6 +132,13 @@ describe('gradientDescent(f, initX)', () => {
     expect(gradientDescent(sumOfSquares, new Float64Array([2, 2]), { steps: 0 }).trajectory).toHaveLength(1);
     expect(() => gradientDescent(sumOfSquares, new Float64Array(2), { learningRate: -1 })).toThrow(ValueError);
     expect(() => gradientDescent(sumOfSquares, new Float64Array(2), { steps: 1.5 })).toThrow(/steps is 1.5/);
+    expect(() => gradientDescent(sumOfSquares, new Float64Array(2), { steps: -1 })).toThrow(new ValueError('steps is -1: must be an integer >= 0'));
+    expect(gradientDescent(sumOfSquares, new Float64Array([1]), { steps: 0 }).trajectory).toEqual([new Float64Array([1])]);
+    expect(() => gradientDescent(sumOfSquares, new Float64Array(2), { learningRate: 0 }))
+      .toThrow(new ValueError('learning rate is 0: must be a positive finite number'));
+    expect(() => gradientDescent(sumOfSquares, new Float64Array(2), { learningRate: -0.1 })).toThrow(ValueError);
+    expect(() => gradientDescent(sumOfSquares, [1, 2] as never)).toThrow(new ValueError('initX must be a Float64Array or a Float32Array'));
+    expect(() => gradientDescent(sumOfSquares, [1, 2] as never)).toThrow(ValueError);
   });
 });
 

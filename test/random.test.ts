@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValueError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 
 // xoshiro128** as its authors publish it (Blackman & Vigna, xoshiro128starstar.c) and the state
@@ -148,5 +149,71 @@ describe('Random', () => {
     const state = new Random(4).getState();
     expect(state[4]).toBeNaN(); // no pending normal
     expect(state.slice(0, 4).every((word) => Number.isInteger(word) && word >= 0 && word < 2 ** 32)).toBe(true);
+  });
+
+  it('int(n) redraws a draw equal to the rejection limit', () => {
+    // For n = r > 2^31, 2^32 mod n = 2^32 − r, so the limit is r itself: a first draw of r must
+    // be rejected (r % n would be 0), and the next draw below n taken.
+    let seed = 0;
+    while (referenceGenerator(seed)() <= 2 ** 31) seed++;
+    const reference = referenceGenerator(seed);
+    const n = reference();
+    let next = reference();
+    while (next >= n) next = reference();
+    expect(new Random(seed).int(n)).toBe(next % n);
+    expect(next % n).not.toBe(0);
+  });
+});
+
+describe('Random.fromState', () => {
+  const words = [1, 2, 3, 4];
+
+  it.each([
+    ['three words', [1, 2, 3]],
+    ['no words', []],
+    ['a fraction', [1, 2, 3, 1.5]],
+    ['a negative word', [1, 2, 3, -1]],
+    ['a word of 2^32', [1, 2, 3, 2 ** 32]],
+    ['a string', [1, 2, 3, '4']],
+    ['all zero', [0, 0, 0, 0]],
+    ['all zero, with a spare', [0, 0, 0, 0, NaN]],
+  ])('rejects %s, naming the state', (_, state) => {
+    expect(() => Random.fromState(state as number[])).toThrow(ValueError);
+    expect(() => Random.fromState(state as number[])).toThrow(
+      new ValueError(`random state ${JSON.stringify(state)}: expected four uint32 words, not all zero`),
+    );
+  });
+
+  it('rejects what is not an array', () => {
+    expect(() => Random.fromState('1,2,3,4' as never)).toThrow(ValueError);
+    expect(() => Random.fromState('1,2,3,4' as never)).toThrow('random state "1,2,3,4": expected four uint32 words, not all zero');
+  });
+
+  it.each([
+    ['an infinite spare', [...words, Infinity]],
+    ['a negative infinite spare', [...words, -Infinity]],
+    ['a sixth entry', [...words, 0.5, 1]],
+  ])('rejects %s', (_, state) => {
+    expect(() => Random.fromState(state)).toThrow(ValueError);
+    expect(() => Random.fromState(state)).toThrow(
+      new ValueError(`random state ${JSON.stringify(state)}: the fifth entry must be a finite number, NaN or null`),
+    );
+  });
+
+  it('takes the words as they are, 0 and 2^32 − 1 included', () => {
+    expect(Random.fromState([0, 0, 0, 1]).getState()).toEqual([0, 0, 0, 1, NaN]);
+    expect(Random.fromState([0xffffffff, 0, 0xffffffff, 0]).getState()).toEqual([0xffffffff, 0, 0xffffffff, 0, NaN]);
+  });
+
+  it('a finite fifth entry is the next normal; NaN, null or none means no spare', () => {
+    expect(Random.fromState([...words, 0.25]).normal()).toBe(0.25);
+    expect(Random.fromState([...words, -0]).getState()[4]).toBe(-0);
+    const fresh = Random.fromState(words);
+    const expected = [fresh.normal(), fresh.normal()];
+    for (const spare of [NaN, null, undefined]) {
+      const resumed = Random.fromState(spare === undefined ? words : [...words, spare]);
+      expect(resumed.getState()[4], String(spare)).toBeNaN();
+      expect([resumed.normal(), resumed.normal()], String(spare)).toEqual(expected);
+    }
   });
 });

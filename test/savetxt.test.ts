@@ -45,6 +45,9 @@ describe('formatScientific (np.savetxt fmt %.18e)', () => {
     expect(formatScientific(2 ** 63)).toBe('9.223372036854775808e+18');
     expect(formatScientific(1e20)).toBe('1.000000000000000000e+20');
     expect(formatScientific(5e-324)).toBe('4.940656458412465442e-324');
+    // Fewer than 19 exact digits (2^52 has 16): padded with zeros.
+    expect(formatScientific(2 ** 52)).toBe('4.503599627370496000e+15');
+    expect(formatScientific(2 ** 53 + 2)).toBe('9.007199254740994000e+15');
   });
 });
 
@@ -60,6 +63,8 @@ describe('formatSavetxt', () => {
 
   it('rejects shapes np.savetxt cannot write or that do not fit the data', () => {
     expect(() => formatSavetxt({ name: 'T', shape: [2, 2, 2], data: new Float32Array(8) })).toThrow(ShapeError);
+    expect(() => formatSavetxt({ name: 'T', shape: [2, 2, 2], data: new Float32Array(8) }))
+      .toThrow('T: np.savetxt writes 1-D or 2-D arrays, not shape [2,2,2]');
     expect(() => formatSavetxt({ name: 'W', shape: [2, 3], data: new Float32Array(5) })).toThrow(/\[2,3\] does not hold 5 values/);
   });
 });
@@ -82,6 +87,8 @@ describe('parseLoadtxt', () => {
     expect(parseLoadtxt('1.5\n2.5\n', 'b').shape).toEqual([2]);
     expect(parseLoadtxt('1 2 3\n', 'b').shape).toEqual([3]);
     expect(Array.from(parseLoadtxt('nan inf -inf +1e3 .5 -0\n', 'v').data)).toEqual([NaN, Infinity, -Infinity, 1000, 0.5, -0]);
+    expect(parseLoadtxt('1   2\n 3 \t 4\n', 'x')).toEqual({ name: 'x', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) });
+    expect(Array.from(parseLoadtxt('1E3 2e-1 -Infinity NAN\n', 'v').data)).toEqual([1000, Math.fround(0.2), -Infinity, NaN]);
   });
 
   it('accepts the expected shape, a 1-D one as a column or a row', () => {
@@ -90,6 +97,7 @@ describe('parseLoadtxt', () => {
     expect(parseLoadtxt('1\n2\n', 'W', [2, 1]).shape).toEqual([2, 1]);
     expect(parseLoadtxt('1 2\n', 'W', [1, 2]).shape).toEqual([1, 2]);
     expect(parseLoadtxt('', 'e', [0]).data.length).toBe(0);
+    expect(parseLoadtxt('# none\n', 'W', [0, 5])).toEqual({ name: 'W', shape: [0, 5], data: new Float32Array(0) });
   });
 
   it.each([
@@ -102,6 +110,13 @@ describe('parseLoadtxt', () => {
     ['a transposed matrix', '1 2 3\n4 5 6\n', [3, 2], /shape \[2,3\] in the file, expected \[3,2\]/],
     ['too few values', '1\n2\n', [3], /shape \[2\] in the file, expected \[3\]/],
     ['a 3-D shape', '1\n', [1, 1, 1], /expected \[1,1,1\]/],
+    ['a 2-D file whose rows match a 1-D length', '1 2\n3 4\n', [2], /^W1\.txt: shape \[2,2\] in the file, expected \[2\]$/],
+    ['one row too many', '1 2\n3 4\n5 6\n', [2, 2], /^W1\.txt: shape \[3,2\] in the file, expected \[2,2\]$/],
+    ['one column too many', '1 2 3\n4 5 6\n', [2, 2], /^W1\.txt: shape \[2,3\] in the file, expected \[2,2\]$/],
+    ['a word ending in inf', 'xinf\n', undefined, /^W1\.txt: line 1: 'xinf' is not a number$/],
+    ['a word starting with nan', 'nanx\n', undefined, /^W1\.txt: line 1: 'nanx' is not a number$/],
+    ['a 40-character token, shown whole', `${'z'.repeat(40)}\n`, undefined, new RegExp(`^W1\\.txt: line 1: '${'z'.repeat(40)}' is not a number$`)],
+    ['a 41-character token, shown cut', `${'z'.repeat(41)}\n`, undefined, new RegExp(`^W1\\.txt: line 1: '${'z'.repeat(40)}… \\(41 characters\\)' is not a number$`)],
   ])('rejects %s with a ModelFormatError', (_, text, shape, message) => {
     expect(() => parseLoadtxt(text, 'W1.txt', shape)).toThrow(ModelFormatError);
     expect(() => parseLoadtxt(text, 'W1.txt', shape)).toThrow(message);
