@@ -37,7 +37,10 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  // Every wait below guards against a hang, it is no time limit: the suite runs other test files
+  // on the same cores meanwhile, so each waits as long as the slowest training below may take.
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.setDefaultTimeout(180_000);
   await page.goto(siteUrl);
   await page.waitForSelector('#build[data-build]', { timeout: 60_000 });
 });
@@ -242,6 +245,7 @@ describe("the README's plain page with an import map", () => {
       return true;
     }, { '/node_modules/simdnet/': root, '/node_modules/': modules });
     const plain = await browser.newPage();
+    plain.setDefaultTimeout(180_000);
     try {
       await plain.goto(pageServer.url);
       await plain.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('accuracy'), undefined, { timeout: 60_000 });
@@ -297,6 +301,7 @@ describe('the built site', () => {
       // threads (the static server above sends neither: one thread there).
       expect(await page.getAttribute('#build', 'data-threads')).toBe('1');
       const isolated = await browser.newPage();
+      isolated.setDefaultTimeout(180_000);
       try {
         await isolated.goto(base);
         await isolated.waitForSelector('#build[data-build]', { timeout: 60_000 });
