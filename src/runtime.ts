@@ -30,7 +30,7 @@ export interface RuntimeOptions {
   threads?: number;
   /**
    * A pass is shared among the threads when its layers' forward takes at least this many
-   * multiply-adds (default 2·10⁶); smaller passes run on the calling thread, since the barriers
+   * multiply-adds (default 2.5·10⁵); smaller passes run on the calling thread, since the barriers
    * would cost more than sharing saves. 0 shares every pass (the tests do).
    */
   minimumSharedWork?: number;
@@ -45,11 +45,12 @@ const SHARED_MEMORY_PAGES = 65536;
 // data (most of it gemm's 512 KB of packed panels). Instantiation refuses a smaller memory.
 const SHARED_MEMORY_INITIAL_PAGES = 10;
 
-// Training steps of small networks, 1 against 2 threads (batch 64–100, best of 7 × 200 steps on
-// the 2-core Xeon, under load): 0.03× at 1.2·10⁴ forward multiply-adds per step, 0.18× at
-// 1.5·10⁵, 0.65× at 7·10⁵, 0.97× at 1.7·10⁶, 1.7× at 2.5·10⁶. Below the crossover a pass
-// stays on one thread.
-const MINIMUM_SHARED_WORK = 2e6;
+// Training steps of small networks, 1 against 2 threads (staged batch of 100, best of 9 × 300
+// steps on the 2-core Xeon at real-time priority, the workers spinning between passes as
+// threads.ts does with a core each): 0.74–0.77× at 1.8·10⁴ forward multiply-adds per step,
+// 0.97–0.98× at 1.8·10⁵, 1.04× at 2.8·10⁵, 1.10× at 3.6·10⁵, 1.23× at 5.5·10⁵, 1.45–1.53× at
+// 7.9·10⁵. Below the crossover a pass stays on one thread.
+const MINIMUM_SHARED_WORK = 2.5e5;
 
 export { defaultThreads };
 
