@@ -5,8 +5,9 @@
 // products' bits (sparse.ts), so the choice changes only the time.
 //
 // Threads (threads.ts) share the work without changing a bit: forward by rows of Y (each thread
-// reads its rows of X and all of W), dW by rows, db by columns, dX by rows after the threads
-// have transposed W together. Every product element keeps its single-threaded k order.
+// reads its rows of X and all of W) or, for a small batch, by columns (shareByColumns), dW by
+// rows, db by columns, dX by rows after the threads have transposed W together, plain SGD by
+// rows of W. Every product element keeps its single-threaded k order.
 import { gemmNN, gemmNNColumns, gemmTNStrided, transposeRows } from '../gemm';
 import { addBiasRows, columnSumsStrided } from '../bias';
 import { barrier, shareEnd, shareStart, threads } from '../threads';
