@@ -30,7 +30,8 @@ export function readCell(value: unknown, missingMarkers: ReadonlySet<string>, co
   }
   if (typeof value === 'boolean') return { kind: 'text', value: String(value) };
   if (typeof value !== 'string') {
-    throw new DatasetError(`record ${record}, column "${column}": a ${Array.isArray(value) ? 'list' : typeof value} is not a table cell`);
+    const what = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+    throw new DatasetError(`record ${record}, column "${column}": ${what} is not a table cell`);
   }
   const text = value.trim();
   if (missingMarkers.has(text)) return MISSING;
