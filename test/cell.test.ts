@@ -76,6 +76,7 @@ describe('readCell: dates', () => {
     expect(read('2012-01-01 00:00:00.25').value).toBe(yearPlus(2012, 250, 366));
     expect(read('2013-01-01T06:30').value).toBe(yearPlus(2013, 6.5 * 3_600_000, 365));
     expect(read('2012-02-29').value).toBe(yearPlus(2012, 59 * 86_400_000, 366)); // a leap day
+    expect(read('0099-12-31T23:59:59').value).toBe(yearPlus(99, 365 * 86_400_000 - 1000, 365)); // a year below 100
   });
 
   it('moves a time with a UTC offset to UTC: hours and minutes, either sign, with or without a colon', () => {
