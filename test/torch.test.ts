@@ -41,6 +41,8 @@ describe('toTorchLayout', () => {
     expect([w0.name, w0.shape, b0.name, b0.shape, w2.name, w2.shape, b2.shape]).toEqual(['0.weight', [3, 4], '0.bias', [3], '2.weight', [2, 3], [2]]);
     const W1 = mlp.params.W1; // [4 × 3]
     for (let i = 0; i < 4; i++) for (let o = 0; o < 3; o++) expect(w0.data[o * 4 + i]).toBe(W1[i * 3 + o]);
+    expect(b0.data).toEqual(mlp.params.b1);
+    expect(b0.data).not.toBe(mlp.params.b1); // a copy
     const [conv] = toTorchLayout(images, images.params);
     expect(conv.shape).toEqual([3, 2, 2, 1]);
     expect(conv.data).toEqual(images.params.W1);
