@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../src/errors.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import type { NamedTensor } from '../src/io/tensor.js';
-import { batchNorm2d, conv2d, dense, flatten, relu } from '../src/layers.js';
+import { batchNorm1d, batchNorm2d, conv2d, dense, flatten, relu } from '../src/layers.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, toTorchLayout, torchStateDict } from '../src/torch.js';
@@ -71,6 +71,16 @@ describe('assignTorchStateDict', () => {
       'state_dict: 1.weight [2] / 1.bias [3] do not fit BatchNorm2d(3)');
     expectRefusal(() => assignTorchStateDict(images, replaced(imageState, '0.weight', { shape: [3, 2, 1, 2] })),
       'state_dict: 0.weight [3,2,1,2] / 0.bias [3] do not fit Conv2d(2, 3, kernel_size=(2, 1))');
+  });
+
+  it('compares whole shapes, not their digits: a bias [2,3] does not fit 23 outputs, nor a running mean [1,2] 12 channels', () => {
+    const wide = new Network(runtime, { input: 2, layers: [dense(12), batchNorm1d(), dense(23)], seed: 3 });
+    const state = torchStateDict(wide);
+    expectRefusal(() => assignTorchStateDict(wide, replaced(state, '2.bias', { shape: [2, 3], data: new Float32Array(6) })),
+      'state_dict: 2.weight [23,12] / 2.bias [2,3] do not fit Linear(12, 23)');
+    expectRefusal(() => assignTorchStateDict(wide, replaced(state, '1.running_mean', { shape: [1, 2] })),
+      'state_dict: 1.running_mean has shape [1,2], BatchNorm1d(12) needs [12]');
+    wide.dispose();
   });
 
   it('refuses integer weights or biases', () => {
