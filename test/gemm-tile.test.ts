@@ -19,6 +19,7 @@ function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
   const tiles: number[] = [];
   const products: number[][] = [];
   const blocks = new Map<number, number>();
+  const sizes: number[] = [];
   let next = 1024;
   const exports = {
     gemmSetTileRows(rows: 4 | 6) {
@@ -35,6 +36,7 @@ function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
       const at = next;
       next += bytes;
       blocks.set(at, bytes);
+      sizes.push(bytes);
       return at;
     },
     release(at: number) {
@@ -42,17 +44,18 @@ function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
     },
   };
   const runtime = { kernels: { build, exports }, arena } as unknown as Pick<Runtime, 'kernels' | 'arena'>;
-  return { runtime, tiles, products, blocks };
+  return { runtime, tiles, products, blocks, sizes };
 }
 
 describe('chooseGemmTile', () => {
   it('measures both tiles, interleaved after a warm-up, on a 48×392 by 392×64 product, and frees its blocks', () => {
-    const { runtime, tiles, products, blocks } = standIn('simd', { 4: 0.05, 6: 0.01 });
+    const { runtime, tiles, products, blocks, sizes } = standIn('simd', { 4: 0.05, 6: 0.01 });
     expect(chooseGemmTile(runtime)).toBe(6);
     // 40 warm-up calls alternating 6, 4, …; then 10 samples of 6 and 4; then the choice.
     expect(tiles).toEqual([...Array.from({ length: 40 }, (_, call) => (call % 2 ? 4 : 6)), ...Array(10).fill([6, 4]).flat(), 6]);
     expect(products).toHaveLength(40 + 10 * 2 * 30);
     const [c, a, b] = products[0];
+    expect(sizes).toEqual([48 * 392 * 4, 392 * 64 * 4, 48 * 64 * 4]); // A, B, C in bytes
     expect(new Set([c, a, b]).size).toBe(3);
     for (const product of products) expect(product).toEqual([c, a, b, 48, 64, 392, 0]);
     expect(blocks.size).toBe(0);
@@ -66,7 +69,8 @@ describe('chooseGemmTile', () => {
   });
 
   it('measures once per build: the next module of the build gets the same tile, set without a product', () => {
-    const again = standIn('simd', { 4: 0.01, 6: 0.05 }); // the first test chose 6 for 'simd'
+    expect(chooseGemmTile(standIn('once' as KernelBuild, { 4: 0.05, 6: 0.01 }).runtime)).toBe(6);
+    const again = standIn('once' as KernelBuild, { 4: 0.01, 6: 0.05 });
     expect(chooseGemmTile(again.runtime)).toBe(6);
     expect(again.tiles).toEqual([6]);
     expect(again.products).toHaveLength(0);
