@@ -1,6 +1,6 @@
 // assignTorchStateDict's refusals with their exact messages (each names the tensor and the
 // PyTorch module it does not fit), the default source names, and toTorchLayout's layout.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../src/errors.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import type { NamedTensor } from '../src/io/tensor.js';
@@ -18,6 +18,11 @@ beforeAll(async () => {
   runtime = await testRuntime();
   mlp = new Network(runtime, { input: 4, layers: [dense(3), relu(), dense(2)], seed: 1 });
   images = new Network(runtime, { inputShape: [2, 3, 1], layers: [conv2d(3, [2, 1]), batchNorm2d(), flatten(), dense(2)], seed: 2 });
+});
+
+afterAll(() => {
+  mlp.dispose();
+  images.dispose();
 });
 
 /** The ModelFormatError `run` throws, whose message must be exactly `message`. */
