@@ -54,7 +54,7 @@ describe('parseCsv', () => {
 
   it('reads a JSON array of objects, the columns in first-seen order, and rejects anything else', () => {
     expect(parseJsonRecords('[{"a":1},{"b":2,"a":3}]').columns).toEqual(['a', 'b']);
-    expect(() => parseJsonRecords('{"a":1}')).toThrow(/expected an array of records, got a object/);
+    expect(() => parseJsonRecords('{"a":1}')).toThrow(/expected an array of records, got an object/);
     expect(() => parseJsonRecords('[{"a":1},[2]]')).toThrow(/record 1 is an array/);
     expect(() => parseJsonRecords('[{"a":1},')).toThrow(/not valid JSON/);
   });

@@ -18,7 +18,7 @@ const MISSING: Cell = { kind: 'missing' };
 // such as '0x1F' or a count such as '1,000' is never silently read as a number.
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // ISO 8601 calendar dates, with an optional time and UTC offset: 2012-01-01, 1970-01-01T00:00Z.
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/;
 
 /** Reads the cell at `column` of record `record` (both only for the error message). */
 export function readCell(value: unknown, missingMarkers: ReadonlySet<string>, column: string, record: number): Cell {
@@ -30,7 +30,8 @@ export function readCell(value: unknown, missingMarkers: ReadonlySet<string>, co
   }
   if (typeof value === 'boolean') return { kind: 'text', value: String(value) };
   if (typeof value !== 'string') {
-    throw new DatasetError(`record ${record}, column "${column}": a ${Array.isArray(value) ? 'list' : typeof value} is not a table cell`);
+    const what = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+    throw new DatasetError(`record ${record}, column "${column}": ${what} is not a table cell`);
   }
   const text = value.trim();
   if (missingMarkers.has(text)) return MISSING;
@@ -54,20 +55,16 @@ export function readCell(value: unknown, missingMarkers: ReadonlySet<string>, co
  * taken as UTC. Undefined for a day or time that does not exist (2013-02-29, 24:00).
  */
 function decimalYear(parts: RegExpExecArray): number | undefined {
-  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', offset = 'Z'] = parts;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction, sign, offsetHours, offsetMinutes] = parts;
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
   const at = new Date(0);
   at.setUTCFullYear(year, month - 1, day); // setUTCFullYear, unlike Date.UTC, keeps years 0–99
   at.setUTCHours(hour, minute, second, fraction ? Number(fraction) * 1000 : 0);
-  const exists = at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day
-    && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
-  if (!exists) return undefined;
+  // A field out of range carries into the next one (2013-02-29 becomes 03-01, 24:00 the next
+  // day), so the date exists exactly when the Date gives its fields back unchanged.
+  if (at.toISOString().slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`) return undefined;
   let time = at.getTime();
-  if (offset !== 'Z') {
-    const sign = offset[0] === '-' ? -1 : 1;
-    const digits = offset.slice(1).replace(':', '');
-    time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-  }
+  if (sign !== undefined) time -= (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
   const instant = new Date(time);
   const start = new Date(0);
   start.setUTCFullYear(instant.getUTCFullYear(), 0, 1);
