@@ -1,19 +1,23 @@
 // chooseGemmTile against a stand-in module whose product takes a set time per register tile: the
 // faster tile is chosen (6×8 only when clearly faster), the measurement runs once per build, and
 // it gives back the blocks it took. The real module's choice is in gemm.test.ts. Each case names
-// a build of its own ('six', 'four', …), so that no earlier choice for it is remembered.
-import { describe, expect, it } from 'vitest';
+// a build of its own ('six', 'four', …), so that no earlier choice for it is remembered. The
+// time is a virtual clock that each stand-in product advances: the cases do not depend on how
+// busy the machine is.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chooseGemmTile } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
 import type { KernelBuild } from '../src/wasm.js';
 
-/** Spins until `ms` milliseconds have passed: a product that takes at least that long. */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) { /* busy */ }
-}
+let clock = 0;
+beforeEach(() => {
+  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
-/** A module and arena whose gemmNN spins `costs[tile]` ms per call, recording every call. */
+/** A module and arena whose gemmNN takes `costs[tile]` ms of the virtual clock per call, recording every call. */
 function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
   let tile: 4 | 6 = 4;
   const tiles: number[] = [];
@@ -28,7 +32,7 @@ function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
     },
     gemmNN(c: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean) {
       products.push([c, a, b, m, n, k, Number(accumulate)]);
-      spin(costs[tile]);
+      clock += costs[tile];
     },
   };
   const arena = {

@@ -162,17 +162,6 @@ describe('the register tile chosen at start-up', () => {
     expect(chooseGemmTile(second)).toBe(rows);
   });
 
-  it('is measured once per build: a later runtime of the build runs no product to choose', async () => {
-    const runtime = await testRuntime();
-    let products = 0;
-    const exports = new Proxy(runtime.kernels.exports, {
-      get: (target, name) => (name === 'gemmNN' ? (...args: Parameters<typeof target.gemmNN>) => { products++; target.gemmNN(...args); } : Reflect.get(target, name)),
-    });
-    const rows = chooseGemmTile({ kernels: { ...runtime.kernels, exports }, arena: runtime.arena });
-    expect(products).toBe(0);
-    expect(rows).toBe(runtime.kernels.exports.gemmTileRows());
-  });
-
   it('takes only the two tiles there are', async () => {
     const { exports } = (await testRuntime()).kernels;
     const rows = exports.gemmTileRows();
