@@ -3,21 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MISSING_MARKERS, readCell } from '../src/data/cell.js';
 import { DatasetError } from '../src/errors.js';
+import { expectRefusal as expectRefusalOf } from './support/refusal.js';
 
 const markers = new Set(DEFAULT_MISSING_MARKERS);
 const read = (value: unknown) => readCell(value, markers, 'x', 3);
 
 /** The error `read(value)` throws: a DatasetError whose message is exactly `message`. */
-function expectRefusal(value: unknown, message: string): void {
-  let error: unknown;
-  try {
-    read(value);
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(DatasetError);
-  expect((error as Error).message).toBe(message);
-}
+const expectRefusal = (value: unknown, message: string) => expectRefusalOf(() => read(value), DatasetError, message);
 
 /** The decimal year of `ms` milliseconds after the start of a year of `days` days. */
 const yearPlus = (year: number, ms: number, days: number) => year + ms / (days * 86_400_000);

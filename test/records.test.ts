@@ -3,18 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv, parseJsonRecords, recordsFrom } from '../src/data/records.js';
 import { DatasetError } from '../src/errors.js';
+import { expectRefusal as expectRefusalOf } from './support/refusal.js';
 
 /** The DatasetError `run` throws, whose message must be exactly `message`. */
-function expectRefusal(run: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(DatasetError);
-  expect((error as Error).message).toBe(message);
-}
+const expectRefusal = (run: () => unknown, message: string) => expectRefusalOf(run, DatasetError, message);
 
 describe('parseCsv', () => {
   it('trims the header names, and gives each record exactly the header\'s keys', () => {

@@ -8,22 +8,12 @@ import { loadTable } from '../src/data/table-node.js';
 import { splitRows } from '../src/data/table-split.js';
 import { tableFromCsv, type TableOptions } from '../src/data/table.js';
 import { DatasetError, ValueError } from '../src/errors.js';
+import { expectRefusal } from './support/refusal.js';
 
 const noSplit = { validation: 0, test: 0 };
 // Two classes, a category column of two values and a numeric one.
 const csv = 'c,x,y\nred,1,a\nblue,2,b\nred,3,a\nblue,4,b\n';
 
-/** The error `run` throws: an instance of `type` whose message is exactly `message`. */
-function expectRefusal(run: () => unknown, type: typeof ValueError | typeof DatasetError, message: string): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).message).toBe(message);
-}
 
 const table = (options: Partial<TableOptions>, text = csv) => tableFromCsv(text, { target: 'y', ...noSplit, ...options });
 

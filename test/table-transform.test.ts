@@ -7,6 +7,7 @@ import {
 } from '../src/data/table-transform.js';
 import { tableFromCsv } from '../src/data/table.js';
 import { DatasetError, ModelFormatError } from '../src/errors.js';
+import { expectRefusal } from './support/refusal.js';
 
 const noSplit = { validation: 0, test: 0 };
 // Columns Origin (category), Year (date), hp (number): five features; target mpg (regression).
@@ -14,17 +15,6 @@ const cars = 'Origin,Year,hp,mpg\nUSA,1970-01-01,130,18\nJapan,1971-01-01,95,24\
 const regression = tableFromCsv(cars, { target: 'mpg', features: ['Origin', 'Year', 'hp'], ...noSplit }).transform;
 const classification = tableFromCsv('x,w\n1,sun\n2,rain\n', { target: 'w', ...noSplit }).transform;
 
-/** The error `run` throws: an instance of `type` whose message is exactly `message`. */
-function expectRefusal(run: () => unknown, type: typeof ModelFormatError | typeof DatasetError, message: string): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).message).toBe(message);
-}
 
 /** A deep copy of `base` with `change` applied. */
 function damaged(change: (t: Record<string, unknown> & TableTransform) => void, base: TableTransform = regression): unknown {

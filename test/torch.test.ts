@@ -9,6 +9,7 @@ import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { assignTorchSafetensors, assignTorchStateDict, toTorchLayout, torchStateDict } from '../src/torch.js';
 import { testRuntime } from './support/runtime.js';
+import { expectRefusal as expectRefusalOf } from './support/refusal.js';
 
 let runtime: Runtime;
 let mlp: Network; // Linear(4, 3) at 0, ReLU at 1, Linear(3, 2) at 2
@@ -26,16 +27,7 @@ afterAll(() => {
 });
 
 /** The ModelFormatError `run` throws, whose message must be exactly `message`. */
-function expectRefusal(run: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(ModelFormatError);
-  expect((error as Error).message).toBe(message);
-}
+const expectRefusal = (run: () => unknown, message: string) => expectRefusalOf(run, ModelFormatError, message);
 
 const replaced = (state: NamedTensor[], name: string, change: Partial<NamedTensor>) =>
   state.map((t) => (t.name === name ? { ...t, ...change } : t));
