@@ -28,6 +28,11 @@ function best(run: () => number): number {
   return fastest;
 }
 
+/** The network's plan: its passes are timed on the plan's own staged input. */
+function planOf(net: Network): { offset: number; workspace(rows?: number): { input: number; targets: number } } {
+  return (net as unknown as { plan: ReturnType<typeof planOf> }).plan;
+}
+
 function timed(body: () => void): number {
   const start = performance.now();
   body();
@@ -52,7 +57,7 @@ const cases: { name: string; unit: string; run: (runtime: Runtime) => number }[]
     run: (runtime: Runtime) => {
       const net = new Network(runtime, { input: 784, layers: [dense(100), sigmoid(), dense(10)] });
       const set = randomSet(100, 784, 10);
-      const plan = (net as unknown as { plan: { offset: number; workspace(rows: number): { input: number; targets: number } } }).plan;
+      const plan = planOf(net);
       const { input, targets } = plan.workspace(100);
       new Float32Array(runtime.arena.memory.buffer, input, set.inputs.length).set(set.inputs);
       new Int32Array(runtime.arena.memory.buffer, targets, set.targets.length).set(set.targets);
@@ -83,7 +88,7 @@ const cases: { name: string; unit: string; run: (runtime: Runtime) => number }[]
       const net = new Network(runtime, { input: 784, layers: [dense(100)], maxRows: 10000 });
       const { inputs } = randomSet(10000, 784, 100);
       // The pass alone, as evaluate() runs it, on the plan's staged input.
-      const plan = (net as unknown as { plan: { offset: number; workspace(): { input: number } } }).plan;
+      const plan = planOf(net);
       const { input } = plan.workspace();
       new Float32Array(runtime.arena.memory.buffer, input, inputs.length).set(inputs);
       const ms = best(() => timed(() => runtime.kernels.exports.forward(plan.offset, input, 10000)));

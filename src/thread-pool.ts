@@ -41,14 +41,15 @@ export type WorkerSpawner = (start: WorkerStart) => WorkerHandle;
 const browser = browserWorkers();
 let spawner: WorkerSpawner | undefined = browser.spawn;
 let spawnerNote = browser.note;
-let defaultThreadCount = browser.threads;
 let cores = browser.cores;
 
-/** The Node entry installs its spawner, default thread count and the machine's cores here. */
-export function setWorkerSpawner(spawn: WorkerSpawner, threads: number, machineCores: number): void {
+// Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
+const MOST_DEFAULT_THREADS = 8;
+
+/** The Node entry installs its spawner and the machine's cores here. */
+export function setWorkerSpawner(spawn: WorkerSpawner, machineCores: number): void {
   spawner = spawn;
   spawnerNote = '';
-  defaultThreadCount = threads;
   cores = machineCores;
 }
 
@@ -60,7 +61,7 @@ export function threadsUnavailable(): string | undefined {
 
 /** The thread count runtimes get when none is asked for: 1 where threads are unavailable. */
 export function defaultThreads(): number {
-  return threadsUnavailable() ? 1 : defaultThreadCount;
+  return threadsUnavailable() ? 1 : Math.max(1, Math.min(MOST_DEFAULT_THREADS, cores));
 }
 
 export class ThreadPool {

@@ -9,18 +9,17 @@ import { workerSource } from './thread-worker.js';
 
 const scope = globalThis as { crossOriginIsolated?: boolean; document?: unknown; navigator?: { hardwareConcurrency?: number } };
 
-/** This platform's Web Workers: a spawner and the default thread count, or a note saying why not. */
-export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads: number; cores: number } {
+/** This platform's Web Workers: a spawner, or a note saying why not; and its cores. */
+export function browserWorkers(): { spawn?: WorkerSpawner; note: string; cores: number } {
   // Node has no global Worker: its entry installs worker_threads (thread-worker-node.ts).
   const cores = scope.navigator?.hardwareConcurrency ?? 1;
-  if (typeof Worker !== 'function') return { note: 'this platform has no worker threads', threads: 1, cores };
+  if (typeof Worker !== 'function') return { note: 'this platform has no worker threads', cores };
   if (scope.document !== undefined) {
-    return { note: "the page's main thread may not wait for other threads: create the network in a Web Worker", threads: 1, cores };
+    return { note: "the page's main thread may not wait for other threads: create the network in a Web Worker", cores };
   }
   if (!scope.crossOriginIsolated) {
     return {
       note: 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
-      threads: 1,
       cores,
     };
   }
@@ -35,6 +34,5 @@ export function browserWorkers(): { spawn?: WorkerSpawner; note: string; threads
     worker.postMessage(start);
     return { ready, terminate: () => worker.terminate() };
   };
-  // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-  return { spawn, note: '', threads: Math.min(8, cores), cores };
+  return { spawn, note: '', cores };
 }

@@ -25,5 +25,4 @@ function spawn(start: WorkerStart): { ready: Promise<void>; terminate(): void } 
   return { ready, terminate: () => void worker.terminate() };
 }
 
-// Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
-setWorkerSpawner(spawn, Math.min(8, availableParallelism()), availableParallelism());
+setWorkerSpawner(spawn, availableParallelism());
