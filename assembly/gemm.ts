@@ -63,8 +63,8 @@ export function transposeRows(dst: usize, src: usize, rows: i32, cols: i32, firs
 //
 //   for each block of NC columns: pack B's K×nc slice once into 8-column panels (PACKED)
 //     for each block of ROW_BLOCK rows of A
-//       every panel, swept over all of K by 6×8 or 4×8 register tiles (whichever the engine runs
-//       faster, see tileRows), 4×8 and 1×8 for the last rows
+//       every panel, swept over all of K by 6×8, 5×8 or 4×8 register tiles (whichever the engine
+//       runs faster, see gemmSetTiles), 4×8 and 1×8 for the last rows
 //
 // So A streams from memory once, the row block of A (24 rows) is re-read from L1/L2 by each
 // panel, and the panels (K·nc floats, 400 KB for 784×100) stay in L2 for the whole product.
@@ -163,37 +163,42 @@ function edgePanelStride(width: i32): usize {
   return width <= 4 ? 16 : 32;
 }
 
-// Rows per register tile for the 8-column panels: 6 (6×8 tiles) or 4 (4×8). The engine decides
-// which is faster, so the host measures both at start-up (src/gemm-tile.ts) and sets it here.
-// V8 11.3 (Node 20) spills the 6×8 tile's 15 live vectors: relaxed SIMD 55% of peak against 76%
-// for 4×8 on 100×784×100 and 13% against 69% on 10000×784×100 (Xeon); V8 13.6 (Node 24) keeps
-// them in registers and gains: 82% against 76% and 80% against 70%. Both tiles compute every
-// element as the same chain (see above), so the choice changes speed only, never a bit.
-let tileRows = 6;
+// Rows per register tile for the 8-column panels, one choice for each way A's rows lie:
+// `stridedRows` where a tile's rows of A are a row apart (gemmNN: the forward, the evaluation),
+// `adjacentRows` where they are adjacent floats (gemmTN: the weight gradient reads xᵀ).
+// The engine decides which is faster, so the host measures at start-up (src/gemm-tile.ts) and
+// sets them here. V8 11.3 (Node 20) spills the 6×8 tile's 15 live vectors: relaxed SIMD 55% of
+// peak against 76% for 4×8 on 100×784×100 and 13% against 69% on 10000×784×100 (Xeon); V8 13.6
+// (Node 24) keeps them in registers and gains: 82% against 76% and 80% against 70%. Adjacent rows
+// also allow the 5×8 tile (see tile8). `npm run bench:kernels` on the Xeon, weight gradient
+// 784×100×100, relaxed SIMD, 5×8 against 4×8: 85% against 77% of peak (Node 20), 86% against 82%
+// (Node 22); on Node 24 90% against 6×8's 88%, a tie; in the plain-SIMD build its lane shuffles
+// cost more than they save (87% against 95%, Node 22). Every tile computes every element as the
+// same chain (see above), so the choice changes speed only, never a bit.
+let stridedRows = 6;
+let adjacentRows = 6;
 
-export function gemmSetTileRows(rows: i32): void {
-  tileRows = rows == 4 ? 4 : 6;
+/** `strided` 4 or 6; `adjacent` 4, 5 or 6 (any other value: 6). */
+export function gemmSetTiles(strided: i32, adjacent: i32): void {
+  stridedRows = strided == 4 ? 4 : 6;
+  adjacentRows = adjacent == 4 || adjacent == 5 ? adjacent : 6;
 }
 
-export function gemmTileRows(): i32 {
-  return tileRows;
+export function gemmTileRows(adjacent: bool): i32 {
+  return adjacent ? adjacentRows : stridedRows;
 }
 
 function rowsAgainstPanel8(
   c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
   let i = 0;
-  if (tileRows == 6) for (; i + 6 <= m; i += 6) {
-    const cTile = c + <usize>i * ldc;
-    const aRows = a + <usize>i * aRow;
-    if (aRow == 4) tile8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate, 6, true);
-    else tile8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate, 6, false);
-  }
-  for (; i + 4 <= m; i += 4) {
-    const cTile = c + <usize>i * ldc;
-    const aRows = a + <usize>i * aRow;
-    if (aRow == 4) tile8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate, 4, true);
-    else tile8(cTile, aRows, panel, k, aRow, aK, 32, ldc, accumulate, 4, false);
+  if (aRow == 4) {
+    if (adjacentRows == 6) for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, true);
+    else if (adjacentRows == 5) for (; i + 5 <= m; i += 5) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 5, true);
+    for (; i + 4 <= m; i += 4) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 4, true);
+  } else {
+    if (stridedRows == 6) for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, false);
+    for (; i + 4 <= m; i += 4) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 4, false);
   }
   for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 32, accumulate);
 }
@@ -216,12 +221,11 @@ function rowsAgainstPanel4(
 }
 
 // The last 1–7 columns run the 4- or 8-wide kernels on the zero-padded panel. Exactly 4 columns
-// write C directly; other widths stage each group of up to STAGE_ROWS rows of C in CTILE (12:
-// whole 6×8, 4×8 and 8×4 tiles), so the padding lanes land there (wasted lanes, still far faster
-// than scalar code). Copies are plain loops: a bulk memory.copy call costs more than these few
-// floats.
-const STAGE_ROWS = 12;
-const CTILE_BYTES: usize = STAGE_ROWS * 8 * 4;
+// write C directly; other widths stage the row block's rows of C (at most ROW_BLOCK: whole 6×8,
+// 5×8, 4×8 and 8×4 tiles) in CTILE, so the padding lanes land there (wasted lanes, still far
+// faster than scalar code). Copies are plain loops: a bulk memory.copy call costs more than
+// these few floats.
+const CTILE_BYTES: usize = ROW_BLOCK * 8 * 4;
 let CTILE: usize = memory.data(<i32>CTILE_BYTES, 16);
 export const GEMM_SCRATCH_BYTES: i32 = <i32>(PACKED_BYTES + CTILE_BYTES);
 
@@ -231,6 +235,7 @@ export function gemmUseScratch(at: usize): void {
   CTILE = at + PACKED_BYTES;
 }
 
+/** `m` ≤ ROW_BLOCK rows of C against the last, partial panel. */
 function rowsAgainstEdgePanel(
   c: usize, a: usize, panel: usize, m: i32, k: i32, width: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
@@ -239,15 +244,10 @@ function rowsAgainstEdgePanel(
     rowsAgainstPanel4(c, a, panel, m, k, aRow, aK, ldc, accumulate);
     return;
   }
-  for (let i = 0; i < m; i += STAGE_ROWS) {
-    const rows = min(STAGE_ROWS, m - i);
-    const cRows = c + <usize>i * ldc;
-    const aRows = a + <usize>i * aRow;
-    if (accumulate) copyColumns(CTILE, stride, cRows, ldc, rows, width);
-    if (stride == 32) rowsAgainstPanel8(CTILE, aRows, panel, rows, k, aRow, aK, 32, accumulate);
-    else rowsAgainstPanel4(CTILE, aRows, panel, rows, k, aRow, aK, 16, accumulate);
-    copyColumns(cRows, ldc, CTILE, stride, rows, width);
-  }
+  if (accumulate) copyColumns(CTILE, stride, c, ldc, m, width);
+  if (stride == 32) rowsAgainstPanel8(CTILE, a, panel, m, k, aRow, aK, 32, accumulate);
+  else rowsAgainstPanel4(CTILE, a, panel, m, k, aRow, aK, 16, accumulate);
+  copyColumns(c, ldc, CTILE, stride, m, width);
 }
 
 // @ts-ignore: decorator
@@ -261,12 +261,20 @@ function copyColumns(dst: usize, ldDst: usize, src: usize, ldSrc: usize, rows: i
 }
 
 /**
- * A `rows`×8 tile of C over all of k (rows 6 or 4): C's rows at c + r·ldc, the panel's k rows
- * at b + p·ldb, A(i, p) at a + i·aRow + p·aK. `adjacent` is the TN case: the tile's rows of Aᵀ
- * are adjacent floats of one row of A (aRow = 4), so a single pointer with constant offsets
- * replaces one pointer bump per row per k (measured on the 4×8 tile: +8% plain, +20% relaxed
- * SIMD on 784×100×100). `rows` and `adjacent` are constants at every call, so each call keeps
- * only its own accumulators and pointers.
+ * A `rows`×8 tile of C over all of k (rows 6, 5 or 4; 5 only adjacent): C's rows at c + r·ldc,
+ * the panel's k rows at b + p·ldb, A(i, p) at a + i·aRow + p·aK. `adjacent` is the TN case: the
+ * tile's rows of Aᵀ are adjacent floats of one row of A (aRow = 4), so a single pointer with
+ * constant offsets replaces one pointer bump per row per k (measured on the 4×8 tile: +8% plain,
+ * +20% relaxed SIMD on 784×100×100). `rows` and `adjacent` are constants at every call, so each
+ * call keeps only its own accumulators and pointers.
+ *
+ * The 5×8 tile is for V8 11/12, which emit every load of an iteration before its multiply-adds
+ * (seen in --print-wasm-code), so each row's splat holds a register until its multiply-adds: 10
+ * accumulators, 2 B vectors and 5 splats would need 17 of the 15 vector registers V8 allocates.
+ * So its first four rows come from one vector load, splatted lane by lane by shuffles that the
+ * engine places next to their multiply-adds: 10 + 2 + that vector + row 4's splat + one shuffled
+ * lane = 15. Ten accumulator chains instead of 4×8's eight leave the multiply-add latency
+ * (4 cycles at 2 per cycle: 8 chains in flight) some slack.
  */
 // @ts-ignore: decorator
 @inline
@@ -286,8 +294,10 @@ function tile8(
     acc10 = v128.load(c1); acc11 = v128.load(c1, 16);
     acc20 = v128.load(c2); acc21 = v128.load(c2, 16);
     acc30 = v128.load(c3); acc31 = v128.load(c3, 16);
-    if (rows == 6) {
+    if (rows >= 5) {
       acc40 = v128.load(c4); acc41 = v128.load(c4, 16);
+    }
+    if (rows == 6) {
       acc50 = v128.load(c5); acc51 = v128.load(c5, 16);
     }
   }
@@ -295,17 +305,21 @@ function tile8(
   let bp = b;
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let s = v128.load32_splat(a0);
+    // (rows 5: zeros otherwise, a constant the compiler drops with the branches that never read it)
+    const rows0to3 = rows == 5 ? v128.load(a0) : f32x4.splat(0);
+    let s = rows == 5 ? v128.shuffle<f32>(rows0to3, rows0to3, 0, 0, 0, 0) : v128.load32_splat(a0);
     acc00 = madd(s, b0, acc00); acc01 = madd(s, b1, acc01);
-    s = adjacent ? v128.load32_splat(a0, 4) : v128.load32_splat(a1);
+    s = rows == 5 ? v128.shuffle<f32>(rows0to3, rows0to3, 1, 1, 1, 1) : adjacent ? v128.load32_splat(a0, 4) : v128.load32_splat(a1);
     acc10 = madd(s, b0, acc10); acc11 = madd(s, b1, acc11);
-    s = adjacent ? v128.load32_splat(a0, 8) : v128.load32_splat(a2);
+    s = rows == 5 ? v128.shuffle<f32>(rows0to3, rows0to3, 2, 2, 2, 2) : adjacent ? v128.load32_splat(a0, 8) : v128.load32_splat(a2);
     acc20 = madd(s, b0, acc20); acc21 = madd(s, b1, acc21);
-    s = adjacent ? v128.load32_splat(a0, 12) : v128.load32_splat(a3);
+    s = rows == 5 ? v128.shuffle<f32>(rows0to3, rows0to3, 3, 3, 3, 3) : adjacent ? v128.load32_splat(a0, 12) : v128.load32_splat(a3);
     acc30 = madd(s, b0, acc30); acc31 = madd(s, b1, acc31);
-    if (rows == 6) {
+    if (rows >= 5) {
       s = adjacent ? v128.load32_splat(a0, 16) : v128.load32_splat(a4);
       acc40 = madd(s, b0, acc40); acc41 = madd(s, b1, acc41);
+    }
+    if (rows == 6) {
       s = adjacent ? v128.load32_splat(a0, 20) : v128.load32_splat(a5);
       acc50 = madd(s, b0, acc50); acc51 = madd(s, b1, acc51);
     }
@@ -322,8 +336,10 @@ function tile8(
   v128.store(c1, acc10); v128.store(c1, acc11, 16);
   v128.store(c2, acc20); v128.store(c2, acc21, 16);
   v128.store(c3, acc30); v128.store(c3, acc31, 16);
-  if (rows == 6) {
+  if (rows >= 5) {
     v128.store(c4, acc40); v128.store(c4, acc41, 16);
+  }
+  if (rows == 6) {
     v128.store(c5, acc50); v128.store(c5, acc51, 16);
   }
 }

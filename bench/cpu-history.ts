@@ -39,30 +39,38 @@ export function renderCpuTable(records: CpuRecord[]): string {
   const lines = [
     '## Kernels by CPU (% of the build\'s peak, best of interleaved rounds)', '',
     'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The peak is the best of the register-only madd loops (and of the products, where one ran faster). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128.', '',
-    '| CPU | flags | V8 mode | Node | date | build | tile | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
+    '| CPU | flags | V8 mode | Node | date | build | tiles NN / TN | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of records) {
     for (const build of ['relaxed-simd', 'simd']) {
       const headline = r.kernels.filter((k) => k.headline).map((k) => pct(k.percentOfPeak[build as 'simd']));
       const deeper = r.kernels.filter((k) => !k.headline).map((k) => k.percentOfPeak[build as 'simd']);
-      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${r.kernels[0]?.tileRows[build as 'simd']}×8 | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} |`);
+      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${tilesOf(r.kernels, build as 'simd')} | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} |`);
     }
   }
   return lines.join('\n') + '\n';
 }
 
 export function renderKernelRows(rows: KernelRow[], context: string): string {
-  const tiles = rows[0]?.tileRows;
   const lines = [
     '## Dense products against the peak', '', context,
-    tiles ? `The runtime chose ${tiles['relaxed-simd']}-row tiles for relaxed SIMD and ${tiles.simd}-row tiles for SIMD (src/gemm-tile.ts); the % columns after the chosen one show each tile.` : '', '',
-    '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 4×8 | SIMD GFLOP/s | % of peak | 6×8 / 4×8 |',
+    `The runtime chose these register tiles (src/gemm-tile.ts): ${chosenTiles(rows)}. The % columns after the chosen one show each tile the layout can run (5×8 needs the weight gradient's adjacent rows).`, '',
+    '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
-    const both = (build: 'simd' | 'relaxed-simd') => `${pct(r.byTile[build][6])} / ${pct(r.byTile[build][4])}`;
-    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${both('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${both('simd')} |`);
+    const all = (build: 'simd' | 'relaxed-simd') => [6, 5, 4].map((tile) => (tile in r.byTile[build] ? pct(r.byTile[build][tile]) : '–')).join(' / ');
+    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${all('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${all('simd')} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** "forward (NN) / weight gradient (TN)" tiles of one build, from the first row of each layout. */
+function tilesOf(rows: KernelRow[], build: 'simd' | 'relaxed-simd'): string {
+  return ['NN', 'TN'].map((layout) => rows.find((r) => r.layout === layout)?.tileRows[build]).map((tile) => `${tile}×8`).join(' / ');
+}
+
+function chosenTiles(rows: KernelRow[]): string {
+  return `relaxed SIMD ${tilesOf(rows, 'relaxed-simd')}, SIMD ${tilesOf(rows, 'simd')} (NN / TN)`;
 }

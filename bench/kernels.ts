@@ -71,28 +71,34 @@ export function measurePeak(runtime: Runtime, trials = 7): Peak {
   return { ...best, peak: Math.max(best.chained, best.accumulate) };
 }
 
-export const TILES = [6, 4] as const;
+/** The register tiles a layout can run (assembly/gemm.ts gemmSetTiles): 5×8 needs adjacent rows. */
+export const TILES = { NN: [6, 4], TN: [6, 5, 4] } as const;
 
 export interface KernelRow {
   shape: string; layout: string; m: number; n: number; k: number; headline: boolean;
-  /** With the register tile the runtime chose (tileRows). */
+  /** With the register tile the runtime chose for the layout (tileRows). */
   gflops: Record<KernelBuild, number>; percentOfPeak: Record<KernelBuild, number>;
-  /** GFLOP/s and % of peak with each tile, e.g. byTile['relaxed-simd'][6]. */
+  /** GFLOP/s and % of peak with each of the layout's TILES, e.g. byTile['relaxed-simd'][6]. */
   gflopsByTile: Record<KernelBuild, Record<number, number>>;
   byTile: Record<KernelBuild, Record<number, number>>;
   tileRows: Record<KernelBuild, number>;
 }
 
 /**
- * Best-of-`rounds` GFLOP/s of every shape on both builds and with both register tiles (the
- * runtime picks one at start-up, src/gemm-tile.ts), all four interleaved (timing.ts). Raises
+ * Best-of-`rounds` GFLOP/s of every shape on both builds and with each register tile its layout
+ * can run (the runtime picks at start-up, src/gemm-tile.ts), all interleaved (timing.ts). Raises
  * `peaks` to the fastest product where that beat the madd loops (see Peak).
  */
 export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Record<KernelBuild, Peak>, rounds: number): KernelRow[] {
   const rows: KernelRow[] = [];
-  const chosen = Object.fromEntries(BUILDS.map((build) => [build, runtimes[build].kernels.exports.gemmTileRows()])) as Record<KernelBuild, number>;
+  const startTiles = Object.fromEntries(BUILDS.map((build) => {
+    const { gemmTileRows } = runtimes[build].kernels.exports;
+    return [build, { strided: gemmTileRows(false), adjacent: gemmTileRows(true) }];
+  })) as Record<KernelBuild, { strided: number; adjacent: number }>;
   for (const shape of KERNEL_SHAPES) {
     const { layout, m, n, k } = shape;
+    const tiles = TILES[layout];
+    const chosen = Object.fromEntries(BUILDS.map((build) => [build, layout === 'TN' ? startTiles[build].adjacent : startTiles[build].strided])) as Record<KernelBuild, number>;
     const flops = 2 * m * n * k;
     const a = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
     const b = Float32Array.from({ length: k * n }, () => Math.random() - 0.5);
@@ -103,18 +109,20 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
       const [aAt, bAt, cAt] = [a.length, b.length, m * n].map((length) => arena.alloc(length * 4));
       new Float32Array(arena.memory.buffer, aAt, a.length).set(a);
       new Float32Array(arena.memory.buffer, bAt, b.length).set(b);
-      const { gemmSetTileRows } = kernels.exports;
+      const { gemmSetTiles } = kernels.exports;
+      const { strided, adjacent } = startTiles[build];
       const gemm = layout === 'NN' ? kernels.exports.gemmNN : kernels.exports.gemmTN;
-      for (const tile of TILES) tasks[`${build} ${tile}`] = () => { gemmSetTileRows(tile); gemm(cAt, aAt, bAt, m, n, k, false); };
+      const setTile = layout === 'NN' ? (tile: number) => gemmSetTiles(tile, adjacent) : (tile: number) => gemmSetTiles(strided, tile);
+      for (const tile of tiles) tasks[`${build} ${tile}`] = () => { setTile(tile); gemm(cAt, aAt, bAt, m, n, k, false); };
       release.push(() => [aAt, bAt, cAt].forEach((at) => arena.release(at)));
     }
     const us = bestOf(tasks, rounds);
-    for (const build of BUILDS) runtimes[build].kernels.exports.gemmSetTileRows(chosen[build]);
+    for (const build of BUILDS) runtimes[build].kernels.exports.gemmSetTiles(startTiles[build].strided, startTiles[build].adjacent);
     release.forEach((fn) => fn());
-    const best = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(TILES.map((tile) => [tile, us[`${build} ${tile}`] / 1000]))])) as Record<KernelBuild, Record<number, number>>;
+    const best = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(tiles.map((tile) => [tile, us[`${build} ${tile}`] / 1000]))])) as Record<KernelBuild, Record<number, number>>;
     const gflopsOf = (ms: number) => flops / ms / 1e6;
     const gflops = Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(best[build][chosen[build]])])) as Record<KernelBuild, number>;
-    const gflopsByTile = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(TILES.map((tile) => [tile, gflopsOf(best[build][tile])]))])) as KernelRow['gflopsByTile'];
+    const gflopsByTile = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(tiles.map((tile) => [tile, gflopsOf(best[build][tile])]))])) as KernelRow['gflopsByTile'];
     rows.push({
       shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops, gflopsByTile, tileRows: chosen,
       percentOfPeak: { simd: 0, 'relaxed-simd': 0 }, byTile: { simd: {}, 'relaxed-simd': {} },
@@ -128,9 +136,10 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
   for (const row of rows) {
     for (const build of BUILDS) {
       row.percentOfPeak[build] = (100 * row.gflops[build]) / peaks[build].peak;
-      row.byTile[build] = Object.fromEntries(TILES.map((tile) => [tile, (100 * row.gflopsByTile[build][tile]) / peaks[build].peak]));
+      row.byTile[build] = Object.fromEntries(TILES[row.layout as 'NN' | 'TN'].map((tile) => [tile, (100 * row.gflopsByTile[build][tile]) / peaks[build].peak]));
     }
-    console.log(`kernels ${row.shape}: ${BUILDS.map((build) => `${build} ${row.gflops[build].toFixed(1)} GFLOP/s (${row.percentOfPeak[build].toFixed(0)}%; 6×8 ${row.byTile[build][6].toFixed(0)}%, 4×8 ${row.byTile[build][4].toFixed(0)}%)`).join(', ')}`);
+    const byTile = (build: KernelBuild) => Object.entries(row.byTile[build]).sort(([a], [b]) => Number(b) - Number(a)).map(([tile, percent]) => `${tile}×8 ${percent.toFixed(0)}%`).join(', ');
+    console.log(`kernels ${row.shape}: ${BUILDS.map((build) => `${build} ${row.gflops[build].toFixed(1)} GFLOP/s (${row.percentOfPeak[build].toFixed(0)}% with ${row.tileRows[build]}×8; ${byTile(build)})`).join(', ')}`);
   }
   return rows;
 }

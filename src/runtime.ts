@@ -5,7 +5,7 @@
 // share every pass; the results are bit-identical to one thread's.
 import { Arena } from './arena.js';
 import { ValueError } from './errors.js';
-import { chooseGemmTile } from './gemm-tile.js';
+import { chooseGemmTiles } from './gemm-tile.js';
 import { defaultThreads, threadsUnavailable, ThreadPool } from './thread-pool.js';
 import { loadKernels, type KernelBuildChoice, type Kernels } from './wasm.js';
 
@@ -66,13 +66,13 @@ export async function createRuntime(build: KernelBuildChoice = 'auto', options: 
     }
     const kernels = await loadKernels(build);
     const arena = new Arena(kernels.exports.memory, kernels.exports.heapBase());
-    chooseGemmTile({ kernels, arena });
+    chooseGemmTiles({ kernels, arena });
     return { kernels, arena, threads: 1, minimumSharedWork: Infinity, dispose: () => {} };
   }
   const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL_PAGES, maximum: SHARED_MEMORY_PAGES, shared: true });
   const kernels = await loadKernels(build, memory);
   const arena = new Arena(memory, kernels.exports.heapBase());
-  chooseGemmTile({ kernels, arena }); // before the workers start: they take the same tile
+  chooseGemmTiles({ kernels, arena }); // before the workers start: they take the same tiles
   const pool = await ThreadPool.start(kernels, arena, threads, options.workerFault);
   const guarded: Kernels = { ...kernels, exports: pool.guard(kernels.exports) };
   const minimumSharedWork = options.minimumSharedWork ?? MINIMUM_SHARED_WORK;

@@ -7,6 +7,7 @@
 // entry points install a spawner; without one a runtime has one thread.
 import type { Arena } from './arena.js';
 import { ThreadError } from './errors.js';
+import { type GemmTiles, gemmTiles } from './gemm-tile.js';
 import { browserWorkers } from './thread-worker-browser.js';
 import { stopPool } from './thread-worker.js';
 import type { KernelExports, Kernels } from './wasm.js';
@@ -19,8 +20,8 @@ export interface WorkerStart {
   threads: number;
   controlBlock: number;
   scratch: number;
-  /** Rows of the GEMM's register tile that thread 0's instance uses (src/gemm-tile.ts). */
-  tileRows: number;
+  /** Rows of the GEMM's register tiles that thread 0's instance uses (src/gemm-tile.ts). */
+  tiles: GemmTiles;
   /** More threads in the pool than the machine has cores: waiting threads spin briefly (assembly/threads.ts). */
   oversubscribed: boolean;
   /** Control block word offsets (assembly/threads.ts POOL_*), read from the module. */
@@ -91,7 +92,7 @@ export class ThreadPool {
       const scratch = arena.alloc(layout.GEMM_SCRATCH_BYTES);
       blocks.push(scratch);
       workers.push(spawn({
-        module, memory: arena.memory, index, threads, controlBlock, scratch, tileRows: exports.gemmTileRows(), oversubscribed, words,
+        module, memory: arena.memory, index, threads, controlBlock, scratch, tiles: gemmTiles(exports), oversubscribed, words,
         fault: index === 1 ? fault : undefined,
       }));
     }

@@ -23,13 +23,13 @@ export function stopPool(words: Int32Array, error: number, generation: number, r
  * text (workerSource), so it may use nothing but its arguments, stopPool and globals.
  */
 export async function runWorker(start: WorkerStart, post: (message: unknown) => void): Promise<void> {
-  const { module, memory, index, threads, controlBlock, scratch, tileRows, oversubscribed, words, fault } = start;
+  const { module, memory, index, threads, controlBlock, scratch, tiles, oversubscribed, words, fault } = start;
   const control = () => new Int32Array(memory.buffer, controlBlock, 8);
   try {
     const { exports } = (await WebAssembly.instantiate(module, { env: { memory } })) as unknown as { exports: KernelExports };
     exports.threadInit(index, threads, controlBlock, oversubscribed);
     exports.gemmUseScratch(scratch);
-    exports.gemmSetTileRows(tileRows);
+    exports.gemmSetTiles(tiles.strided, tiles.adjacent);
     // Before 'ready': the first pass may start as soon as it is posted.
     const generation = Atomics.load(control(), words.generation);
     post('ready');

@@ -22,9 +22,13 @@ export interface KernelExports {
   gemmNNColumns(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, first: number, end: number, accumulate: boolean): void;
   gemmNT(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean, packed: Ptr): void;
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
-  /** Rows of the GEMM's register tile, 4 or 6: a speed choice only (src/gemm-tile.ts). */
-  gemmSetTileRows(rows: number): void;
-  gemmTileRows(): number;
+  /**
+   * Rows of the GEMM's register tiles: `strided` (4 or 6) for products whose A rows are a row
+   * apart (gemmNN), `adjacent` (4, 5 or 6) for those whose are adjacent floats (gemmTN). A speed
+   * choice only (src/gemm-tile.ts).
+   */
+  gemmSetTiles(strided: number, adjacent: number): void;
+  gemmTileRows(adjacent: boolean): number;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */
   csrByteSize(x: Ptr, rows: number, cols: number): number;
   csrCompress(csr: Ptr, x: Ptr, rows: number, cols: number): void;

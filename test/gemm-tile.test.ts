@@ -1,11 +1,11 @@
-// chooseGemmTile against a stand-in module whose product takes a set time per register tile: the
-// faster tile is chosen (6×8 only when clearly faster), the measurement runs once per build, and
-// it gives back the blocks it took. The real module's choice is in gemm.test.ts. Each case names
-// a build of its own ('six', 'four', …), so that no earlier choice for it is remembered. The
-// time is a virtual clock that each stand-in product advances: the cases do not depend on how
-// busy the machine is.
+// chooseGemmTiles against a stand-in module whose products take a set time per register tile:
+// the faster tiles are chosen (the larger one only when clearly faster), the measurement runs
+// once per build, and it gives back the blocks it took. The real module's choice is in
+// gemm.test.ts. Each case names a build of its own ('six', 'four', …), so that no earlier choice
+// for it is remembered. The time is a virtual clock that each stand-in product advances: the
+// cases do not depend on how busy the machine is.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { chooseGemmTile } from '../src/gemm-tile.js';
+import { chooseGemmTiles } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
 import type { KernelBuild } from '../src/wasm.js';
 
@@ -17,22 +17,36 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** A module and arena whose gemmNN takes `costs[tile]` ms of the virtual clock per call, recording every call. */
-function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
-  let tile: 4 | 6 = 4;
-  const tiles: number[] = [];
-  const products: number[][] = [];
+/** ms of the virtual clock per call: gemmNN by its (strided) tile, gemmTN by its (adjacent) tile. */
+interface Costs {
+  NN: Partial<Record<number, number>>;
+  TN: Partial<Record<number, number>>;
+}
+
+/** A module and arena whose products take `costs` of the virtual clock per call, recording every call. */
+function standIn(build: KernelBuild, costs: Costs) {
+  let tiles = { strided: 6, adjacent: 6 };
+  const settings: [number, number][] = [];
+  const products: { layout: 'NN' | 'TN'; tile: number; args: number[] }[] = [];
   const blocks = new Map<number, number>();
   const sizes: number[] = [];
   let next = 1024;
+  const product = (layout: 'NN' | 'TN', tile: number, args: unknown[]) => {
+    products.push({ layout, tile, args: args.map(Number) });
+    const cost = costs[layout][tile];
+    if (cost === undefined) throw new Error(`no cost set for ${layout} with ${tile}-row tiles`);
+    clock += cost;
+  };
   const exports = {
-    gemmSetTileRows(rows: 4 | 6) {
-      tile = rows;
-      tiles.push(rows);
+    gemmSetTiles(strided: number, adjacent: number) {
+      tiles = { strided, adjacent };
+      settings.push([strided, adjacent]);
     },
-    gemmNN(c: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean) {
-      products.push([c, a, b, m, n, k, Number(accumulate)]);
-      clock += costs[tile];
+    gemmNN(...args: unknown[]) {
+      product('NN', tiles.strided, args);
+    },
+    gemmTN(...args: unknown[]) {
+      product('TN', tiles.adjacent, args);
     },
   };
   const arena = {
@@ -48,34 +62,51 @@ function standIn(build: KernelBuild, costs: Record<4 | 6, number>) {
     },
   };
   const runtime = { kernels: { build, exports }, arena } as unknown as Pick<Runtime, 'kernels' | 'arena'>;
-  return { runtime, tiles, products, blocks, sizes };
+  return { runtime, settings, products, blocks, sizes };
 }
 
-describe('chooseGemmTile', () => {
-  it('measures both tiles, interleaved after a warm-up, on a 48×392 by 392×64 product, and frees its blocks', () => {
-    const { runtime, tiles, products, blocks, sizes } = standIn('six' as KernelBuild, { 4: 0.05, 6: 0.01 });
-    expect(chooseGemmTile(runtime)).toBe(6);
-    // 40 warm-up calls alternating 6, 4, …; then 10 samples of 6 and 4; then the choice.
-    expect(tiles).toEqual([...Array.from({ length: 40 }, (_, call) => (call % 2 ? 4 : 6)), ...Array(10).fill([6, 4]).flat(), 6]);
-    expect(products).toHaveLength(40 + 10 * 2 * 30);
-    const [c, a, b] = products[0];
-    expect(sizes).toEqual([48 * 392 * 4, 392 * 64 * 4, 48 * 64 * 4]); // A, B, C in bytes
+/** 40 warm-up calls alternating the two candidates, then 10 samples of 30 calls of each. */
+const measured = (first: number, second: number) => [
+  ...Array.from({ length: 40 }, (_, call) => (call % 2 ? second : first)),
+  ...Array.from({ length: 10 }, () => [...Array(30).fill(first), ...Array(30).fill(second)]).flat(),
+];
+
+describe('chooseGemmTiles', () => {
+  it('measures 6×8 against 4×8 on a 48×392 by 392×64 product, then 5×8 against that choice on its weight gradient, and frees its blocks', () => {
+    const { runtime, settings, products, blocks, sizes } = standIn('six' as KernelBuild, { NN: { 4: 0.05, 6: 0.01 }, TN: { 5: 0.01, 6: 0.02 } });
+    expect(chooseGemmTiles(runtime)).toEqual({ strided: 6, adjacent: 5 });
+    const nn = products.filter((p) => p.layout === 'NN');
+    const tn = products.filter((p) => p.layout === 'TN');
+    expect(products.slice(0, nn.length)).toEqual(nn); // all of NN's before TN's
+    expect(nn.map((p) => p.tile)).toEqual(measured(6, 4));
+    expect(tn.map((p) => p.tile)).toEqual(measured(5, 6));
+    expect(sizes).toEqual([48 * 392 * 4, 392 * 64 * 4, 392 * 64 * 4]); // A, B, C in bytes
+    const [c, a, b] = nn[0].args;
     expect(new Set([c, a, b]).size).toBe(3);
-    for (const product of products) expect(product).toEqual([c, a, b, 48, 64, 392, 0]);
+    for (const p of nn) expect(p.args).toEqual([c, a, b, 48, 64, 392, 0]);
+    for (const p of tn) expect(p.args).toEqual([c, a, b, 392, 64, 48, 0]);
+    expect(settings.at(-1)).toEqual([6, 5]);
     expect(blocks.size).toBe(0);
   });
 
-  it('takes 4×8 when it is faster, or when 6×8 is only 1% faster (it must be 3% faster)', () => {
-    expect(chooseGemmTile(standIn('four' as KernelBuild, { 4: 0.01, 6: 0.05 }).runtime)).toBe(4);
-    expect(chooseGemmTile(standIn('tie' as KernelBuild, { 4: 0.03, 6: 0.03 }).runtime)).toBe(4);
-    expect(chooseGemmTile(standIn('close' as KernelBuild, { 4: 0.05, 6: 0.0495 }).runtime)).toBe(4);
+  it('takes 4×8 when it is faster, or when 6×8 is only 1% faster (it must be 3% faster), and measures 5×8 against it', () => {
+    const four = standIn('four' as KernelBuild, { NN: { 4: 0.01, 6: 0.05 }, TN: { 4: 0.01, 5: 0.05 } });
+    expect(chooseGemmTiles(four.runtime)).toEqual({ strided: 4, adjacent: 4 });
+    expect(four.products.filter((p) => p.layout === 'TN').map((p) => p.tile)).toEqual(measured(5, 4));
+    expect(chooseGemmTiles(standIn('tie' as KernelBuild, { NN: { 4: 0.03, 6: 0.03 }, TN: { 4: 0.03, 5: 0.03 } }).runtime)).toEqual({ strided: 4, adjacent: 4 });
+    expect(chooseGemmTiles(standIn('close' as KernelBuild, { NN: { 4: 0.05, 6: 0.0495 }, TN: { 4: 0.05, 5: 0.0495 } }).runtime)).toEqual({ strided: 4, adjacent: 4 });
   });
 
-  it('measures once per build: the next module of the build gets the same tile, set without a product', () => {
-    expect(chooseGemmTile(standIn('once' as KernelBuild, { 4: 0.05, 6: 0.01 }).runtime)).toBe(6);
-    const again = standIn('once' as KernelBuild, { 4: 0.01, 6: 0.05 });
-    expect(chooseGemmTile(again.runtime)).toBe(6);
-    expect(again.tiles).toEqual([6]);
+  it('takes 5×8 for the weight gradient only when it is 3% faster than the strided choice', () => {
+    expect(chooseGemmTiles(standIn('five' as KernelBuild, { NN: { 4: 0.05, 6: 0.06 }, TN: { 4: 0.05, 5: 0.0480 } }).runtime)).toEqual({ strided: 4, adjacent: 5 });
+    expect(chooseGemmTiles(standIn('five-close' as KernelBuild, { NN: { 4: 0.06, 6: 0.05 }, TN: { 6: 0.05, 5: 0.0490 } }).runtime)).toEqual({ strided: 6, adjacent: 6 });
+  });
+
+  it('measures once per build: the next module of the build gets the same tiles, set without a product', () => {
+    expect(chooseGemmTiles(standIn('once' as KernelBuild, { NN: { 4: 0.05, 6: 0.01 }, TN: { 5: 0.05, 6: 0.01 } }).runtime)).toEqual({ strided: 6, adjacent: 6 });
+    const again = standIn('once' as KernelBuild, { NN: { 4: 0.01, 6: 0.05 }, TN: { 4: 0.01, 5: 0.01 } });
+    expect(chooseGemmTiles(again.runtime)).toEqual({ strided: 6, adjacent: 6 });
+    expect(again.settings).toEqual([[6, 6]]);
     expect(again.products).toHaveLength(0);
   });
 });

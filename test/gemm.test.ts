@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseGemmTile } from '../src/gemm-tile.js';
+import { chooseGemmTiles, type GemmTiles, gemmTiles } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
 import {
   fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
@@ -82,17 +82,24 @@ const CHAIN_SHAPES: [number, number, number][] = [
   [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600],
 ];
 
-// Both register tiles (the runtime picks the faster at start-up, src/gemm-tile.ts).
-const CHAIN_CASES = (['NN', 'TN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile] as const));
+// Every register tile each layout can run (the runtime picks the faster at start-up,
+// src/gemm-tile.ts): NN and NT (an NN product on Bᵀ) the strided tiles, TN the adjacent ones.
+const CHAIN_CASES = [
+  ...(['NN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile] as const)),
+  ...[6, 5, 4].map((tile) => ['TN', tile] as const),
+];
 
 describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain, bit for bit', (layout, tile) => {
   let runtime: Runtime;
   let madd: (a: number, b: number, acc: number) => number;
-  let chosenTile: number;
+  let chosen: GemmTiles;
   beforeAll(async () => {
     runtime = await testRuntime();
-    chosenTile = runtime.kernels.exports.gemmTileRows();
-    runtime.kernels.exports.gemmSetTileRows(tile);
+    chosen = gemmTiles(runtime.kernels.exports);
+    // The other layout keeps a tile other than this case's, so that a product taking the wrong
+    // one of the two settings runs the wrong tile and the case sees it (6 against 4).
+    if (layout === 'TN') runtime.kernels.exports.gemmSetTiles(tile === 6 ? 4 : 6, tile);
+    else runtime.kernels.exports.gemmSetTiles(tile, tile === 6 ? 4 : 6);
     // Which madd this engine runs: the relaxed build fuses where the CPU has FMA. One product
     // tells them apart: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused, 0 when the product is rounded.
     const x = 1 + 2 ** -12;
@@ -104,7 +111,7 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain
     if (runtime.kernels.build === 'simd') expect(fused).toBe(false);
     madd = fused ? fusedMultiplyAddF32 : multiplyThenAddF32;
   });
-  afterAll(() => runtime.kernels.exports.gemmSetTileRows(chosenTile));
+  afterAll(() => runtime.kernels.exports.gemmSetTiles(chosen.strided, chosen.adjacent));
 
   it.each(CHAIN_SHAPES)('M=%i N=%i K=%i', (m, n, k) => {
     const { exports } = runtime.kernels;
@@ -152,23 +159,26 @@ describe('transpose', () => {
   });
 });
 
-describe('the register tile chosen at start-up', () => {
-  it('is 4 or 6 rows, set on the module, and the same for every runtime of a build', async () => {
+describe('the register tiles chosen at start-up', () => {
+  it('are 4 or 6 rows strided and 4, 5 or 6 adjacent, set on the module, the same for every runtime of a build', async () => {
     const first = await testRuntime();
     const second = await testRuntime();
-    const rows = first.kernels.exports.gemmTileRows();
-    expect([4, 6]).toContain(rows);
-    expect(second.kernels.exports.gemmTileRows()).toBe(rows);
-    expect(chooseGemmTile(second)).toBe(rows);
+    const tiles = gemmTiles(first.kernels.exports);
+    expect([4, 6]).toContain(tiles.strided);
+    expect([4, 5, 6]).toContain(tiles.adjacent);
+    expect(gemmTiles(second.kernels.exports)).toEqual(tiles);
+    expect(chooseGemmTiles(second)).toEqual(tiles);
   });
 
-  it('takes only the two tiles there are', async () => {
+  it('take only the tiles there are', async () => {
     const { exports } = (await testRuntime()).kernels;
-    const rows = exports.gemmTileRows();
-    exports.gemmSetTileRows(4);
-    expect(exports.gemmTileRows()).toBe(4);
-    exports.gemmSetTileRows(5);
-    expect(exports.gemmTileRows()).toBe(6);
-    exports.gemmSetTileRows(rows);
+    const tiles = gemmTiles(exports);
+    exports.gemmSetTiles(4, 5);
+    expect(gemmTiles(exports)).toEqual({ strided: 4, adjacent: 5 });
+    exports.gemmSetTiles(5, 4);
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 4 });
+    exports.gemmSetTiles(3, 7);
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 6 });
+    exports.gemmSetTiles(tiles.strided, tiles.adjacent);
   });
 });
