@@ -2,20 +2,24 @@
 // how the engine allocates registers (assembly/gemm.ts, gemmSetTiles, has the figures), not on
 // anything the host can see. Two choices: for products whose A rows are a row apart (gemmNN:
 // the forward, the evaluation) 6×8 or 4×8; for those whose are adjacent floats (gemmTN: the
-// weight gradient) that same tile or 5×8, which only adjacent rows allow. Every tile adds every
-// element's products in the same order, so the choice changes speed only: results are the same
-// bits either way (test/gemm.test.ts).
+// weight gradient) 6×8, 5×8 or 4×8, 5×8 being a tile only adjacent rows allow. Every tile adds
+// every element's products in the same order, so the choice changes speed only: results are the
+// same bits either way (test/gemm.test.ts).
 //
 // The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs), and
-// its weight gradient (392×48 times 48×64, as many flops), timed in interleaved samples of the
-// two candidates after a warm-up that lets the engine's optimizing tier compile it; each sample
-// is long enough (~1.5 ms) for a coarse browser clock, and ten of each keep a disturbed one from
-// deciding (on a loaded 2-core machine six did not). The faster minimum wins, but 6×8 over 4×8,
-// or 5×8 over the strided choice, only when it is at least 3% faster: where 6×8 and 4×8 tie the
-// 4×8 is the one that cannot spill, and 5×8's lane shuffles must earn their place.
-// The adjacent choice starts from the strided one because both depend on the same thing, whether
-// the engine keeps 6×8's 15 live vectors in registers (it does for both layouts or for neither:
-// V8 11–12 and 13–14 on the Xeon). About 80 ms, once per build per process.
+// one like a weight gradient (196×96 times 96×64, as many flops; at a batch of 48 instead, 5×8
+// led 4×8 by 3–7% where it leads by 10% at the batches users train with, too close to decide
+// on), timed in interleaved samples of each
+// candidate after a warm-up that lets the engine's optimizing tier compile it; each sample is
+// long enough (~1.5 ms) for a coarse browser clock, and ten of each keep a disturbed one from
+// deciding (on a loaded 2-core machine six did not). The fastest minimum wins, but a larger tile
+// only when it is more than 1% faster than 4×8: where they tie, 4×8 is the one that cannot spill.
+// (A 3% margin kept 4×8 in 2 of 5 runs of a loaded machine where 5×8 is 10% faster on the
+// weight gradients of training: at this product's size the minima lie closer, 0–7% apart in
+// 40-sample runs; a tile that spills is 25% slower or more, which no margin of noise hides.)
+// The two choices are measured apart because they differ: V8 12's plain-SIMD build runs the
+// forward as fast with 6×8 as with 4×8, and the weight gradient 77% of peak with 6×8, 85% with
+// 5×8 and 93% with 4×8 (npm run bench:kernels, Xeon). About 100 ms, once per build per process.
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
@@ -25,9 +29,13 @@ export interface GemmTiles {
   adjacent: number;
 }
 
+// The forward's product, M×K times K×N…
 const M = 48;
 const N = 64;
 const K = 392;
+// …and the weight gradient's, (BATCH×INPUTS)ᵀ times BATCH×N: A takes as many floats as M×K.
+const BATCH = 96;
+const INPUTS = 196;
 const CALLS_PER_SAMPLE = 30;
 const WARMUP_CALLS = 40;
 const SAMPLES = 10;
@@ -47,15 +55,15 @@ export function chooseGemmTiles(runtime: Pick<Runtime, 'kernels' | 'arena'>): Ge
   if (tiles === undefined) {
     const a = arena.alloc(M * K * 4);
     const b = arena.alloc(K * N * 4);
-    const c = arena.alloc(K * N * 4);
+    const c = arena.alloc(INPUTS * N * 4);
     // Any values: the products' time does not depend on them (no denormals: the arena zero-fills).
-    const strided = unlessSlower(6, 4, (rows) => {
+    const strided = fastest([6], (rows) => {
       exports.gemmSetTiles(rows, 4);
       exports.gemmNN(c, a, b, M, N, K, false);
     });
-    const adjacent = unlessSlower(5, strided, (rows) => {
+    const adjacent = fastest([6, 5], (rows) => {
       exports.gemmSetTiles(strided, rows);
-      exports.gemmTN(c, a, b, K, N, M, false);
+      exports.gemmTN(c, a, b, INPUTS, N, BATCH, false);
     });
     for (const at of [a, b, c]) arena.release(at);
     tiles = { strided, adjacent };
@@ -65,10 +73,10 @@ export function chooseGemmTiles(runtime: Pick<Runtime, 'kernels' | 'arena'>): Ge
   return tiles;
 }
 
-/** `candidate` if the product runs at least 3% faster with it than with `fallback`, else `fallback`. */
-function unlessSlower(candidate: number, fallback: number, product: (rows: number) => void): number {
-  const candidates = [candidate, fallback];
-  for (let call = 0; call < WARMUP_CALLS; call++) product(candidates[call % 2]);
+/** The fastest of `larger` tiles if it runs the product more than 1% faster than 4×8, else 4. */
+function fastest(larger: number[], product: (rows: number) => void): number {
+  const candidates = [...larger, 4];
+  for (let call = 0; call < WARMUP_CALLS; call++) product(candidates[call % candidates.length]);
   const best = new Map(candidates.map((rows) => [rows, Infinity]));
   for (let sample = 0; sample < SAMPLES; sample++) {
     for (const rows of candidates) {
@@ -77,5 +85,6 @@ function unlessSlower(candidate: number, fallback: number, product: (rows: numbe
       best.set(rows, Math.min(best.get(rows)!, performance.now() - t0));
     }
   }
-  return best.get(candidate)! < 0.97 * best.get(fallback)! ? candidate : fallback;
+  const winner = larger.reduce((a, b) => (best.get(b)! < best.get(a)! ? b : a));
+  return best.get(winner)! < 0.99 * best.get(4)! ? winner : 4;
 }
