@@ -32,10 +32,11 @@ export const PASS_EXIT: i32 = -1;
 // With a core for every thread, long: a thread that sleeps and is woken through the futex
 // costs far more than a step's barriers are apart (on the 2-core Xeon VM the 784-100-10 step
 // ran 1.00× faster on 2 threads than on 1 with 20000 polls, 1.53× with 2·10⁶ and no better with
-// 5·10⁷). 2·10⁶ polls last ≈ 6 ms there (the process's CPU time after a pass), so a pool left
-// idle burns that much and then sleeps. With more threads than cores, short (≈ 60 µs): a
-// spinning thread then holds a core that the thread it waits for needs (the thread tests,
-// which run 3 and 4 threads on 2 cores: 59 s with the long spin, 21 s with this one).
+// 5·10⁷). 2·10⁶ polls last ≈ 3–4 ms there (npm run bench:threads: a worker's CPU time in the
+// 100 ms after a pass, 3.1–4.1 ms), so a pool left idle burns that much and then sleeps. With
+// more threads than cores, short (≈ 60 µs): a spinning thread then holds a core that the thread
+// it waits for needs (the thread tests, which run 3 and 4 threads on 2 cores: 59 s with the long
+// spin, 21 s with this one).
 const SPIN_WITH_A_CORE_EACH = 2000000;
 const SPIN_OVERSUBSCRIBED = 20000;
 

@@ -4,7 +4,10 @@
 // one dense layer's forward over 10000×784 (the NN product 10000×784×100 and its bias), a 784-100
 // weight and input gradient (TN and NT, through lossAndGradients on 10000 rows), and the
 // 70000-image evaluation of the 784-100-10 network. Best of several repeats, with the machine's
-// load printed next to it: on a shared machine, rerun where it is quiet.
+// load printed next to it: on a shared machine, rerun where it is quiet. Then two measurements
+// behind constants of the kernels: how a product with few rows is best cut between threads
+// (assembly/layers/dense.ts, COLUMN_SHARE_ROWS), and how long a pool's workers spin after a
+// pass before they sleep (assembly/threads.ts).
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -132,3 +135,48 @@ for (const c of cases) {
   console.log(`| ${c.name} (${c.unit}) | ${times.map((t) => t.toFixed(3)).join(' | ')} | ${(times[0] / times[times.length - 1]).toFixed(2)}× |`);
 }
 console.log(`load after: ${execSync('uptime').toString().trim()}`);
+
+// Each thread's half of a forward product alone, on one thread: by rows (gemmNN on half of A's
+// rows: every thread packs all of B) or by columns (gemmNNColumns on half of C's columns, cut at
+// a multiple of 8 as the layer cuts them: each packs its half of B). The full product's time over
+// the slower half's is the speed-up two threads could reach that way.
+console.log('\n| one thread\'s half of m×k·k×n | full (ms) | by rows | by columns |');
+console.log('|---|---:|---:|---:|');
+const single = await createRuntime('auto', { threads: 1 });
+for (const [m, k, n] of [[64, 784, 128], [100, 128, 256], [128, 784, 128], [256, 784, 128], [100, 784, 100]]) {
+  const { arena, kernels } = single;
+  const [a, b, c] = [m * k, k * n, m * n].map((floats) => arena.alloc(floats * 4));
+  const random = new Random(2);
+  new Float32Array(arena.memory.buffer, a, m * k).forEach((_, i, v) => (v[i] = random.uniform()));
+  new Float32Array(arena.memory.buffer, b, k * n).forEach((_, i, v) => (v[i] = random.uniform()));
+  const { gemmNN, gemmNNColumns } = kernels.exports;
+  const half = m >> 1;
+  const columns = Math.round(n / 16) * 8;
+  const calls = 50;
+  const time = (product: () => void) => best(() => timed(() => { for (let i = 0; i < calls; i++) product(); }) / calls);
+  const full = time(() => gemmNN(c, a, b, m, n, k, false));
+  const rows = Math.max(
+    time(() => gemmNN(c, a, b, half, n, k, false)),
+    time(() => gemmNN(c + half * n * 4, a + half * k * 4, b, m - half, n, k, false)),
+  );
+  const cols = Math.max(
+    time(() => gemmNNColumns(c, a, b, m, n, k, 0, columns, false)),
+    time(() => gemmNNColumns(c, a, b, m, n, k, columns, n, false)),
+  );
+  console.log(`| ${m}×${k}·${k}×${n} | ${full.toFixed(3)} | ${(full / rows).toFixed(2)}× | ${(full / cols).toFixed(2)}× (columns ${columns} + ${n - columns}) |`);
+  for (const at of [a, b, c]) arena.release(at);
+}
+single.dispose();
+
+// The spin: the process's CPU time over a quiet 100 ms after one pass, beyond the calling
+// thread's own (which sleeps): what the waiting workers burn before they fall asleep.
+const pool = await createRuntime('auto', { threads: counts[1] });
+const net = new Network(pool, { input: 784, layers: [dense(128), sigmoid(), dense(10)] });
+const batch = randomSet(100, 784, 10);
+net.gradient(batch.inputs, Int32Array.from(batch.targets));
+const before = process.cpuUsage();
+await new Promise((done) => setTimeout(done, 100));
+const after = process.cpuUsage(before);
+console.log(`\nspin after a pass, ${counts[1]} threads on ${cpus().length} cores: ${((after.user + after.system) / 1000).toFixed(1)} ms of CPU in the 100 ms after it`);
+net.dispose();
+pool.dispose();

@@ -30,12 +30,13 @@ function sparseInput(plan: usize, layer: i32): usize {
 
 // A forward product of few rows is shared by columns of Y when every thread gets the same whole
 // 8-column panels: shared by rows, every thread packs all of W (gemm.ts), K·N floats, for
-// M/threads rows of work. One thread's half of each product, timed alone on the Xeon (relaxed
-// SIMD, best of 9, the 2-thread speed-up it implies, rows vs columns): 64×784×128 1.87–1.90× vs
-// 1.97–2.01×, 128×784×128 1.92–1.95× vs 1.96–2.01×, 100×128×256 1.83–1.85× vs 1.98–2.02×; from
-// 256 rows on both 1.94–2.03×. Where the columns do not split into equal panels (784→100: 52
-// columns with a 4-wide edge against 48) the rows win: the 784-100-10 step ran 3–8% slower
-// shared by columns, while 784-128-256-10's ran 2–4% faster.
+// M/threads rows of work. Each thread's half of each product, timed alone (npm run bench:threads,
+// its second table; Xeon, relaxed SIMD, real-time priority, two runs; the 2-thread speed-up it
+// implies, rows vs columns): 64×784×128 1.89× vs 2.00×, 100×128×256 1.81–1.82× vs 1.99–2.00×,
+// 128×784×128 1.96–2.02× vs 2.00–2.01×, 256×784×128 1.97–1.98× vs 1.99–2.00×. Where the columns
+// do not split into equal panels (784→100: 52 columns with a 4-wide edge against 48) the product
+// alone still gains (1.77× vs 1.84–1.87×), but the two barriers around it cost more: the
+// 784-100-10 step ran 3–8% slower shared by columns, while 784-128-256-10's ran 2–4% faster.
 const COLUMN_SHARE_ROWS = 128;
 
 // @ts-ignore: decorator
