@@ -4,8 +4,9 @@
 // one dense layer's forward over 10000×784 (the NN product 10000×784×100 and its bias), a 784-100
 // weight and input gradient (TN and NT, through lossAndGradients on 10000 rows), and the
 // 70000-image evaluation of the 784-100-10 network. Best of several repeats, with the machine's
-// load printed next to it: on a shared machine, rerun where it is quiet. Then two measurements
-// behind constants of the kernels: how a product with few rows is best cut between threads
+// load printed next to it: on a shared machine, rerun where it is quiet. Then three measurements
+// behind constants: from how much work a pass is worth sharing (src/runtime.ts,
+// MINIMUM_SHARED_WORK), how a product with few rows is best cut between threads
 // (assembly/layers/dense.ts, COLUMN_SHARE_ROWS), and how long a pool's workers spin after a
 // pass before they sleep (assembly/threads.ts).
 import { execSync } from 'node:child_process';
@@ -135,6 +136,28 @@ for (const c of cases) {
   console.log(`| ${c.name} (${c.unit}) | ${times.map((t) => t.toFixed(3)).join(' | ')} | ${(times[0] / times[times.length - 1]).toFixed(2)}× |`);
 }
 console.log(`load after: ${execSync('uptime').toString().trim()}`);
+
+// Small networks' staged steps (batch 100, d-h-10 sigmoid), 1 thread against 2 made to share
+// every pass (minimumSharedWork 0): where sharing starts to pay.
+console.log('\n| staged step of a d-h-10 network, batch 100 | forward multiply-adds | 1 thread (ms) | shared by 2 (ms) | speed-up |');
+console.log('|---|---:|---:|---:|---:|');
+for (const [d, h] of [[16, 7], [64, 24], [100, 28], [128, 26], [196, 27], [784, 10]]) {
+  const times = [];
+  for (const [threads, minimumSharedWork] of [[1, undefined], [counts[1], 0]] as const) {
+    const runtime = await createRuntime('auto', { threads, minimumSharedWork });
+    const net = new Network(runtime, { input: d, layers: [dense(h), sigmoid(), dense(10)] });
+    const set = randomSet(100, d, 10);
+    const plan = planOf(net);
+    const { input, targets } = plan.workspace(100);
+    new Float32Array(runtime.arena.memory.buffer, input, set.inputs.length).set(set.inputs);
+    new Int32Array(runtime.arena.memory.buffer, targets, set.targets.length).set(set.targets);
+    const { trainStep } = runtime.kernels.exports;
+    times.push(best(() => timed(() => { for (let i = 0; i < 300; i++) trainStep(plan.offset, input, targets, 100, 0.1); }) / 300));
+    net.dispose();
+    runtime.dispose();
+  }
+  console.log(`| ${d}-${h}-10 | ${(100 * h * (d + 10)).toExponential(1)} | ${times[0].toFixed(4)} | ${times[1].toFixed(4)} | ${(times[0] / times[1]).toFixed(2)}× |`);
+}
 
 // Each thread's half of a forward product alone, on one thread: by rows (gemmNN on half of A's
 // rows: every thread packs all of B) or by columns (gemmNNColumns on half of C's columns, cut at

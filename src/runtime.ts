@@ -45,11 +45,11 @@ const SHARED_MEMORY_PAGES = 65536;
 // data (most of it gemm's 512 KB of packed panels). Instantiation refuses a smaller memory.
 const SHARED_MEMORY_INITIAL_PAGES = 10;
 
-// Training steps of small networks, 1 against 2 threads (staged batch of 100, best of 9 × 300
-// steps on the 2-core Xeon at real-time priority, the workers spinning between passes as
-// threads.ts does with a core each): 0.74–0.77× at 1.8·10⁴ forward multiply-adds per step,
-// 0.97–0.98× at 1.8·10⁵, 1.04× at 2.8·10⁵, 1.10× at 3.6·10⁵, 1.23× at 5.5·10⁵, 1.45–1.53× at
-// 7.9·10⁵. Below the crossover a pass stays on one thread.
+// Training steps of small networks, 1 thread against 2 made to share every pass (npm run
+// bench:threads, its second table: staged batch of 100, best of 5 × 300 steps on the 2-core Xeon
+// at real-time priority, two runs): 0.80–0.81× at 1.8·10⁴ forward multiply-adds per step,
+// 1.00–1.01× at 1.8·10⁵, 1.14–1.16× at 3.1·10⁵, 1.25–1.26× at 3.6·10⁵, 1.32–1.34× at 5.6·10⁵,
+// 1.48–1.49× at 7.9·10⁵. Below the crossover a pass stays on one thread.
 const MINIMUM_SHARED_WORK = 2.5e5;
 
 export { defaultThreads };

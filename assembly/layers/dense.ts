@@ -31,7 +31,7 @@ function sparseInput(plan: usize, layer: i32): usize {
 // A forward product of few rows is shared by columns of Y when every thread gets the same whole
 // 8-column panels: shared by rows, every thread packs all of W (gemm.ts), K·N floats, for
 // M/threads rows of work. Each thread's half of each product, timed alone (npm run bench:threads,
-// its second table; Xeon, relaxed SIMD, real-time priority, two runs; the 2-thread speed-up it
+// its third table; Xeon, relaxed SIMD, real-time priority, two runs; the 2-thread speed-up it
 // implies, rows vs columns): 64×784×128 1.89× vs 2.00×, 100×128×256 1.81–1.82× vs 1.99–2.00×,
 // 128×784×128 1.96–2.02× vs 2.00–2.01×, 256×784×128 1.97–1.98× vs 1.99–2.00×. Where the columns
 // do not split into equal panels (784→100: 52 columns with a 4-wide edge against 48) the product
