@@ -148,6 +148,9 @@ describe('train rejects bad configurations', () => {
     data.labels[19] = 9;
     expect(() => train(net, { train: data })).toThrow();
     expect(runtime.arena.allocatedBytes).toBe(before);
+    // The training set is resident when the test set is refused: it is freed too.
+    expect(() => train(net, { train: toyData(50, 1), test: data })).toThrow(ValueError);
+    expect(runtime.arena.allocatedBytes).toBe(before);
     net.dispose();
   });
 });
@@ -218,6 +221,58 @@ describe('trainAsync', () => {
       control: () => new Promise((resolve) => setTimeout(() => resolve(++turns < 4), 5)),
     });
     expect(history.iterations).toBeLessThan(50);
+    net.dispose();
+  });
+
+  it('hands out a turn every 25 steps by default and after every evaluation, each after its step', async () => {
+    const net = newNet();
+    let steps = 0;
+    const turns: number[] = [];
+    // 100 rows in batches of 10: an evaluation after steps 1, 11, 21, 31, 41; turns due after 25 and 50.
+    const history = await trainAsync(net, { train: toyData(100, 11) }, {
+      iterations: 50, batchSize: 10, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true),
+    });
+    expect(turns).toEqual([1, 11, 21, 25, 31, 41, 50]);
+    expect(history.iterations).toBe(50);
+    net.dispose();
+  });
+
+  it('shuffled epochs: a turn every yieldEvery steps and after every epoch', async () => {
+    const net = newNet();
+    let steps = 0;
+    const turns: number[] = [];
+    // 25 rows in batches of 10: epochs of 3 steps (10, 10, 5).
+    await trainAsync(net, { train: toyData(25, 11) }, {
+      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true),
+    });
+    expect(turns).toEqual([2, 3, 4, 6, 6]);
+    net.dispose();
+  });
+
+  it('control answering false stops after the next step; the final evaluation is of where it stopped', async () => {
+    const net = newNet();
+    const withReplacement = await trainAsync(net, { train: toyData(100, 11) }, { iterations: 50, batchSize: 10, control: () => false });
+    expect(withReplacement.iterations).toBe(2);
+    expect(withReplacement.loss).toHaveLength(2);
+    expect(withReplacement.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([[0, 1]]);
+    expect([withReplacement.final.epoch, withReplacement.final.iterations]).toEqual([0, 2]);
+    const shuffled = await trainAsync(net, { train: toyData(25, 11) }, {
+      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2, control: () => false,
+    });
+    expect(shuffled.iterations).toBe(3);
+    expect(shuffled.evaluations).toEqual([]);
+    expect([shuffled.final.epoch, shuffled.final.iterations]).toEqual([0, 3]);
+    net.dispose();
+  });
+
+  it('frees the resident datasets, and the network trains again after a run that failed', async () => {
+    const net = newNet();
+    const before = runtime.arena.allocatedBytes;
+    await trainAsync(net, { train: toyData(50, 1), test: toyData(20, 2) }, { iterations: 5, batchSize: 10 });
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    await expect(trainAsync(net, { train: toyData(50, 1) }, { iterations: 5, batchSize: 10, learningRate: 1e30 })).rejects.toThrow(/diverged/);
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    expect((await trainAsync(net, { train: toyData(50, 1) }, { iterations: 3, batchSize: 10 })).iterations).toBe(3);
     net.dispose();
   });
 });
