@@ -2,6 +2,8 @@
 // module whose exports record their calls: the order of its setup, 'ready' posted before the
 // loop, and every failure stopping the pool and posting its message. The real workers are
 // threads.test.ts's.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerStart } from '../src/thread-pool.js';
 import { runWorker, stopPool, workerSource } from '../src/thread-worker.js';
@@ -83,16 +85,28 @@ describe('runWorker', () => {
     expect(control[WORDS.error]).toBe(3);
   });
 
-  it("the test fault: reads the generation before 'ready', waits for the first pass, then fails without running the loop", async () => {
-    const { start, events, control } = standIn(() => undefined, 'throw');
+  it("the test fault: reads the generation before 'ready', sleeps until the first pass, then fails without running the loop", async () => {
+    const { start, events, control, memory } = standIn(() => undefined, 'throw');
     control[WORDS.generation] = 4;
-    // The first pass starts as 'ready' arrives: the generation moves on, so the wait returns at once.
+    // Another thread starts the first pass once 'ready' has arrived (word 0 set, which runWorker
+    // never touches): until then the worker must sleep, and it fails only after the pass began.
+    const starter = new Worker(`
+      const { workerData } = require('node:worker_threads');
+      const control = new Int32Array(workerData.memory.buffer, ${CONTROL_BLOCK}, 8);
+      Atomics.wait(control, 0, 0);
+      Atomics.add(control, ${WORDS.generation}, 1);
+      Atomics.notify(control, ${WORDS.generation});`, { eval: true, workerData: { memory } });
     const post = (message: unknown) => {
-      events.push(['post', message]);
-      if (message === 'ready') Atomics.add(control, WORDS.generation, 1);
+      events.push(['post', message, Atomics.load(control, WORDS.generation)]);
+      if (message === 'ready') {
+        Atomics.store(control, 0, 1);
+        Atomics.notify(control, 0);
+      }
     };
     await runWorker(start, post);
-    expect(events.slice(4)).toEqual([['post', 'ready'], ['post', { error: 'this worker was told to fail' }]]);
+    await once(starter, 'exit');
+    // The error is posted after the first pass (5) and stopPool (6) moved the generation on.
+    expect(events.slice(4)).toEqual([['post', 'ready', 4], ['post', { error: 'this worker was told to fail' }, 6]]);
     expect(control[WORDS.error]).toBe(3);
   });
 });
