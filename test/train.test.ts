@@ -1,6 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ShapeError, ValueError } from '../src/errors.js';
+import { ResidentDataset } from '../src/dataset.js';
+import { dense, relu } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
+import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { train, trainAsync } from '../src/train.js';
@@ -274,5 +277,47 @@ describe('trainAsync', () => {
     expect(runtime.arena.allocatedBytes).toBe(before);
     expect((await trainAsync(net, { train: toyData(50, 1) }, { iterations: 3, batchSize: 10 })).iterations).toBe(3);
     net.dispose();
+  });
+});
+
+describe("the first layer's path over each resident set", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** `count` rows of 8: the first `full` rows without a zero, the others all `zero` (0 or −0). */
+  const rows = (count: number, full: number, zero: number, seed: number) => {
+    const images = randomArray(count * 8, seed).map((v, i) => (i < full * 8 ? v || 0.5 : zero));
+    return { images, labels: randomLabels(count, 4, seed) };
+  };
+  type Rows = ReturnType<typeof rows>;
+  /** The run's firstLayer, and which sets were compressed, by their row counts (40 train, 30 test). */
+  const run = (data: { train: Rows; test?: Rows }, sparseInput: 'auto' | 'dense' | 'sparse', net: Network = newNet()) => {
+    const compress = vi.spyOn(ResidentDataset.prototype, 'compress');
+    const history = train(net, data, { iterations: 2, batchSize: 10, sparseInput });
+    const compressed = new Set(compress.mock.contexts.map((set) => (set as ResidentDataset).count));
+    net.dispose();
+    compress.mockRestore();
+    return { firstLayer: history.firstLayer, compressed: [...compressed].sort() };
+  };
+  // A quarter of the entries nonzero, all in the first rows: a density of 0.25, below every build's crossovers.
+  const sparseTrain = rows(40, 10, 0, 1);
+  const sparseTest = rows(30, 7, 0, 2);
+  const denseTrain = rows(40, 40, 0, 3);
+  const denseTest = rows(30, 30, 0, 4);
+
+  it("'auto' compresses the sets of density below the crossovers, counting every row and −0 as nonzero", () => {
+    expect(run({ train: sparseTrain, test: sparseTest }, 'auto')).toEqual({ firstLayer: 'sparse', compressed: [30, 40] });
+    expect(run({ train: rows(40, 10, -0, 5) }, 'auto')).toEqual({ firstLayer: 'dense', compressed: [] });
+    // Only the test set's forward is compressed, or only the training set's products.
+    expect(run({ train: denseTrain, test: sparseTest }, 'auto')).toEqual({ firstLayer: 'dense', compressed: [30] });
+    expect(run({ train: sparseTrain, test: denseTest }, 'auto')).toEqual({ firstLayer: 'sparse', compressed: [40] });
+  });
+
+  it("'dense' compresses nothing, 'sparse' every set, and a first layer that is not dense reads every input", () => {
+    expect(run({ train: sparseTrain, test: sparseTest }, 'dense')).toEqual({ firstLayer: 'dense', compressed: [] });
+    expect(run({ train: denseTrain, test: denseTest }, 'sparse')).toEqual({ firstLayer: 'sparse', compressed: [30, 40] });
+    const activationFirst = new Network(runtime, { input: 8, layers: [relu(), dense(4)], seed: 1 });
+    expect(run({ train: sparseTrain, test: sparseTest }, 'sparse', activationFirst)).toEqual({ firstLayer: 'dense', compressed: [] });
   });
 });
