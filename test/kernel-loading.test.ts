@@ -125,7 +125,10 @@ describe('what arrives', () => {
       `${url} is not a WebAssembly module: the server returned something else for it. ${FIX}`);
   });
 
-  it('an HTML page is told from its first characters only', async () => {
+  it('an HTML page is told from its first characters only: a page starts with <, after any white space', async () => {
+    respond(new Response('{"page": "<html>"}'));
+    await expectRejection(loadKernels('simd'), KernelLoadError,
+      `${url} is not a WebAssembly module: the server returned something else for it. ${FIX}`);
     respond(new Response(`${' '.repeat(70)}<html>`));
     await expectRejection(loadKernels('simd'), KernelLoadError,
       `${url} is not a WebAssembly module: the server returned something else for it. ${FIX}`);
@@ -145,6 +148,10 @@ describe('what arrives', () => {
 });
 
 describe('what the module says', () => {
+  it('the default build is auto', async () => {
+    expect((await loadKernels()).build).toBe(resolveBuild('auto'));
+  });
+
   it('every layout constant, and the activation codes by name', async () => {
     const kernels = await loadKernels('simd');
     const exports = kernels.exports as unknown as Record<string, WebAssembly.Global>;

@@ -14,6 +14,14 @@ afterEach(() => {
 });
 
 describe('without worker threads', () => {
+  it('one thread is asked for by default, and says nothing (before any note was shown: it is shown once)', async () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    const runtime = await createRuntime(buildUnderTest);
+    expect([runtime.threads, runtime.kernels.build]).toEqual([1, resolveBuild(buildUnderTest)]);
+    expect(info).not.toHaveBeenCalled();
+    runtime.dispose();
+  });
+
   it('a runtime asked for threads has one, and says why once', async () => {
     const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
     const runtime = await createRuntime(buildUnderTest, { threads: 2 });
@@ -22,14 +30,6 @@ describe('without worker threads', () => {
     const again = await createRuntime(buildUnderTest, { threads: 3 });
     expect(again.threads).toBe(1);
     expect(info).toHaveBeenCalledTimes(1);
-  });
-
-  it('one thread is asked for by default, and says nothing', async () => {
-    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
-    const runtime = await createRuntime(buildUnderTest);
-    expect([runtime.threads, runtime.kernels.build]).toEqual([1, resolveBuild(buildUnderTest)]);
-    expect(info).not.toHaveBeenCalled();
-    runtime.dispose();
   });
 
   it('the default build is auto', async () => {
@@ -83,6 +83,11 @@ describe('with a spawner', () => {
     expect(terminated).toEqual([]);
     runtime.dispose();
     expect(terminated).toEqual([1, 2]);
+  });
+
+  it('sharedRuntime asks for its thread count', async () => {
+    standInWorkers();
+    expect((await sharedRuntime(buildUnderTest, 3)).threads).toBe(3);
   });
 
   it('minimumSharedWork is the runtime\'s when given, 0 included', async () => {

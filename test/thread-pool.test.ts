@@ -149,7 +149,10 @@ describe('with a spawner', () => {
     const [controlBlock] = blocks.keys();
     const words = new Int32Array(memory.buffer, controlBlock, LAYOUT.POOL_BYTES >> 2);
     words[LAYOUT.POOL_GENERATION] = 41;
+    // A worker asleep in its loop, waiting for the next generation, must wake to see the exit.
+    const asleep = Atomics.waitAsync(words, LAYOUT.POOL_GENERATION, 41);
     pool.close();
+    expect(await asleep.value).toBe('ok');
     expect(words[LAYOUT.POOL_PASS]).toBe(LAYOUT.PASS_EXIT);
     expect(words[LAYOUT.POOL_GENERATION]).toBe(42);
     expect(terminated).toEqual([1, 2]);
