@@ -1,13 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ShapeError, ValueError } from '../src/errors.js';
+import { DivergenceError, ShapeError, ValueError } from '../src/errors.js';
 import { ResidentDataset } from '../src/dataset.js';
+import { Random } from '../src/random.js';
 import { dense, relu } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
-import { train, trainAsync } from '../src/train.js';
+import { train, trainAsync, type TrainProgress } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
+import { expectRefusal } from './support/refusal.js';
 import { testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -259,7 +261,8 @@ describe('trainAsync', () => {
     expect(withReplacement.loss).toHaveLength(2);
     expect(withReplacement.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([[0, 1]]);
     expect([withReplacement.final.epoch, withReplacement.final.iterations]).toEqual([0, 2]);
-    const shuffled = await trainAsync(net, { train: toyData(25, 11) }, {
+    // Epochs of 5 steps: asked after step 2, it stops after step 3, in the middle of the first.
+    const shuffled = await trainAsync(net, { train: toyData(50, 11) }, {
       sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2, control: () => false,
     });
     expect(shuffled.iterations).toBe(3);
@@ -319,5 +322,125 @@ describe("the first layer's path over each resident set", () => {
     expect(run({ train: denseTrain, test: denseTest }, 'sparse')).toEqual({ firstLayer: 'sparse', compressed: [30, 40] });
     const activationFirst = new Network(runtime, { input: 8, layers: [relu(), dense(4)], seed: 1 });
     expect(run({ train: sparseTrain, test: sparseTest }, 'sparse', activationFirst)).toEqual({ firstLayer: 'dense', compressed: [] });
+  });
+});
+
+describe('the run, step by step', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('with replacement, each step trains on batchSize rows drawn by the seeded generator, one draw a row', () => {
+    const data = toyData(60, 21);
+    const net = newNet(3);
+    const history = train(net, { train: data }, { iterations: 3, batchSize: 7, seed: 5, learningRate: 0.5 });
+    // The same steps by hand, on the batches Random(5) draws.
+    const byHand = newNet(3);
+    const random = new Random(5);
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const rows = Array.from({ length: 7 }, () => random.int(60));
+      const x = new Float32Array(7 * 8);
+      rows.forEach((row, r) => x.set(data.images.subarray(row * 8, row * 8 + 8), r * 8));
+      losses.push(byHand.trainStep(x, Int32Array.from(rows, (row) => data.labels[row]), 0.5));
+    }
+    history.loss.forEach((loss, step) => expect(loss, `step ${step}`).toBeCloseTo(losses[step], 5));
+    for (const name of net.paramNames) expect(net.params[name], name).toEqual(byHand.params[name]);
+    net.dispose();
+    byHand.dispose();
+  });
+
+  it('makes room for a batch larger than the network\'s rows', () => {
+    const net = new Network(runtime, { input: 8, layers: [dense(4)], maxRows: 4, seed: 1 });
+    expect(train(net, { train: toyData(30, 1) }, { iterations: 2, batchSize: 10 }).iterations).toBe(2);
+    net.dispose();
+  });
+
+  it('numbers evaluations by evaluateEvery with replacement, by epochs when shuffled, and the final one where the run ended', () => {
+    const net = newNet();
+    // Evaluations after steps 1, 8, …, 43; the final one after step 49 still belongs to the 7th (epoch 6).
+    const every7 = train(net, { train: toyData(100, 1) }, { iterations: 49, batchSize: 10, evaluateEvery: 7 });
+    expect(every7.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => [k, 1 + 7 * k]));
+    expect([every7.final.epoch, every7.final.iterations]).toEqual([6, 49]);
+    // 19 rows in batches of 10, the partial one dropped: epochs of 1 step, evaluated every 2 by default.
+    const dropped = train(net, { train: toyData(19, 2) }, { sampling: 'shuffled-epochs', epochs: 3, batchSize: 10, dropLast: true });
+    expect(dropped.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([[0, 1], [1, 2], [2, 3]]);
+    net.dispose();
+  });
+
+  it('a run that ends on an evaluation reports it as the final one; otherwise evaluates once more', () => {
+    const net = newNet();
+    const onIt = train(net, { train: toyData(100, 1) }, { iterations: 21, batchSize: 10 });
+    expect(onIt.final).toBe(onIt.evaluations.at(-1));
+    const offIt = train(net, { train: toyData(100, 1) }, { iterations: 25, batchSize: 10 });
+    expect(offIt.final.iterations).toBe(25);
+    expect(offIt.evaluations.at(-1)!.iterations).toBe(21);
+    net.dispose();
+  });
+
+  it('the progress a callback captures keeps the order of that moment, not the next epoch\'s', () => {
+    const net = newNet();
+    const captured: { order: number[]; progress: TrainProgress }[] = [];
+    train(net, { train: toyData(30, 1) }, {
+      sampling: 'shuffled-epochs', epochs: 3, batchSize: 10,
+      onEvaluation: (_, progress) => {
+        const p = progress();
+        captured.push({ order: Array.from(p.order!), progress: p });
+      },
+    });
+    for (const { order, progress } of captured) expect(Array.from(progress.order!)).toEqual(order);
+    expect(captured[0].order).not.toEqual(captured[1].order);
+    net.dispose();
+  });
+
+  it('times its steps and evaluations on the clock: seconds, elapsed, milliseconds per step', () => {
+    // A clock that moves 1 ms at every reading, from a start far from 0.
+    let now = 1e6;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
+    const net = newNet();
+    const history = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10 });
+    expect(history.msPerIteration).toBe(1); // read before and after each step
+    expect(history.seconds).toBeGreaterThan(0);
+    expect(history.seconds).toBeLessThan(1);
+    for (const evaluation of history.evaluations) {
+      expect(evaluation.elapsed).toBeGreaterThan(0);
+      expect(evaluation.elapsed).toBeLessThanOrEqual(history.seconds);
+    }
+    // A resumed run times only its own steps; one with none left reports 0 ms per step.
+    let progress: TrainProgress | undefined;
+    train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, onEvaluation: (record, p) => void (record.iterations === 11 && (progress = p())) });
+    const resumed = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, resume: progress });
+    expect([resumed.iterations, resumed.msPerIteration]).toEqual([20, 1]);
+    const done = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, resume: { ...progress!, iterations: 20, loss: undefined } });
+    expect([done.iterations, done.msPerIteration]).toEqual([20, 0]);
+    net.dispose();
+  });
+
+  it('an update that makes the parameters non-finite stops the run at the evaluation that measures it', () => {
+    const net = newNet();
+    expectRefusal(() => train(net, { train: toyData(100, 1) }, { iterations: 5, batchSize: 10, learningRate: 1e30 }), DivergenceError,
+      'training diverged at iteration 1: the train loss is NaN (a lower learning rate may help)');
+    const other = newNet();
+    expectRefusal(() => train(other, { train: toyData(100, 1), test: toyData(20, 2) }, { iterations: 5, batchSize: 10, learningRate: 1e30, evaluateTrain: false }),
+      DivergenceError, 'training diverged at iteration 1: the test loss is NaN (a lower learning rate may help)');
+    net.dispose();
+    other.dispose();
+  });
+
+  it('a step schedule whose rate overflows stops before the step that would take it', () => {
+    const net = newNet();
+    expectRefusal(() => train(net, { train: toyData(100, 1) }, { iterations: 5, batchSize: 10, learningRate: 1e-300, schedule: { stepEvery: 1, gamma: 1e300 } }),
+      DivergenceError, 'training diverged at iteration 3: the learning rate is Infinity (a lower learning rate may help)');
+    net.dispose();
+  });
+
+  it('names each set in its refusal', () => {
+    const net = newNet();
+    const narrow = { images: randomArray(10 * 7, 1), labels: new Uint8Array(10) };
+    const good = toyData(20, 1);
+    for (const [data, what] of [[{ train: narrow }, 'training set'], [{ train: good, validation: narrow }, 'validation set'], [{ train: good, test: narrow }, 'test set']] as const) {
+      expect(() => train(net, data, { iterations: 1 })).toThrow(new RegExp(`^${what} inputs`));
+    }
+    net.dispose();
   });
 });
