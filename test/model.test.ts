@@ -8,7 +8,7 @@ import type { NamedTensor } from '../src/io/tensor.js';
 import { batchNorm1d, conv2d, dense, dropout, flatten, tanh } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
 import {
-  assignSavetxtFiles, assignTensors, checkpointFromBytes, decodeModel, describeNetwork, encodeModel, MODEL_FORMAT, modelFromBytes,
+  assignOrFail, assignSavetxtFiles, assignTensors, checkpointFromBytes, decodeModel, describeNetwork, encodeModel, MODEL_FORMAT, modelFromBytes,
   namedTensors, NETWORK_FORMAT, savetxtFiles,
 } from '../src/model.js';
 import { Network } from '../src/network.js';
@@ -88,6 +88,9 @@ describe('decodeModel refuses', () => {
   it('an edited metadata entry by its checksum, and reads a file without one', () => {
     const { tensors, metadata } = decodeSafetensors(encodeModel(mlp()), 'm');
     expect(refusal(encodeSafetensors(tensors, { ...metadata, settings: '{}' })))
+      .toBe('m: metadata checksum mismatch: the metadata was edited or is corrupt');
+    // An entry's value edited, the entries the same.
+    expect(refusal(encodeSafetensors(tensors, { ...metadata, activations: '["relu"]' })))
       .toBe('m: metadata checksum mismatch: the metadata was edited or is corrupt');
     expect(decodeModel(edited(encodeModel(mlp()), () => undefined), 'm').mlp).toEqual({ sizes: [3, 4, 2], activations: ['tanh'] });
   });
@@ -419,6 +422,14 @@ describe('the writer and the loader, more of their parts', () => {
       }
       expect(runtime.arena.allocatedBytes).toBe(allocated);
     }
+  });
+
+  it('assignOrFail puts the buffers back when the parameters are refused', () => {
+    const net = new Network(runtime, { input: 3, layers: [dense(4), batchNorm1d(), dense(2)], seed: 4 });
+    const before = net.buffers();
+    const mean = before.find((t) => t.data instanceof Float32Array)!;
+    expect(() => assignOrFail(net, { W1: new Float32Array(2) }, 's', { [mean.name]: new Float32Array(mean.data.length).fill(5) })).toThrow(ModelFormatError);
+    expect(net.buffers()).toEqual(before);
   });
 
   it('assignTensors names every tensor the network does not have', () => {
