@@ -3,6 +3,7 @@
 // relaxed-SIMD flag only on a Node before 22 whose engine does not validate relaxed SIMD, the
 // revectorizer only when asked for and only on Node 22 or later. (Under the real Node versions
 // it is node-engines.test.ts's.)
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const flags: string[] = [];
@@ -46,5 +47,22 @@ describe('the Node entry of the kernel loader', () => {
       flags: [], warnings: [`SIMDNET_REVECTORIZE=1 needs Node 22 or later (this is ${process.version}); ignored`],
     });
     for (const env of [undefined, '0', '']) expect(await importUnder('24.1.0', true, env)).toEqual({ flags: [], warnings: [] });
+  });
+
+  it('reads a file: URL from disk, and fetches any other', async () => {
+    await importUnder(process.versions.node, true);
+    // The wasm.js of this module registry: the one the entry just configured.
+    const { loadKernels, setWasmUrl } = await import('../src/wasm.js');
+    const fetched: string[] = [];
+    const bytes = await readFile(new URL('../build/simd.wasm', import.meta.url));
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (url) => {
+      fetched.push(String(url));
+      return new Response(bytes);
+    });
+    expect((await loadKernels('simd')).build).toBe('simd');
+    expect(fetched).toEqual([]);
+    setWasmUrl('https://cdn.example/');
+    expect((await loadKernels('simd')).build).toBe('simd');
+    expect(fetched).toEqual(['https://cdn.example/simd.wasm']);
   });
 });
