@@ -234,6 +234,11 @@ describe('decodeModel refuses', () => {
     expect(refusal(bytes)).toBe('m: metadata evaluations must be a list of evaluation records taken by iteration 6');
   });
 
+  it('an evaluation record whose loss JSON reads as Infinity', () => {
+    const bytes = edited(encodeModel(mlp(), { iterations: 6, random }), (m) => void (m.evaluations = '[{"epoch":0,"iterations":3,"elapsed":0,"train":{"loss":1e999}}]'));
+    expect(refusal(bytes)).toBe('m: metadata evaluations must be a list of evaluation records taken by iteration 6');
+  });
+
   it.each([
     ['no W2', (t: NamedTensor[]) => t.filter((x) => x.name !== 'W2'), "m: no tensor 'W2'"],
     ['W1 of another shape', (t: NamedTensor[]) => t.map((x) => (x.name === 'W1' ? { ...x, shape: [4, 3] } : x)), 'm: W1 has shape [4,3], the network needs [3,4]'],
