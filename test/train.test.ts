@@ -7,7 +7,7 @@ import { MLP } from '../src/mlp.js';
 import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
-import { train, trainAsync, type TrainProgress } from '../src/train.js';
+import { train, trainAsync, type AsyncTrainOptions, type TrainProgress } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
 import { expectRefusal } from './support/refusal.js';
 import { testRuntime } from './support/runtime.js';
@@ -229,29 +229,27 @@ describe('trainAsync', () => {
     net.dispose();
   });
 
-  it('hands out a turn every 25 steps by default and after every evaluation, each after its step', async () => {
+  /** The steps done at each turn trainAsync hands out, and its history. */
+  async function turnsOf(rows: number, options: AsyncTrainOptions) {
     const net = newNet();
     let steps = 0;
     const turns: number[] = [];
+    const history = await trainAsync(net, { train: toyData(rows, 11) }, { ...options, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true) });
+    net.dispose();
+    return { turns, history };
+  }
+
+  it('hands out a turn every 25 steps by default and after every evaluation, each after its step', async () => {
     // 100 rows in batches of 10: an evaluation after steps 1, 11, 21, 31, 41; turns due after 25 and 50.
-    const history = await trainAsync(net, { train: toyData(100, 11) }, {
-      iterations: 50, batchSize: 10, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true),
-    });
+    const { turns, history } = await turnsOf(100, { iterations: 50, batchSize: 10 });
     expect(turns).toEqual([1, 11, 21, 25, 31, 41, 50]);
     expect(history.iterations).toBe(50);
-    net.dispose();
   });
 
   it('shuffled epochs: a turn every yieldEvery steps and after every epoch', async () => {
-    const net = newNet();
-    let steps = 0;
-    const turns: number[] = [];
     // 25 rows in batches of 10: epochs of 3 steps (10, 10, 5).
-    await trainAsync(net, { train: toyData(25, 11) }, {
-      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true),
-    });
+    const { turns } = await turnsOf(25, { sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2 });
     expect(turns).toEqual([2, 3, 4, 6, 6]);
-    net.dispose();
   });
 
   it('control answering false stops after the next step; the final evaluation is of where it stopped', async () => {
