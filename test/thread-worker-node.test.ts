@@ -1,6 +1,7 @@
 // The Node spawner itself (the one thread-worker-node.ts installs), on workers that cannot
 // start: each way a worker ends before 'ready' rejects its ready promise with what happened,
 // rather than leaving the pool waiting. Workers that start are threads.test.ts's.
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerSpawner, WorkerStart } from '../src/thread-pool.js';
 
@@ -24,8 +25,11 @@ describe('the Node spawner', () => {
     expect(spawn).toBeTypeOf('function');
   });
 
-  it("a worker that fails in runWorker: ready rejects with the worker's message", async () => {
+  it("a worker that fails in runWorker: ready rejects with the worker's message; no worker keeps the process alive", async () => {
+    const unref = vi.spyOn(Worker.prototype, 'unref');
     await expect(spawn!(start(sharedMemory())).ready).rejects.toThrow(/^exports\.threadInit is not a function$/);
+    expect(unref).toHaveBeenCalledTimes(1);
+    unref.mockRestore();
   });
 
   it('a worker that throws past runWorker: ready rejects with that error', async () => {
