@@ -2,6 +2,7 @@
 // the per-entry relative error |a − n| / max(|a|, |n|, floor) catches one wrong entry that the
 // norm would average away; the global ‖a − n‖ / (‖a‖ + ‖n‖) is the single number to report.
 // `floor` keeps entries that are both ~0 from dividing rounding noise by nothing.
+import { ShapeError } from './errors.js';
 import type { Gradients } from './mlp.js';
 
 export interface GradientComparison {
@@ -21,14 +22,15 @@ export function compareGradients(analytic: Gradients, numerical: Gradients, floo
   for (const name of Object.keys(analytic)) {
     const a = analytic[name];
     const n = numerical[name];
-    if (!n || n.length !== a.length) throw new Error(`gradient '${name}' is missing or has another length`);
+    if (!n || n.length !== a.length) throw new ShapeError(`gradient '${name}' is missing or has another length`);
     for (let i = 0; i < a.length; i++) {
       const d = a[i] - n[i];
       diff2 += d * d;
       a2 += a[i] * a[i];
       n2 += n[i] * n[i];
       const relative = Math.abs(d) / Math.max(Math.abs(a[i]), Math.abs(n[i]), floor);
-      if (!(relative <= maxRelativeError)) {
+      // A NaN entry is the worst and stays so: no later entry compares above it.
+      if (relative > maxRelativeError || (Number.isNaN(relative) && !Number.isNaN(maxRelativeError))) {
         maxRelativeError = relative;
         worst = { name, index: i, analytic: a[i], numerical: n[i] };
       }

@@ -58,6 +58,9 @@ let noted = false;
 
 export async function createRuntime(build: KernelBuildChoice = 'auto', options: RuntimeOptions = {}): Promise<Runtime> {
   const threads = checkThreads(options.threads ?? 1);
+  // Checked before any worker starts (a refusal after would leave them running), and on one thread too.
+  const minimumSharedWork = options.minimumSharedWork ?? MINIMUM_SHARED_WORK;
+  if (!(minimumSharedWork >= 0)) throw new ValueError(`minimumSharedWork is ${minimumSharedWork}: must be a number >= 0`);
   const unavailable = threads > 1 ? threadsUnavailable() : undefined;
   if (threads === 1 || unavailable) {
     if (unavailable && !noted) {
@@ -75,8 +78,6 @@ export async function createRuntime(build: KernelBuildChoice = 'auto', options: 
   chooseGemmTiles({ kernels, arena }); // before the workers start: they take the same tiles
   const pool = await ThreadPool.start(kernels, arena, threads, options.workerFault);
   const guarded: Kernels = { ...kernels, exports: pool.guard(kernels.exports) };
-  const minimumSharedWork = options.minimumSharedWork ?? MINIMUM_SHARED_WORK;
-  if (!(minimumSharedWork >= 0)) throw new ValueError(`minimumSharedWork is ${minimumSharedWork}: must be a number >= 0`);
   return { kernels: guarded, arena, threads, minimumSharedWork, dispose: () => pool.close() };
 }
 

@@ -41,7 +41,8 @@ export type WorkerSpawner = (start: WorkerStart) => WorkerHandle;
 // A browser's Web Workers unless the Node entry installs worker_threads.
 const browser = browserWorkers();
 let spawner: WorkerSpawner | undefined = browser.spawn;
-let spawnerNote = browser.note;
+// Why there are no threads, while no spawner is installed (the Node entry's always is).
+const spawnerNote = browser.note;
 let cores = browser.cores;
 
 // Past 8 threads the barriers of a step cost more than a batch of a few hundred rows shares out.
@@ -50,7 +51,6 @@ const MOST_DEFAULT_THREADS = 8;
 /** The Node entry installs its spawner and the machine's cores here. */
 export function setWorkerSpawner(spawn: WorkerSpawner, machineCores: number): void {
   spawner = spawn;
-  spawnerNote = '';
   cores = machineCores;
 }
 

@@ -1,19 +1,20 @@
 // The model file's reader refuses every malformed part with a ModelFormatError naming it, before
 // any network is built; its writer records exactly what the reader needs. Tiny networks only.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tableFromCsv } from '../src/data/table.js';
-import { ModelFormatError } from '../src/errors.js';
+import { ModelFormatError, SimdnetError, ValueError } from '../src/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import type { NamedTensor } from '../src/io/tensor.js';
-import { conv2d, dense, dropout, flatten, tanh } from '../src/layers.js';
+import { batchNorm1d, conv2d, dense, dropout, flatten, tanh } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
 import {
-  assignSavetxtFiles, assignTensors, checkpointFromBytes, decodeModel, describeNetwork, encodeModel, MODEL_FORMAT, modelFromBytes,
-  NETWORK_FORMAT, savetxtFiles,
+  assignOrFail, assignSavetxtFiles, assignTensors, checkpointFromBytes, decodeModel, describeNetwork, encodeModel, MODEL_FORMAT, modelFromBytes,
+  namedTensors, NETWORK_FORMAT, savetxtFiles,
 } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { Random } from '../src/random.js';
 import type { Runtime } from '../src/runtime.js';
+import { expectRefusal } from './support/refusal.js';
 import { testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -87,6 +88,9 @@ describe('decodeModel refuses', () => {
   it('an edited metadata entry by its checksum, and reads a file without one', () => {
     const { tensors, metadata } = decodeSafetensors(encodeModel(mlp()), 'm');
     expect(refusal(encodeSafetensors(tensors, { ...metadata, settings: '{}' })))
+      .toBe('m: metadata checksum mismatch: the metadata was edited or is corrupt');
+    // An entry's value edited, the entries the same.
+    expect(refusal(encodeSafetensors(tensors, { ...metadata, activations: '["relu"]' })))
       .toBe('m: metadata checksum mismatch: the metadata was edited or is corrupt');
     expect(decodeModel(edited(encodeModel(mlp()), () => undefined), 'm').mlp).toEqual({ sizes: [3, 4, 2], activations: ['tanh'] });
   });
@@ -230,6 +234,11 @@ describe('decodeModel refuses', () => {
     expect(refusal(bytes)).toBe('m: metadata evaluations must be a list of evaluation records taken by iteration 6');
   });
 
+  it('an evaluation record whose loss JSON reads as Infinity', () => {
+    const bytes = edited(encodeModel(mlp(), { iterations: 6, random }), (m) => void (m.evaluations = '[{"epoch":0,"iterations":3,"elapsed":0,"train":{"loss":1e999}}]'));
+    expect(refusal(bytes)).toBe('m: metadata evaluations must be a list of evaluation records taken by iteration 6');
+  });
+
   it.each([
     ['no W2', (t: NamedTensor[]) => t.filter((x) => x.name !== 'W2'), "m: no tensor 'W2'"],
     ['W1 of another shape', (t: NamedTensor[]) => t.map((x) => (x.name === 'W1' ? { ...x, shape: [4, 3] } : x)), 'm: W1 has shape [4,3], the network needs [3,4]'],
@@ -343,3 +352,106 @@ describe('decodeModel, more of its parts', () => {
   });
 });
 
+describe('the writer and the loader, more of their parts', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('the metadata checksum does not depend on the order of the entries in the file', () => {
+    const bytes = encodeModel(mlp());
+    const { tensors, metadata } = decodeSafetensors(bytes, 'm');
+    const reversed = Object.fromEntries(Object.entries(metadata).reverse());
+    expect(Object.keys(reversed)).not.toEqual(Object.keys(metadata));
+    expect(decodeModel(encodeSafetensors(tensors, reversed), 'm').description).toEqual(decodeModel(bytes, 'm').description);
+  });
+
+  it('namedTensors are copies: the network may change after', () => {
+    const net = mlp();
+    const before = net.params.W1.slice();
+    const tensors = namedTensors(net);
+    net.params.W1[0] += 1;
+    expect(tensors[0].data).toEqual(before);
+  });
+
+  it('refuses a non-finite parameter wherever it is, the first entry included', () => {
+    for (const at of [0, 3]) {
+      const net = mlp();
+      net.params.W1[at] = Number.NaN;
+      expectRefusal(() => encodeModel(net), ValueError, `W1[${at}] is NaN: a network with non-finite parameters or statistics is not saved`);
+    }
+  });
+
+  it('a batchnorm network: its running statistics and batch count (I64) written and read back', () => {
+    const net = new Network(runtime, { input: 3, layers: [dense(4), batchNorm1d(), tanh(), dense(2)], seed: 4 });
+    net.trainStep(Float32Array.from({ length: 5 * 3 }, (_, i) => Math.sin(i)), Int32Array.of(0, 1, 1, 0, 1), 0.1);
+    const back = checkpointFromBytes(runtime, encodeModel(net), 'm').net;
+    expect(back.buffers()).toEqual(net.buffers());
+    expect(back.buffers().some((t) => t.data instanceof BigInt64Array && t.data[0] === 1n)).toBe(true);
+  });
+
+  it('an evaluation record of iteration 0 is read', () => {
+    const evaluations = [{ epoch: 0, iterations: 0, elapsed: 0 }];
+    expect(decodeModel(encodeModel(mlp(), { iterations: 0, random: new Random(1).getState(), evaluations }), 'm').progress!.evaluations).toEqual(evaluations);
+  });
+
+  it('names the file "model file" unless told', () => {
+    const bytes = edited(encodeModel(mlp()), (m) => void (m.format = 'pt'));
+    expect(() => modelFromBytes(runtime, bytes)).toThrow(/^model file: metadata format is 'pt'/);
+    expect(() => checkpointFromBytes(runtime, bytes)).toThrow(/^model file: metadata format is 'pt'/);
+  });
+
+  it("checkpointFromBytes reports the network's refusals as the file's, and lets any other error through, freeing the network", () => {
+    const net = mlp();
+    net.useOptimizer({ type: 'adam' });
+    const bytes = encodeModel(net);
+    const allocated = runtime.arena.allocatedBytes;
+    for (const [thrown, expected] of [
+      [new ValueError('a bad state'), new ModelFormatError('m: a bad state')],
+      [new SimdnetError('a bug'), undefined],
+      [new TypeError('another bug'), undefined],
+    ] as const) {
+      vi.spyOn(Network.prototype, 'restoreOptimizerState').mockImplementation(() => {
+        throw thrown;
+      });
+      let error: unknown;
+      try {
+        checkpointFromBytes(runtime, bytes, 'm');
+      } catch (caught) {
+        error = caught;
+      }
+      if (expected) {
+        expect(error).toBeInstanceOf(ModelFormatError);
+        expect((error as Error).message).toBe(expected.message);
+      } else {
+        expect(error).toBe(thrown);
+      }
+      expect(runtime.arena.allocatedBytes).toBe(allocated);
+    }
+  });
+
+  it('assignOrFail puts the buffers back when the parameters are refused', () => {
+    const net = new Network(runtime, { input: 3, layers: [dense(4), batchNorm1d(), dense(2)], seed: 4 });
+    const before = net.buffers();
+    const mean = before.find((t) => t.data instanceof Float32Array)!;
+    expect(() => assignOrFail(net, { W1: new Float32Array(2) }, 's', { [mean.name]: new Float32Array(mean.data.length).fill(5) })).toThrow(ModelFormatError);
+    expect(net.buffers()).toEqual(before);
+  });
+
+  it('assignTensors names every tensor the network does not have', () => {
+    const net = mlp();
+    const extra = [{ name: 'W8', shape: [1], data: new Float32Array(1) }, { name: 'W9', shape: [1], data: new Float32Array(1) }];
+    expectRefusal(() => assignTensors(net, [...namedTensors(net), ...extra], 's'), ModelFormatError, 's: tensors the network does not have: W8, W9');
+  });
+
+  it("a conv2d weight's text file has a row per filter; it reads back, and a bad file is named by its folder and name", () => {
+    const make = (seed: number) => new Network(runtime, { inputShape: [2, 4, 4], layers: [conv2d(3, 3), flatten(), dense(2)], seed });
+    const files = savetxtFiles(make(1));
+    const lines = files['W1.txt'].trim().split('\n');
+    expect(lines.map((line) => line.split(' ').length)).toEqual([2 * 3 * 3, 2 * 3 * 3, 2 * 3 * 3]);
+    expect(files['b1.txt'].trim().split('\n')).toHaveLength(3);
+    const into = make(2);
+    assignSavetxtFiles(into, files, 'dir');
+    expect(namedTensors(into)).toEqual(namedTensors(make(1)));
+    expect(() => assignSavetxtFiles(into, { ...files, 'W1.txt': 'x' }, 'dir')).toThrow(/^dir\/W1\.txt: /);
+  });
+});

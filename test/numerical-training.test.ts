@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValueError } from '../src/errors.js';
+import { dense, tanh, type Loss } from '../src/layers.js';
 import { MLP, type Activation } from '../src/mlp.js';
+import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
+import { Random } from '../src/random.js';
 import { train } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
+import { expectRefusal } from './support/refusal.js';
 import { testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -76,6 +80,49 @@ describe("train({ gradient: 'numerical' })", () => {
     expect(() => train(net, sets, { iterations: 1, gradient: 'finite' as never })).toThrow(ValueError);
     // Plain SGD given explicitly is what the numerical step does.
     expect(train(net, sets, { iterations: 1, gradient: 'numerical', optimizer: { type: 'sgd' } }).iterations).toBe(1);
+    net.dispose();
+  });
+
+  it.each([['mse'], ['binary-cross-entropy']] as [Loss][])('%s: a row of targets per output, gathered with its row', (loss) => {
+    // Targets in [0, 1] for either loss; 2 outputs, so a row's targets are 2 floats.
+    const sets = { train: { inputs: randomArray(40 * 6, 8), targets: randomArray(40 * 2, 9).map((v) => (v + 1) / 2) } };
+    const options = { iterations: 8, batchSize: 7, learningRate: 0.5, seed: 2 };
+    const make = () => new Network(runtime, { input: 6, layers: [dense(5), tanh(), dense(2)], loss, seed: 3 });
+    const [a, b] = [make(), make()];
+    const byBackprop = train(a, sets, options);
+    const byNumerical = train(b, sets, { ...options, gradient: 'numerical' });
+    byNumerical.loss.forEach((value, i) => expect(Math.abs(value - byBackprop.loss[i]), `step ${i}`).toBeLessThan(1e-4));
+    for (const name of a.paramNames) {
+      a.params[name].forEach((value, i) => expect(Math.abs(value - b.params[name][i]), `${name}[${i}]`).toBeLessThan(1e-4));
+    }
+    const untrained = make();
+    expect(Math.max(...Array.from(untrained.params.W2, (v, i) => Math.abs(v - b.params.W2[i])))).toBeGreaterThan(1e-3); // it did train, by 10× the tolerance
+    untrained.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses every optimizer but plain SGD, its own or the network\'s, and a step h that is not positive and finite', () => {
+    const sets = { train: data(30, 5) };
+    const net = newNet('tanh');
+    const refuse = (optimizer: object | undefined, message: string) => expectRefusal(
+      () => train(net, sets, { iterations: 1, gradient: 'numerical', optimizer: optimizer as never }), ValueError,
+      `training by the numerical gradient applies plain SGD (p −= lr·g) only, not ${message}`,
+    );
+    refuse({ type: 'sgd', weightDecay: 0.01 }, 'sgd with momentum 0, weight decay 0.01');
+    refuse({ type: 'sgd', momentum: 0.5, nesterov: true }, 'sgd with momentum 0.5, weight decay 0');
+    refuse({ type: 'rmsprop' }, 'rmsprop');
+    net.useOptimizer({ type: 'adagrad' });
+    refuse(undefined, 'adagrad');
+    // A resumed run keeps the network's optimizer: the option is not what it applies.
+    const resume = { iterations: 0, random: new Random(0).getState() };
+    expectRefusal(() => train(net, sets, { iterations: 1, gradient: 'numerical', optimizer: { type: 'sgd' }, resume }), ValueError,
+      'training by the numerical gradient applies plain SGD (p −= lr·g) only, not adagrad');
+    net.useOptimizer({ type: 'sgd' });
+    for (const h of [-1e-3, Number.NaN, Infinity]) {
+      expectRefusal(() => train(net, sets, { iterations: 1, gradient: 'numerical', numericalStep: h }), ValueError,
+        `numericalStep is ${h}: must be a positive finite step`);
+    }
     net.dispose();
   });
 });

@@ -10,13 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../src/node.js';
+import { Arena } from '../src/arena.js';
 import { ThreadError } from '../src/errors.js';
 import { avgPool2d, conv2d, dense, dropout, flatten, maxPool2d, relu, sigmoid, tanh, type LayerSpec, type Loss } from '../src/layers.js';
 import { Network, type Evaluation } from '../src/network.js';
 import type { OptimizerOptions } from '../src/optimizer.js';
 import { Random } from '../src/random.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
+import { ThreadPool } from '../src/thread-pool.js';
 import { train, type TrainOptions } from '../src/train.js';
+import { loadKernels } from '../src/wasm.js';
 import { runCli } from './support/cli.js';
 import { buildUnderTest } from './support/runtime.js';
 import { tinyMnist } from './support/tiny-mnist.js';
@@ -167,6 +170,18 @@ describe('thread pool failures', () => {
     } finally {
       runtime.dispose();
     }
+  });
+
+  it('a worker that cannot take its place: the pool does not start, says why, and gives its memory back', async () => {
+    const memory = new WebAssembly.Memory({ initial: 10, maximum: 65536, shared: true });
+    const kernels = await loadKernels(buildUnderTest, memory);
+    const arena = new Arena(memory, kernels.exports.heapBase());
+    // A module with no exports: the worker instantiates it, then finds no threadInit to call.
+    const empty = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    const start = ThreadPool.start({ ...kernels, module: empty }, arena, 2);
+    await expect(start).rejects.toThrow(ThreadError);
+    await expect(start).rejects.toThrow(/^a worker thread did not start: .*threadInit is not a function$/);
+    expect(arena.allocatedBytes).toBe(0);
   });
 
   it('rejects a thread count that is not a positive integer', async () => {

@@ -1,10 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, ValueError } from '../src/errors.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DivergenceError, ShapeError, ValueError } from '../src/errors.js';
+import { ResidentDataset } from '../src/dataset.js';
+import { Random } from '../src/random.js';
+import { dense, relu } from '../src/layers.js';
 import { MLP } from '../src/mlp.js';
+import { Network } from '../src/network.js';
 import type { Runtime } from '../src/runtime.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
-import { train, trainAsync } from '../src/train.js';
+import { train, trainAsync, type AsyncTrainOptions, type TrainProgress } from '../src/train.js';
 import { randomArray, randomLabels } from './support/reference.js';
+import { expectRefusal } from './support/refusal.js';
 import { testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
@@ -148,6 +153,9 @@ describe('train rejects bad configurations', () => {
     data.labels[19] = 9;
     expect(() => train(net, { train: data })).toThrow();
     expect(runtime.arena.allocatedBytes).toBe(before);
+    // The training set is resident when the test set is refused: it is freed too.
+    expect(() => train(net, { train: toyData(50, 1), test: data })).toThrow(ValueError);
+    expect(runtime.arena.allocatedBytes).toBe(before);
     net.dispose();
   });
 });
@@ -218,6 +226,219 @@ describe('trainAsync', () => {
       control: () => new Promise((resolve) => setTimeout(() => resolve(++turns < 4), 5)),
     });
     expect(history.iterations).toBeLessThan(50);
+    net.dispose();
+  });
+
+  /** The steps done at each turn trainAsync hands out, and its history. */
+  async function turnsOf(rows: number, options: AsyncTrainOptions) {
+    const net = newNet();
+    let steps = 0;
+    const turns: number[] = [];
+    const history = await trainAsync(net, { train: toyData(rows, 11) }, { ...options, onStep: (i) => void (steps = i), control: () => (turns.push(steps), true) });
+    net.dispose();
+    return { turns, history };
+  }
+
+  it('hands out a turn every 25 steps by default and after every evaluation, each after its step', async () => {
+    // 100 rows in batches of 10: an evaluation after steps 1, 11, 21, 31, 41; turns due after 25 and 50.
+    const { turns, history } = await turnsOf(100, { iterations: 50, batchSize: 10 });
+    expect(turns).toEqual([1, 11, 21, 25, 31, 41, 50]);
+    expect(history.iterations).toBe(50);
+  });
+
+  it('shuffled epochs: a turn every yieldEvery steps and after every epoch', async () => {
+    // 25 rows in batches of 10: epochs of 3 steps (10, 10, 5).
+    const { turns } = await turnsOf(25, { sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2 });
+    expect(turns).toEqual([2, 3, 4, 6, 6]);
+  });
+
+  it('control answering false stops after the next step; the final evaluation is of where it stopped', async () => {
+    const net = newNet();
+    const withReplacement = await trainAsync(net, { train: toyData(100, 11) }, { iterations: 50, batchSize: 10, control: () => false });
+    expect(withReplacement.iterations).toBe(2);
+    expect(withReplacement.loss).toHaveLength(2);
+    expect(withReplacement.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([[0, 1]]);
+    expect([withReplacement.final.epoch, withReplacement.final.iterations]).toEqual([0, 2]);
+    // Epochs of 5 steps: asked after step 2, it stops after step 3, in the middle of the first.
+    const shuffled = await trainAsync(net, { train: toyData(50, 11) }, {
+      sampling: 'shuffled-epochs', epochs: 2, batchSize: 10, yieldEvery: 2, control: () => false,
+    });
+    expect(shuffled.iterations).toBe(3);
+    expect(shuffled.evaluations).toEqual([]);
+    expect([shuffled.final.epoch, shuffled.final.iterations]).toEqual([0, 3]);
+    net.dispose();
+  });
+
+  it('frees the resident datasets, and the network trains again after a run that failed', async () => {
+    const net = newNet();
+    const before = runtime.arena.allocatedBytes;
+    await trainAsync(net, { train: toyData(50, 1), test: toyData(20, 2) }, { iterations: 5, batchSize: 10 });
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    await expect(trainAsync(net, { train: toyData(50, 1) }, { iterations: 5, batchSize: 0 })).rejects.toThrow(/batchSize is 0/);
+    expect(runtime.arena.allocatedBytes).toBe(before);
+    expect((await trainAsync(net, { train: toyData(50, 1) }, { iterations: 3, batchSize: 10 })).iterations).toBe(3);
+    net.dispose();
+  });
+});
+
+describe("the first layer's path over each resident set", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** `count` rows of 8: the first `full` rows without a zero, the others all `zero` (0 or −0). */
+  const rows = (count: number, full: number, zero: number, seed: number) => {
+    const images = randomArray(count * 8, seed).map((v, i) => (i < full * 8 ? v || 0.5 : zero));
+    return { images, labels: randomLabels(count, 4, seed) };
+  };
+  type Rows = ReturnType<typeof rows>;
+  /** The run's firstLayer, and which sets were compressed, by their row counts (40 train, 30 test). */
+  const run = (data: { train: Rows; test?: Rows }, sparseInput: 'auto' | 'dense' | 'sparse', net: Network = newNet()) => {
+    const compress = vi.spyOn(ResidentDataset.prototype, 'compress');
+    const history = train(net, data, { iterations: 2, batchSize: 10, sparseInput });
+    const compressed = new Set(compress.mock.contexts.map((set) => (set as ResidentDataset).count));
+    net.dispose();
+    compress.mockRestore();
+    return { firstLayer: history.firstLayer, compressed: [...compressed].sort() };
+  };
+  // A quarter of the entries nonzero, all in the first rows: a density of 0.25, below every build's crossovers.
+  const sparseTrain = rows(40, 10, 0, 1);
+  const sparseTest = rows(30, 7, 0, 2);
+  const denseTrain = rows(40, 40, 0, 3);
+  const denseTest = rows(30, 30, 0, 4);
+
+  it("'auto' compresses the sets of density below the crossovers, counting every row and −0 as nonzero", () => {
+    expect(run({ train: sparseTrain, test: sparseTest }, 'auto')).toEqual({ firstLayer: 'sparse', compressed: [30, 40] });
+    expect(run({ train: rows(40, 10, -0, 5) }, 'auto')).toEqual({ firstLayer: 'dense', compressed: [] });
+    // Only the test set's forward is compressed, or only the training set's products.
+    expect(run({ train: denseTrain, test: sparseTest }, 'auto')).toEqual({ firstLayer: 'dense', compressed: [30] });
+    expect(run({ train: sparseTrain, test: denseTest }, 'auto')).toEqual({ firstLayer: 'sparse', compressed: [40] });
+  });
+
+  it("'dense' compresses nothing, 'sparse' every set, and a first layer that is not dense reads every input", () => {
+    expect(run({ train: sparseTrain, test: sparseTest }, 'dense')).toEqual({ firstLayer: 'dense', compressed: [] });
+    expect(run({ train: denseTrain, test: denseTest }, 'sparse')).toEqual({ firstLayer: 'sparse', compressed: [30, 40] });
+    const activationFirst = new Network(runtime, { input: 8, layers: [relu(), dense(4)], seed: 1 });
+    expect(run({ train: sparseTrain, test: sparseTest }, 'sparse', activationFirst)).toEqual({ firstLayer: 'dense', compressed: [] });
+  });
+});
+
+describe('the run, step by step', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('with replacement, each step trains on batchSize rows drawn by the seeded generator, one draw a row', () => {
+    const data = toyData(60, 21);
+    const net = newNet(3);
+    const history = train(net, { train: data }, { iterations: 3, batchSize: 7, seed: 5, learningRate: 0.5 });
+    // The same steps by hand, on the batches Random(5) draws.
+    const byHand = newNet(3);
+    const random = new Random(5);
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const rows = Array.from({ length: 7 }, () => random.int(60));
+      const x = new Float32Array(7 * 8);
+      rows.forEach((row, r) => x.set(data.images.subarray(row * 8, row * 8 + 8), r * 8));
+      losses.push(byHand.trainStep(x, Int32Array.from(rows, (row) => data.labels[row]), 0.5));
+    }
+    history.loss.forEach((loss, step) => expect(loss, `step ${step}`).toBeCloseTo(losses[step], 5));
+    for (const name of net.paramNames) expect(net.params[name], name).toEqual(byHand.params[name]);
+    net.dispose();
+    byHand.dispose();
+  });
+
+  it('makes room for a batch larger than the network\'s rows', () => {
+    const net = new Network(runtime, { input: 8, layers: [dense(4)], maxRows: 4, seed: 1 });
+    expect(train(net, { train: toyData(30, 1) }, { iterations: 2, batchSize: 10 }).iterations).toBe(2);
+    net.dispose();
+  });
+
+  it('numbers evaluations by evaluateEvery with replacement, by epochs when shuffled, and the final one where the run ended', () => {
+    const net = newNet();
+    // Evaluations after steps 1, 8, …, 43; the final one after step 49 still belongs to the 7th (epoch 6).
+    const every7 = train(net, { train: toyData(100, 1) }, { iterations: 49, batchSize: 10, evaluateEvery: 7 });
+    expect(every7.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => [k, 1 + 7 * k]));
+    expect([every7.final.epoch, every7.final.iterations]).toEqual([6, 49]);
+    // 19 rows in batches of 10, the partial one dropped: epochs of 1 step, evaluated every 2 by default.
+    const dropped = train(net, { train: toyData(19, 2) }, { sampling: 'shuffled-epochs', epochs: 3, batchSize: 10, dropLast: true });
+    expect(dropped.evaluations.map((e) => [e.epoch, e.iterations])).toEqual([[0, 1], [1, 2], [2, 3]]);
+    net.dispose();
+  });
+
+  it('a run that ends on an evaluation reports it as the final one; otherwise evaluates once more', () => {
+    const net = newNet();
+    const onIt = train(net, { train: toyData(100, 1) }, { iterations: 21, batchSize: 10 });
+    expect(onIt.final).toBe(onIt.evaluations.at(-1));
+    const offIt = train(net, { train: toyData(100, 1) }, { iterations: 25, batchSize: 10 });
+    expect(offIt.final.iterations).toBe(25);
+    expect(offIt.evaluations.at(-1)!.iterations).toBe(21);
+    net.dispose();
+  });
+
+  it('the progress a callback captures keeps the order of that moment, not the next epoch\'s', () => {
+    const net = newNet();
+    const captured: { order: number[]; progress: TrainProgress }[] = [];
+    train(net, { train: toyData(30, 1) }, {
+      sampling: 'shuffled-epochs', epochs: 3, batchSize: 10,
+      onEvaluation: (_, progress) => {
+        const p = progress();
+        captured.push({ order: Array.from(p.order!), progress: p });
+      },
+    });
+    for (const { order, progress } of captured) expect(Array.from(progress.order!)).toEqual(order);
+    expect(captured[0].order).not.toEqual(captured[1].order);
+    net.dispose();
+  });
+
+  it('times its steps and evaluations on the clock: seconds, elapsed, milliseconds per step', () => {
+    // A clock that moves 1 ms at every reading, from a start far from 0.
+    let now = 1e6;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
+    const net = newNet();
+    const history = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10 });
+    expect(history.msPerIteration).toBe(1); // read before and after each step
+    expect(history.seconds).toBeGreaterThan(0);
+    expect(history.seconds).toBeLessThan(1);
+    for (const evaluation of history.evaluations) {
+      expect(evaluation.elapsed).toBeGreaterThan(0);
+      expect(evaluation.elapsed).toBeLessThanOrEqual(history.seconds);
+    }
+    // A resumed run times only its own steps; one with none left reports 0 ms per step.
+    let progress: TrainProgress | undefined;
+    train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, onEvaluation: (record, p) => void (record.iterations === 11 && (progress = p())) });
+    const resumed = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, resume: progress });
+    expect([resumed.iterations, resumed.msPerIteration]).toEqual([20, 1]);
+    const done = train(net, { train: toyData(100, 1) }, { iterations: 20, batchSize: 10, resume: { ...progress!, iterations: 20, loss: undefined } });
+    expect([done.iterations, done.msPerIteration]).toEqual([20, 0]);
+    net.dispose();
+  });
+
+  it('an update that makes the parameters non-finite stops the run at the evaluation that measures it', () => {
+    const net = newNet();
+    expectRefusal(() => train(net, { train: toyData(100, 1) }, { iterations: 5, batchSize: 10, learningRate: 1e30 }), DivergenceError,
+      'training diverged at iteration 1: the train loss is NaN (a lower learning rate may help)');
+    const other = newNet();
+    expectRefusal(() => train(other, { train: toyData(100, 1), test: toyData(20, 2) }, { iterations: 5, batchSize: 10, learningRate: 1e30, evaluateTrain: false }),
+      DivergenceError, 'training diverged at iteration 1: the test loss is NaN (a lower learning rate may help)');
+    net.dispose();
+    other.dispose();
+  });
+
+  it('a step schedule whose rate overflows stops before the step that would take it', () => {
+    const net = newNet();
+    expectRefusal(() => train(net, { train: toyData(100, 1) }, { iterations: 5, batchSize: 10, learningRate: 1e-300, schedule: { stepEvery: 1, gamma: 1e300 } }),
+      DivergenceError, 'training diverged at iteration 3: the learning rate is Infinity (a lower learning rate may help)');
+    net.dispose();
+  });
+
+  it('names each set in its refusal', () => {
+    const net = newNet();
+    const narrow = { images: randomArray(10 * 7, 1), labels: new Uint8Array(10) };
+    const good = toyData(20, 1);
+    for (const [data, what] of [[{ train: narrow }, 'training set'], [{ train: good, validation: narrow }, 'validation set'], [{ train: good, test: narrow }, 'test set']] as const) {
+      expect(() => train(net, data, { iterations: 1 })).toThrow(new RegExp(`^${what} inputs`));
+    }
     net.dispose();
   });
 });

@@ -12,3 +12,10 @@ export function expectRefusal(run: () => unknown, type: abstract new (...args: n
   expect(error).toBeInstanceOf(type);
   expect((error as Error).message).toBe(message);
 }
+
+/** expectRefusal for a promise: it rejects with an instance of `type` whose message is exactly `message`. */
+export async function expectRejection(pending: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<void> {
+  const error = await pending.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(type);
+  expect((error as Error).message).toBe(message);
+}
