@@ -389,6 +389,13 @@ describe('the writer and the loader, more of their parts', () => {
     expect(back.buffers().some((t) => t.data instanceof BigInt64Array && t.data[0] === 1n)).toBe(true);
   });
 
+  it("a running statistic of another type than F32 is refused, naming the type it must be", () => {
+    const net = new Network(runtime, { input: 3, layers: [dense(4), batchNorm1d(), dense(2)], seed: 4 });
+    const mean = net.buffers().find((t) => t.data instanceof Float32Array)!;
+    const bytes = edited(encodeModel(net), (_, t) => t.map((x) => (x.name === mean.name ? { ...x, data: new Int32Array(x.data.length) } : x)));
+    expect(refusal(bytes)).toBe(`m: ${mean.name} must be F32`);
+  });
+
   it('an evaluation record of iteration 0 is read', () => {
     const evaluations = [{ epoch: 0, iterations: 0, elapsed: 0 }];
     expect(decodeModel(encodeModel(mlp(), { iterations: 0, random: new Random(1).getState(), evaluations }), 'm').progress!.evaluations).toEqual(evaluations);

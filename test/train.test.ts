@@ -432,6 +432,13 @@ describe('the run, step by step', () => {
     net.dispose();
   });
 
+  it('a with-replacement run ignores the order a resume point carries', () => {
+    const net = newNet();
+    const resume = { iterations: 0, random: new Random(0).getState(), order: Int32Array.of(1, 0) };
+    expect(train(net, { train: toyData(30, 1) }, { iterations: 2, batchSize: 10, resume }).iterations).toBe(2);
+    net.dispose();
+  });
+
   it('names each set in its refusal', () => {
     const net = newNet();
     const narrow = { images: randomArray(10 * 7, 1), labels: new Uint8Array(10) };
