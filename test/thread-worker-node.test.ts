@@ -15,7 +15,7 @@ await import('../src/thread-worker-node.js');
 // A module with no exports: the worker instantiates it, then finds no threadInit to call.
 const EMPTY_MODULE = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 const start = (memory: WebAssembly.Memory | undefined): WorkerStart => ({
-  module: EMPTY_MODULE, memory: memory as WebAssembly.Memory, index: 1, threads: 2, controlBlock: 0, scratch: 0, tileRows: 4,
+  module: EMPTY_MODULE, memory: memory as WebAssembly.Memory, index: 1, threads: 2, controlBlock: 0, scratch: 0, tiles: { strided: 4, adjacent: 4 },
   oversubscribed: false, words: { generation: 0, release: 2, error: 3 },
 });
 const sharedMemory = () => new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });

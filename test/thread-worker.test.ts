@@ -19,7 +19,7 @@ function standIn(loop: () => void, fault?: 'throw') {
   const exports = {
     threadInit: (...args: unknown[]) => void events.push(['threadInit', ...args]),
     gemmUseScratch: (...args: unknown[]) => void events.push(['gemmUseScratch', ...args]),
-    gemmSetTileRows: (...args: unknown[]) => void events.push(['gemmSetTileRows', ...args]),
+    gemmSetTiles: (...args: unknown[]) => void events.push(['gemmSetTiles', ...args]),
     workerLoop: () => {
       events.push(['workerLoop']);
       loop();
@@ -31,7 +31,7 @@ function standIn(loop: () => void, fault?: 'throw') {
     return { exports } as never;
   });
   const start: WorkerStart = {
-    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tileRows: 6, oversubscribed: true, words: WORDS, fault,
+    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tiles: { strided: 6, adjacent: 5 }, oversubscribed: true, words: WORDS, fault,
   };
   const post = (message: unknown) => void events.push(['post', message]);
   return { start, post, events, control, instantiate, module, memory };
@@ -49,7 +49,7 @@ describe('runWorker', () => {
       ['instantiate', module, { env: { memory } }],
       ['threadInit', 2, 3, CONTROL_BLOCK, true],
       ['gemmUseScratch', 4096],
-      ['gemmSetTileRows', 6],
+      ['gemmSetTiles', 6, 5],
       ['post', 'ready'],
       ['workerLoop'],
     ]);
