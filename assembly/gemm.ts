@@ -192,12 +192,17 @@ function rowsAgainstPanel8(
   c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
   let i = 0;
-  if (aRow == 4) {
-    if (adjacentRows == 6) for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, true);
-    else if (adjacentRows == 5) for (; i + 5 <= m; i += 5) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 5, true);
+  if (aRow == 4) { // adjacent rows: adjacentRows' tile
+    if (adjacentRows == 6) {
+      for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, true);
+    } else if (adjacentRows == 5) {
+      for (; i + 5 <= m; i += 5) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 5, true);
+    }
     for (; i + 4 <= m; i += 4) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 4, true);
-  } else {
-    if (stridedRows == 6) for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, false);
+  } else { // rows a row apart: stridedRows' tile
+    if (stridedRows == 6) {
+      for (; i + 6 <= m; i += 6) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 6, false);
+    }
     for (; i + 4 <= m; i += 4) tile8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aRow, aK, 32, ldc, accumulate, 4, false);
   }
   for (; i < m; i++) tile1x8(c + <usize>i * ldc, a + <usize>i * aRow, panel, k, aK, 32, accumulate);
