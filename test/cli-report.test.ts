@@ -1,10 +1,48 @@
-// The parts of cli-report.ts that depend on time and on the process: the progress bar (against a
-// virtual clock and a stream that records what is written), the closed-pipe exit, and the
-// banner's thread count. The table and text formats are in cli.test.ts ("CLI text").
+// What the CLI prints while it trains (cli-report.ts): the evaluation table in 80 columns, the
+// progress bar's text and its drawing (against a virtual clock and a stream that records what
+// is written), the list of files written, the closed-pipe exit, the banner's thread count.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { evaluationHeader, exitQuietlyOnClosedPipe, formatEvaluation, formatProgress, progressBar, threadsText } from '../src/cli-report.js';
+import {
+  evaluationHeader, exitQuietlyOnClosedPipe, formatDuration, formatEvaluation, formatProgress, formatWritten, progressBar, threadsText,
+} from '../src/cli-report.js';
+import { evaluation, record } from './support/evaluation-record.js';
 
 afterEach(() => vi.restoreAllMocks());
+
+describe('CLI text', () => {
+  it('evaluation rows fit 80 columns with train, validation and test, under a header that names them', () => {
+    const full = record(99, 1234567, 0.9876, { validation: evaluation(0.9, 12.3456), elapsed: 98765.4 });
+    const header = evaluationHeader(full);
+    const row = formatEvaluation(full);
+    expect(header.length).toBeLessThan(80);
+    expect(row.length).toBeLessThan(80);
+    expect(header.split(/\s+/).filter(Boolean)).toEqual(['epoch', 'iter', 'train', 'acc', 'loss', 'val', 'acc', 'loss', 'test', 'acc', 'loss', 'time']);
+    expect(row.split(/\s+/).filter(Boolean)).toEqual(['99', '1234567', '0.9876', '0.0124', '0.9000', '12.3456', '0.9776', '0.1124', '98765.4', 's']);
+    // Columns line up: every number ends where its header ends.
+    for (const word of ['iter', 'loss', 'time']) expect(row[header.indexOf(word) + word.length - 1]).toMatch(/\d|s/);
+    const trainOnly = { epoch: 0, iterations: 1, train: evaluation(0.1, 2.3), elapsed: 0.1 };
+    expect(formatEvaluation(trainOnly)).toBe('    0       1    0.1000  2.3000     0.1 s');
+  });
+
+  it('the progress bar shows the rate and the time left', () => {
+    expect(formatProgress(2500, 10000, 0.31234, 2, 20)).toBe('[#####...............] 2500/10000 loss 0.3123 1250 it/s ETA 0:06');
+    expect(formatProgress(30, 600, 2.1, 4, 20)).toBe('[#...................] 30/600 loss 2.1000 7.5 it/s ETA 1:16');
+    expect(formatProgress(0, 100, NaN, 0, 20)).toMatch(/ETA \?$/);
+    // Resumed at 5000: the rate counts this run's 1000 steps only.
+    expect(formatProgress(6000, 10000, 0.2, 2, 20, 5000)).toMatch(/ 500 it\/s ETA 0:08$/);
+    expect(formatProgress(10000, 10000, 0.2, 13.2).length).toBeLessThan(80);
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(59.6)).toBe('1:00');
+  });
+
+  it('the "wrote" list names every file, wrapped to 80 columns', () => {
+    const files = ['model.safetensors', 'model.pt.safetensors', 'W1.txt', 'b1.txt', 'W2.txt', 'b2.txt', 'history.json', 'accuracy.svg', 'loss.svg', 'checkpoint.safetensors'];
+    const text = formatWritten('out', files);
+    expect(text.startsWith('wrote out/: model.safetensors')).toBe(true);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThan(80);
+    expect(text.split(/\s+/).slice(2)).toEqual(files);
+  });
+});
 
 /** A progress bar on a recording stream, with performance.now() read from `clock.ms`. */
 function recordedBar(total: number) {
