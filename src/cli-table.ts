@@ -70,7 +70,8 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
     learningRate: run.learningRate, optimizer: run.optimizer, schedule: run.schedule, seed: run.seed,
     onStep: bar?.step,
     onEvaluation: (record) => {
-      // Every epoch is evaluated; print about twenty of them, and the last.
+      // Every epoch is evaluated; print about twenty of them, and the last (so the bar is
+      // cleared after the last step too).
       if (record.epoch % Math.max(1, Math.round(run.epochs / 20)) !== 0 && record.epoch !== run.epochs - 1) return;
       bar?.clear();
       if (first) console.log(evaluationHeader(record));
@@ -78,7 +79,6 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
       console.log(formatEvaluation(record));
     },
   });
-  bar?.clear();
   const test = history.final.test;
   console.log(
     `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s; test ` +
