@@ -27,7 +27,11 @@ describe('CLI text', () => {
   it('the progress bar shows the rate and the time left', () => {
     expect(formatProgress(2500, 10000, 0.31234, 2, 20)).toBe('[#####...............] 2500/10000 loss 0.3123 1250 it/s ETA 0:06');
     expect(formatProgress(30, 600, 2.1, 4, 20)).toBe('[#...................] 30/600 loss 2.1000 7.5 it/s ETA 1:16');
-    expect(formatProgress(0, 100, NaN, 0, 20)).toMatch(/ETA \?$/);
+    // No time passed yet: no rate (not 0/0) and no time left.
+    expect(formatProgress(0, 100, NaN, 0, 20)).toBe('[....................] 0/100 loss NaN 0.0 it/s ETA ?');
+    // From 100 steps a second on, the rate is a whole number.
+    expect(formatProgress(100, 1000, 1, 1, 20)).toMatch(/ 100 it\/s ETA 0:09$/);
+    expect(formatProgress(99, 1000, 1, 1, 20)).toMatch(/ 99\.0 it\/s /);
     // Resumed at 5000: the rate counts this run's 1000 steps only.
     expect(formatProgress(6000, 10000, 0.2, 2, 20, 5000)).toMatch(/ 500 it\/s ETA 0:08$/);
     expect(formatProgress(10000, 10000, 0.2, 13.2).length).toBeLessThan(80);
@@ -41,6 +45,13 @@ describe('CLI text', () => {
     expect(text.startsWith('wrote out/: model.safetensors')).toBe(true);
     for (const line of text.split('\n')) expect(line.length).toBeLessThan(80);
     expect(text.split(/\s+/).slice(2)).toEqual(files);
+  });
+
+  it('a "wrote" line takes up to 79 columns, and a continued one is indented by two', () => {
+    const fits = 'f'.repeat(79 - 'wrote out/: '.length);
+    expect(formatWritten('out', [fits])).toBe(`wrote out/: ${fits}`);
+    expect(formatWritten('out', [`${fits}g`])).toBe(`wrote out/:\n  ${fits}g`);
+    expect(formatWritten('out', ['a', fits])).toBe(`wrote out/: a\n  ${fits}`);
   });
 });
 
@@ -100,6 +111,10 @@ describe('the evaluation table of a regression', () => {
     const record = { epoch: 0, iterations: 1, train: { loss: 1234.56789, r2: -0.5 }, test: { loss: 99.99994, r2: 0.25 }, elapsed: 0.2 };
     expect(evaluationHeader(record).split(/\s+/).filter(Boolean)).toEqual(['epoch', 'iter', 'train', 'r2', 'loss', 'test', 'r2', 'loss', 'time']);
     expect(formatEvaluation(record)).toBe('    0       1   -0.5000 1234.57    0.2500 99.9999     0.2 s');
+  });
+
+  it('a loss of exactly 100 takes six digits, as larger ones', () => {
+    expect(formatEvaluation({ epoch: 0, iterations: 1, train: { loss: 100, r2: 0 }, elapsed: 0 })).toBe('    0       1    0.0000 100.000     0.0 s');
   });
 
   it('a record with neither accuracy nor R² shows NaN, not a number it does not have', () => {

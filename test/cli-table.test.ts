@@ -138,8 +138,12 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
   it('a regression: about twenty evaluations and the last, its error measures, no accuracy chart; --drop-last', async () => {
     const path = await writeTable();
     const out = await mkdtemp(join(tmpdir(), 'simdnet-table-'));
+    const dispose = vi.spyOn(Network.prototype, 'dispose');
     const result = await run('--table', path, '--target', 'y', '--features', 'x1,x2', '--hidden', '4', '--epochs', '42', '--batch', '8', '--drop-last', '--out', out);
     expect(result.err).toBe('');
+    // The trained network's memory is given back.
+    expect(dispose.mock.contexts.map((net) => (net as Network).disposed)).toEqual([true]);
+    dispose.mockRestore();
     const table = await loadTable(path, { target: 'y', features: ['x1', 'x2'], seed: 0 });
     const lines = result.out.split('\n');
     expect(lines[1]).toMatch(/; 42 shuffled epochs of batch 8, adam lr 0.01$/);
