@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accuracyChartSvg, lineChartSvg } from '../src/chart.js';
 import { ValueError } from '../src/errors.js';
+import { parseSvg as parse } from './support/svg.js';
 
 /**
  * A small well-formedness check: every tag is closed in order, attributes are quoted, text holds
@@ -138,16 +139,6 @@ describe('lineChartSvg', () => {
     expect(out).not.toMatch(/NaN|Infinity/);
   });
 });
-
-/** Every element of an SVG document in order: its name, attributes and the text it holds. */
-function parse(svg: string): { name: string; attrs: Record<string, string>; text: string }[] {
-  const out: { name: string; attrs: Record<string, string>; text: string }[] = [];
-  for (const [, name, attributes, rest] of svg.matchAll(/<([a-zA-Z]+)((?:\s+[a-zA-Z][a-zA-Z0-9:-]*="[^"]*")*)\s*(\/?>[^<]*)/g)) {
-    const attrs = Object.fromEntries([...attributes.matchAll(/([a-zA-Z][a-zA-Z0-9:-]*)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    out.push({ name, attrs, text: rest.replace(/^\/?>/, '') });
-  }
-  return out;
-}
 
 /**
  * The chart's geometry, from its layout: margins of 64 (left), 20 (right), 40 (top) and 50
