@@ -1,0 +1,139 @@
+// What a CLI run on MNIST says and writes, on a tiny data set so that every run takes a moment:
+// the banner for each kind of run, the final line, the list of files and where it says they
+// are, history.json's record of the network and settings, the charts' titles, and the one-line
+// report of an internal error.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { settingsArgs } from '../src/cli-settings.js';
+import { main } from '../src/cli.js';
+import { Network } from '../src/network.js';
+import { runCli } from './support/cli.js';
+import { testRuntime } from './support/runtime.js';
+import { tinyMnist } from './support/tiny-mnist.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+const data = await tinyMnist(); // 300 training and 100 test images
+const build = (await testRuntime()).kernels.build;
+const outDir = () => mkdtemp(join(tmpdir(), 'simdnet-run-'));
+const run = async (...args: string[]) => {
+  const out = await outDir();
+  const result = await runCli('train', '--data', data, '--threads', '1', '--no-progress', '--out', out, ...args);
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  return { ...result, lines: result.out.split('\n'), out, history: JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) };
+};
+
+describe('the banner', () => {
+  it('an MLP with batches drawn with replacement', async () => {
+    const { lines } = await run('--hidden', '8', '--batch', '10', '--iterations', '20');
+    expect(lines.slice(0, 2)).toEqual([
+      `simdnet: 784-8-10 sigmoid, ${784 * 8 + 8 + 8 * 10 + 10} parameters, ${build} kernels, 1 thread`,
+      '300 train / 100 test images; 20 iterations of batch 10, sgd lr 0.1',
+    ]);
+  });
+
+  it('shuffled epochs, a validation set, another optimizer and the cosine schedule', async () => {
+    const { lines } = await run('--layers', '784,4,3,10', '--activation', 'relu', '--batch', '50', '--epochs', '2', '--validate', '--optimizer', 'adam', '--lr', '0.01', '--schedule', 'cosine');
+    expect(lines.slice(0, 2)).toEqual([
+      `simdnet: 784-4-3-10 relu, ${784 * 4 + 4 + 4 * 3 + 3 + 3 * 10 + 10} parameters, ${build} kernels, 1 thread`,
+      '250 train / 50 validation / 100 test images; 2 shuffled epochs of batch 50, adam lr 0.01 (cosine)',
+    ]);
+  });
+
+  it('the numerical gradient, with its step when given', async () => {
+    const tiny = ['--layers', '784,2,10', '--batch', '5', '--iterations', '1'];
+    expect((await run(...tiny, '--gradient', 'numerical')).lines[1]).toBe('300 train / 100 test images; 1 iterations of batch 5, sgd lr 0.1, numerical gradient');
+    expect((await run(...tiny, '--gradient', 'numerical', '--numerical-step', '0.001')).lines[1]).toMatch(/, numerical gradient \(h 0\.001\)$/);
+  });
+
+  it('a layer list by its canonical text', async () => {
+    const { lines } = await run('--layers', 'dense(6)  tanh dense(10)', '--batch', '10', '--iterations', '2');
+    expect(lines[0]).toBe(`simdnet: dense(6) tanh dense(10), ${784 * 6 + 6 + 6 * 10 + 10} parameters, ${build} kernels, 1 thread`);
+  });
+});
+
+describe('after training', () => {
+  it('the time, the final accuracy of each set, and the files, the checkpoint last', async () => {
+    const { lines, history, out } = await run('--hidden', '8', '--batch', '10', '--iterations', '30', '--eval-every', '10', '--validate');
+    const done = lines.findIndex((line) => line.startsWith('done: '));
+    expect(lines[done]).toMatch(/^done: 30 iterations in \d+\.\d\d s \(\d+\.\d{3} ms\/iteration in training steps\)$/);
+    const { train, validation, test } = history.final;
+    expect(lines[done + 1]).toBe(`final: train acc ${train.accuracy.toFixed(4)}, validation acc ${validation.accuracy.toFixed(4)}, test acc ${test.accuracy.toFixed(4)}`);
+    const files = ['model.safetensors', 'model.pt.safetensors', 'W1.txt', 'b1.txt', 'W2.txt', 'b2.txt', 'history.json', 'accuracy.svg', 'loss.svg', 'checkpoint.safetensors'];
+    expect(lines.slice(done + 2).join(' ').split(/\s+/)).toEqual(['wrote', `${out}/:`, ...files]);
+    // The evaluation table: one header, then a row per evaluation (after steps 1, 11 and 21).
+    expect(lines.filter((line) => /^epoch +iter/.test(line.trim()))).toHaveLength(1);
+    expect(history.evaluations.map((e: { iterations: number }) => e.iterations)).toEqual([1, 11, 21]);
+    expect(lines.slice(3, done).map((line) => Number(line.trim().split(/\s+/)[1]))).toEqual([1, 11, 21]);
+  });
+
+  it('history.json records the network, its initialization, the flags that reproduce the run and the build', async () => {
+    const { history } = await run('--hidden', '8', '--batch', '10', '--iterations', '20', '--init', 'normal', '--weight-std', '0.05', '--seed', '7');
+    expect(history.network).toEqual({ sizes: [784, 8, 10], activations: ['sigmoid'], init: 'normal', weightInitStd: 0.05, seed: 7 });
+    expect(history.settings).toEqual(settingsArgs({
+      sizes: [784, 8, 10], activation: 'sigmoid', init: 'normal', weightStd: 0.05, seed: 7, optimizer: { type: 'sgd', momentum: 0, nesterov: false },
+      learningRate: 0.1, schedule: 'constant', gradient: 'backprop', batchSize: 10, iterations: 20, dropLast: false, validate: false,
+      dataDir: data, rawPixels: false,
+    }));
+    expect(history.build).toBe(build);
+    expect(history.iterations).toBe(20);
+    expect(history.loss).toHaveLength(20);
+    expect(history.training).toMatchObject({ batchSize: 10, iterations: 20, seed: 7, sampling: 'with-replacement' });
+  });
+
+  it('a layer list\'s history.json describes its layers; the charts are titled by network and lr', async () => {
+    const { history, out } = await run('--layers', 'dense(6) tanh dense(10)', '--batch', '10', '--iterations', '2', '--lr', '0.05');
+    expect(history.network).toMatchObject({ input: 784, init: 'pytorch', seed: 0 });
+    expect(history.network.layers).toHaveLength(3);
+    for (const chart of ['accuracy.svg', 'loss.svg']) expect(await readFile(join(out, chart), 'utf8')).toContain('>dense(6) tanh dense(10), lr 0.05<');
+    const mlp = await run('--hidden', '8', '--batch', '10', '--iterations', '2');
+    for (const chart of ['accuracy.svg', 'loss.svg']) expect(await readFile(join(mlp.out, chart), 'utf8')).toContain('>784-8-10 sigmoid, lr 0.1<');
+  });
+
+  it('the folder is named relative to the working folder when it is inside it, "." when it is it', async () => {
+    const parent = await outDir();
+    vi.spyOn(process, 'cwd').mockReturnValue(parent);
+    const inside = await runCli('train', '--data', data, '--hidden', '8', '--batch', '10', '--iterations', '2', '--no-progress', '--out', join(parent, 'run'));
+    expect(inside.out).toMatch(/\nwrote run\/: model\.safetensors/);
+    const here = await runCli('train', '--data', data, '--hidden', '8', '--batch', '10', '--iterations', '2', '--no-progress', '--out', parent);
+    expect(here.out).toMatch(/\nwrote \.\/: model\.safetensors/);
+  });
+
+  it('the network is freed at the end of the run', async () => {
+    const dispose = vi.spyOn(Network.prototype, 'dispose');
+    await run('--hidden', '8', '--batch', '10', '--iterations', '2');
+    expect(dispose.mock.contexts.map((net) => (net as Network).disposed)).toEqual([true]);
+  });
+});
+
+describe('an internal error', () => {
+  const failingHelp = async () => {
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.map(String).join(' ')));
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => {
+      throw new TypeError('the stream broke');
+    });
+    return { code: await main(['--help']), err };
+  };
+
+  it('is status 70, its message and a request to report it', async () => {
+    vi.stubEnv('SIMDNET_DEBUG', '');
+    expect(await failingHelp()).toEqual({
+      code: 70, err: ['simdnet: internal error: the stream broke', '(set SIMDNET_DEBUG=1 for the stack trace, and please report it)'],
+    });
+    vi.unstubAllEnvs();
+  });
+
+  it('with SIMDNET_DEBUG set, the error itself, stack and all', async () => {
+    vi.stubEnv('SIMDNET_DEBUG', '1');
+    const { code, err } = await failingHelp();
+    vi.unstubAllEnvs();
+    expect(code).toBe(70);
+    expect(err[0]).toBe('simdnet: internal error: the stream broke');
+    expect(err[1]).toMatch(/^TypeError: the stream broke/);
+    expect(err).toHaveLength(2);
+  });
+});
