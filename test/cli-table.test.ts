@@ -13,7 +13,9 @@ import { activation, dense } from '../src/layers.js';
 import { checkpointFromBytes } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { train } from '../src/train.js';
+import { defaultThreads } from '../src/runtime.js';
 import { runCli } from './support/cli.js';
+import { parseSvg } from './support/svg.js';
 import { testRuntime } from './support/runtime.js';
 
 const data = join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data');
@@ -87,11 +89,14 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
   };
 
   it('passes every option to the network and the training it runs, and reports them', async () => {
+    // A thread count that is not the default, so the banner shows that it was passed on (the
+    // results are the same for any count).
+    const threads = defaultThreads() === 3 ? 2 : 3;
     const path = await writeTable();
     const out = await mkdtemp(join(tmpdir(), 'simdnet-table-'));
     const flags = ['--table', path, '--target', 'k', '--task', 'classification', '--features', ' x1 , x2', '--hidden', '8,4',
       '--activation', 'tanh', '--init', 'normal', '--weight-std', '0.3', '--seed', '3', '--split-seed', '2', '--optimizer', 'sgd',
-      '--momentum', '0.5', '--schedule', 'cosine', '--lr', '0.05', '--batch', '4', '--epochs', '3', '--threads', '1', '--out', out];
+      '--momentum', '0.5', '--schedule', 'cosine', '--lr', '0.05', '--batch', '4', '--epochs', '3', '--threads', String(threads), '--out', out];
     const result = await run(...flags);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
@@ -112,7 +117,7 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
 
     const lines = result.out.split('\n');
     expect(lines.slice(0, 2)).toEqual([
-      `simdnet: classification of k from 2 features, 2-8-4-2 tanh, ${reference.parameterCount} parameters, ${runtime.kernels.build} kernels, 1 thread`,
+      `simdnet: classification of k from 2 features, 2-8-4-2 tanh, ${reference.parameterCount} parameters, ${runtime.kernels.build} kernels, ${threads} threads`,
       `${table.train.count} train / ${table.validation!.count} validation / ${table.test!.count} test rows (1 skipped for missing values)` +
         '; 3 shuffled epochs of batch 4, sgd lr 0.05',
     ]);
@@ -131,6 +136,10 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     expect(saved.evaluations).toHaveLength(3);
     expect(saved.loss).toEqual(Array.from(history.loss));
     for (const chart of ['loss.svg', 'accuracy.svg']) expect(await readFile(join(out, chart), 'utf8')).toContain('>k: 2-8-4-2 tanh, lr 0.05<');
+    // The accuracy chart's x axis counts epochs: 0 to 3.
+    const accuracy = parseSvg(await readFile(join(out, 'accuracy.svg'), 'utf8'));
+    expect(accuracy.filter((e) => e.attrs.y === '387').map((e) => e.text)).toEqual(['0', '1', '2', '3']);
+    expect((await readFile(join(out, 'history.json'), 'utf8')).endsWith('}\n')).toBe(true);
     net.dispose();
     reference.dispose();
   });
@@ -139,14 +148,15 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     const path = await writeTable();
     const out = await mkdtemp(join(tmpdir(), 'simdnet-table-'));
     const dispose = vi.spyOn(Network.prototype, 'dispose');
-    const result = await run('--table', path, '--target', 'y', '--features', 'x1,x2', '--hidden', '4', '--epochs', '42', '--batch', '8', '--drop-last', '--out', out);
+    const result = await run('--table', path, '--target', 'y', '--features', 'x1', '--hidden', '4', '--epochs', '42', '--batch', '8', '--drop-last', '--out', out);
     expect(result.err).toBe('');
     // The trained network's memory is given back.
     expect(dispose.mock.contexts.map((net) => (net as Network).disposed)).toEqual([true]);
     dispose.mockRestore();
-    const table = await loadTable(path, { target: 'y', features: ['x1', 'x2'], seed: 0 });
+    const table = await loadTable(path, { target: 'y', features: ['x1'], seed: 0 });
     const lines = result.out.split('\n');
-    expect(lines[1]).toMatch(/; 42 shuffled epochs of batch 8, adam lr 0.01$/);
+    // No row misses its x1: the banner says nothing of skipped rows.
+    expect(lines[1]).toBe(`${table.train.count} train / ${table.validation!.count} validation / ${table.test!.count} test rows; 42 shuffled epochs of batch 8, adam lr 0.01`);
     // Every second epoch (42 / 20 rounds to 2), and the last, 41.
     const epochs = lines.slice(3).filter((line) => /^ +\d+ +\d+ /.test(line)).map((line) => Number(line.trim().split(/\s+/)[0]));
     expect(epochs).toEqual([...Array.from({ length: 21 }, (_, i) => 2 * i), 41]);
@@ -155,6 +165,16 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     const test = saved.final.test;
     expect(result.out).toContain(`; test mse ${test.mse.toFixed(4)}, mae ${test.mae.toFixed(4)}, r2 ${test.r2.toFixed(4)}\n`);
     expect(result.out.slice(result.out.indexOf('wrote ')).split(/\s+/).slice(2)).toEqual(['model.safetensors', 'model.pt.safetensors', 'history.json', 'loss.svg']);
+  });
+
+  it.each([['a regression', '1,1\n2,2'], ['a classification', '1,a\n2,b']])('a table of two rows has no validation or test rows, and says so (%s)', async (_, rows) => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-small-table-'));
+    await writeFile(join(dir, 'two.csv'), `x,y\n${rows}\n`);
+    const result = await run('--table', join(dir, 'two.csv'), '--target', 'y', '--epochs', '2', '--out', await mkdtemp(join(tmpdir(), 'simdnet-table-')));
+    expect(result.err).toBe('');
+    const lines = result.out.split('\n');
+    expect(lines[1]).toBe('2 train / 0 validation / 0 test rows; 2 shuffled epochs of batch 32, adam lr 0.01');
+    expect(lines[5]).toMatch(/^done: 2 iterations in \d+\.\d\d s; no test rows$/);
   });
 
   it('draws a progress bar on a terminal, and clears it', async () => {
