@@ -63,10 +63,17 @@ describe('flags that go only with others', () => {
     [['--gradient', 'numerical', '--optimizer', 'adam'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
     [['--gradient', 'numerical', '--momentum', '0.9', '--nesterov'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
     [['--gradient', 'numerical', '--weight-decay', '0.1'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
+    [['--layers', 'flatten dense(12)'], '--layers: the last layer gives 12 outputs: MNIST has 10 classes, end with dense(10)'],
     [['--drop-last'], '--drop-last goes with --epochs'],
     [['--drop-last', '--iterations', '10'], '--drop-last goes with --epochs'],
     [['--epochs', '2', '--eval-every', '5'], '--eval-every goes with --iterations: with --epochs every epoch is evaluated'],
   ])('%j', async (args, message) => expectUsageError(args, message));
+
+  it('a layer list the grammar refuses, the grammar\'s message after --layers', async () => {
+    const result = await runCli('train', '--layers', 'dense(100) rleu dense(10)');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^simdnet: --layers: 'rleu' at column 12: unknown layer: expected one of dense, [a-z0-9, -]+$/);
+  });
 
   it('--gradient numerical with a weight decay of 0 is plain SGD, not refused', async () => {
     // Refused for the data folder that does not exist, which is looked at only after the flags.

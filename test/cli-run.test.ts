@@ -49,6 +49,12 @@ describe('the banner', () => {
     expect((await run(...tiny, '--gradient', 'numerical', '--numerical-step', '0.001')).lines[1]).toMatch(/, numerical gradient \(h 0\.001\)$/);
   });
 
+  it('LeNet-5 by name, with its activation', async () => {
+    const lenet = ['--model', 'lenet5', '--batch', '2', '--iterations', '1'];
+    expect((await run(...lenet)).lines[0]).toBe(`simdnet: LeNet-5 relu, 61706 parameters, ${build} kernels, 1 thread`);
+    expect((await run(...lenet, '--activation', 'tanh')).lines[0]).toMatch(/^simdnet: LeNet-5 tanh, 61706 parameters/);
+  });
+
   it('a layer list by its canonical text', async () => {
     const { lines } = await run('--layers', 'dense(6)  tanh dense(10)', '--batch', '10', '--iterations', '2');
     expect(lines[0]).toBe(`simdnet: dense(6) tanh dense(10), ${784 * 6 + 6 + 6 * 10 + 10} parameters, ${build} kernels, 1 thread`);
