@@ -66,6 +66,7 @@ describe('what the charts draw', () => {
     const drawn = paths(svg);
     expect(drawn.map((p) => p.attrs['stroke-dasharray'])).toEqual([undefined, '6 4', '6 4']);
     // x is iterations / stepsPerEpoch: 1 and 2 epochs, the right end of the axis at 2.
+    expect(parseSvg(svg).filter((e) => e.attrs.y === '167').map((e) => e.text)).toEqual(['0', '1', '2']);
     expect(drawn[0].attrs.d).toMatch(/^M\d+\.\d,[\d.]+L280\.0,[\d.]+$/);
     expect(drawn[0].attrs.d.startsWith(`M${(64 + 216 / 2).toFixed(1)},`)).toBe(true);
   });
@@ -96,6 +97,28 @@ describe('what the charts draw', () => {
     // Without firstStep the steps start at 1.
     const fresh = paths(lossChart(run, [1, 1], {}))[0].attrs.d;
     expect(fresh.startsWith(`M${(64 + (1 / 14) * 556).toFixed(1)},`)).toBe(true);
+  });
+});
+
+describe('sets that only some evaluations have', () => {
+  // A validation set evaluated only at the end (as a run given one part-way would be).
+  const run = { evaluations: [record(0, 10, 0.5), record(1, 20, 0.8, { validation: evaluation(0.77, 0.3) })], stepsPerEpoch: 10 };
+  const labels = (svg: string) => parseSvg(svg).filter((e) => e.name === 'text' && /^[a-z]+ (acc|loss)$/.test(e.text)).map((e) => e.text);
+
+  it('are drawn where they were evaluated', () => {
+    expect(labels(accuracyChart(run))).toEqual(['train acc', 'validation acc', 'test acc']);
+    expect(labels(lossChart(run, [1, 1]))).toEqual(['train loss', 'validation loss', 'test loss']);
+  });
+
+  it('and a set no evaluation has is not drawn at all', () => {
+    const trainOnly = { evaluations: [{ epoch: 0, iterations: 10, train: evaluation(0.5, 1), elapsed: 1 }], stepsPerEpoch: 10 };
+    expect(labels(accuracyChart(trainOnly))).toEqual(['train acc']);
+    expect(labels(lossChart(trainOnly, [1, 1]))).toEqual(['train loss']);
+  });
+
+  it('a final evaluation with no evaluation before it is the one point', () => {
+    const final = record(0, 600, 0.8);
+    expect(evaluationPoints({ evaluations: [], final, stepsPerEpoch: 600 })).toEqual([final]);
   });
 });
 
