@@ -2,12 +2,13 @@
 // the banner for each kind of run, the final line, the list of files and where it says they
 // are, history.json's record of the network and settings, the charts' titles, and the one-line
 // report of an internal error.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { settingsArgs } from '../src/cli-settings.js';
 import { main } from '../src/cli.js';
+import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { runCli } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
@@ -141,5 +142,57 @@ describe('an internal error', () => {
     expect(err[0]).toBe('simdnet: internal error: the stream broke');
     expect(err[1]).toMatch(/^TypeError: the stream broke/);
     expect(err).toHaveLength(2);
+  });
+});
+
+describe('--resume, refused', () => {
+  /** A 784-8-10 run of 20 steps evaluated at 1 and 11: its folder. */
+  const trained = async () => (await run('--hidden', '8', '--batch', '10', '--iterations', '20', '--eval-every', '10')).out;
+  /** The checkpoint of `dir` written again with other settings. */
+  const rewritten = async (dir: string, settings: Record<string, unknown> | undefined) => {
+    const runtime = await testRuntime();
+    const checkpoint = checkpointFromBytes(runtime, new Uint8Array(await readFile(join(dir, 'checkpoint.safetensors'))));
+    const path = join(dir, 'rewritten.safetensors');
+    await writeFile(path, encodeModel(checkpoint.net, checkpoint.progress, settings ? { settings } : {}));
+    checkpoint.net.dispose();
+    return path;
+  };
+  const resume = (path: string, ...args: string[]) => runCli('train', '--data', data, '--no-progress', '--resume', path, '--out', join(path, '..', 'resumed'), ...args);
+
+  it('a file it cannot read', async () => {
+    expect(await resume('/nonexistent/checkpoint.safetensors')).toEqual({ code: 2, out: '', err: 'simdnet: --resume: cannot read /nonexistent/checkpoint.safetensors' });
+  });
+
+  it('stored settings that are not flags, or no flags of an MNIST run', async () => {
+    const dir = await trained();
+    const bogus = await rewritten(dir, { cli: ['--bogus'] });
+    expect(await resume(bogus)).toEqual({ code: 1, out: '', err: `simdnet: ${bogus}: its stored settings are not valid flags: Unknown option '--bogus' (see --help)` });
+    for (const cli of [[1, 2], 'train', ['--table', 't.csv', '--target', 'y']]) {
+      const path = await rewritten(dir, { cli });
+      expect(await resume(path), JSON.stringify(cli)).toEqual({ code: 1, out: '', err: `simdnet: ${path}: metadata settings hold no CLI flags of an MNIST run` });
+    }
+  });
+
+  it('a checkpoint of an earlier release (no settings): the flags are taken as given, and must describe its network', async () => {
+    const dir = await trained();
+    const path = await rewritten(dir, undefined);
+    const other = await resume(path, '--hidden', '4', '--batch', '10', '--iterations', '20');
+    expect(other).toEqual({ code: 2, out: '', err: `simdnet: --resume: ${path} holds a 784-8-10 sigmoid network, the flags describe 784-4-10 sigmoid` });
+    const same = await resume(path, '--hidden', '8', '--batch', '10', '--iterations', '20');
+    expect(same.err).toBe('');
+    expect(same.out).toMatch(/^simdnet: 784-8-10 sigmoid, /);
+  });
+
+  it('a model file without training progress', async () => {
+    const dir = await trained();
+    const model = join(dir, 'model.safetensors');
+    expect(await resume(model, '--hidden', '8')).toEqual({ code: 2, out: '', err: `simdnet: --resume: ${model} holds no training progress, the flags describe 784-8-10 sigmoid` });
+  });
+});
+
+describe('the data a network takes', () => {
+  it.each([['100,10'], ['784,8,5']])('--layers %s: from 784 pixels to 10 classes', async (layers) => {
+    const result = await runCli('train', '--data', data, '--no-progress', '--layers', layers, '--out', await outDir());
+    expect(result).toEqual({ code: 2, out: '', err: 'simdnet: --layers must start with 784 (pixels per image) and end with 10 (classes)' });
   });
 });
