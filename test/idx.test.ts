@@ -136,6 +136,11 @@ describe('mnistFromIdx', () => {
     expect(() => mnistFromIdx({ ...named, testImages: wide })).toThrow(new DatasetError('train images are 2×2, test images 1×4: both sets must have one geometry'));
     const tall = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 4, 1], data: new Uint8Array(8) }));
     expect(() => mnistFromIdx({ ...named, testImages: tall })).toThrow(/test images 4×1/);
+    // Rows alone or columns alone differing.
+    const short = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 1, 2], data: new Uint8Array(4) }));
+    expect(() => mnistFromIdx({ ...named, testImages: short })).toThrow(/test images 1×2/);
+    const narrow = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 2, 1], data: new Uint8Array(4) }));
+    expect(() => mnistFromIdx({ ...named, testImages: narrow })).toThrow(/test images 2×1/);
   });
 });
 
@@ -257,7 +262,8 @@ describe('IDX sizes are bounded before anything is inflated or copied (J)', () =
     const bomb = new Uint8Array(64 << 20); // 64 MB of zeros after a header declaring 3 labels
     bomb.set(labels(3));
     await writeFile(join(dir, 'bomb.gz'), gzipSync(bomb));
-    await expect(readIdxFile(join(dir, 'bomb.gz'))).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
+    // The collector's own error, not wrapped as a broken gzip stream.
+    await expect(readIdxFile(join(dir, 'bomb.gz'))).rejects.toThrow(new IdxFormatError(`${join(dir, 'bomb.gz')}: inflates to more than the 11 bytes its header declares`));
   });
 });
 

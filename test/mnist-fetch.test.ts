@@ -35,6 +35,9 @@ beforeAll(async () => {
     if (name === 'untyped') return void response.writeHead(200).end('plain words');
     if (name === 'html-tag') return void response.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end('\n  <HTML><body></body></HTML>');
     if (name === 'one-byte') return void response.writeHead(200).end(new Uint8Array([7]));
+    if (name.startsWith('bytes/')) return void response.writeHead(200).end(Uint8Array.from(name.slice(6).split(','), Number));
+    if (name === 'json-noting-html') return void response.writeHead(200, { 'Content-Type': 'application/json; note=text/html' }).end('{}');
+    if (name === 'html-typed') return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('plain words');
     if (name === 'encoded.gz') {
       // A server that marks .gz files Content-Encoding: gzip: fetch hands over the IDX bytes.
       return void response.writeHead(200, { 'Content-Encoding': 'gzip' }).end(files['train-labels-idx1-ubyte.gz']);
@@ -100,6 +103,17 @@ describe('what the server sent instead', () => {
     await expect(fetchIdx(`${base}html-tag`)).rejects.toThrow(neither(`${base}html-tag`, 'an HTML page'));
   });
 
+  it('gzip by both magic bytes, IDX by two zero bytes: anything else is neither', async () => {
+    for (const body of ['31,0,0,1', '0,139,0,1', '0,5,0,1', '5,0,0,1', '1,2']) {
+      await expect(fetchIdx(`${base}bytes/${body}`), body).rejects.toThrow(neither(`${base}bytes/${body}`, 'a response that is neither IDX nor gzip'));
+    }
+  });
+
+  it('an HTML page by its type, which must start with text/html', async () => {
+    await expect(fetchIdx(`${base}html-typed`)).rejects.toThrow(neither(`${base}html-typed`, 'an HTML page'));
+    await expect(fetchIdx(`${base}json-noting-html`)).rejects.toThrow(neither(`${base}json-noting-html`, 'a response (application/json) that is neither IDX nor gzip'));
+  });
+
   it('a single byte is judged as IDX: too short to be a file', async () => {
     await expect(fetchIdx(`${base}one-byte`)).rejects.toThrow(IdxFormatError);
   });
@@ -119,6 +133,6 @@ describe('what the server sent instead', () => {
 
 describe('bounded decompression (J)', () => {
   it('stops inflating a .gz once more than its header declares has arrived', async () => {
-    await expect(fetchIdx(`${base}bomb.gz`)).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
+    await expect(fetchIdx(`${base}bomb.gz`)).rejects.toThrow(new IdxFormatError(`${base}bomb.gz: inflates to more than the 11 bytes its header declares`));
   });
 });
