@@ -108,17 +108,17 @@ describe('progressBar', () => {
 
 describe('the evaluation table of a regression', () => {
   it('says r2 instead of acc, and keeps a loss of 100 or more to its column', () => {
-    const record = { epoch: 0, iterations: 1, train: { loss: 1234.56789, r2: -0.5 }, test: { loss: 99.99994, r2: 0.25 }, elapsed: 0.2 };
+    const record = { epoch: 0, iterations: 1, train: { loss: 1234.56789, r2: -0.5, count: 10 }, test: { loss: 99.99994, r2: 0.25, count: 10 }, elapsed: 0.2 };
     expect(evaluationHeader(record).split(/\s+/).filter(Boolean)).toEqual(['epoch', 'iter', 'train', 'r2', 'loss', 'test', 'r2', 'loss', 'time']);
     expect(formatEvaluation(record)).toBe('    0       1   -0.5000 1234.57    0.2500 99.9999     0.2 s');
   });
 
   it('a loss of exactly 100 takes six digits, as larger ones', () => {
-    expect(formatEvaluation({ epoch: 0, iterations: 1, train: { loss: 100, r2: 0 }, elapsed: 0 })).toBe('    0       1    0.0000 100.000     0.0 s');
+    expect(formatEvaluation({ epoch: 0, iterations: 1, train: { loss: 100, r2: 0, count: 10 }, elapsed: 0 })).toBe('    0       1    0.0000 100.000     0.0 s');
   });
 
   it('a record with neither accuracy nor R² shows NaN, not a number it does not have', () => {
-    expect(formatEvaluation({ epoch: 0, iterations: 1, train: { loss: 1 }, elapsed: 0 })).toBe('    0       1       NaN  1.0000     0.0 s');
+    expect(formatEvaluation({ epoch: 0, iterations: 1, train: { loss: 1, count: 10 }, elapsed: 0 })).toBe('    0       1       NaN  1.0000     0.0 s');
   });
 });
 

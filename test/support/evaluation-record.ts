@@ -1,7 +1,7 @@
 // Evaluation records as train() gives them, for the tests of what prints and draws them.
 import type { EvaluationRecord } from '../../src/train.js';
 
-export const evaluation = (accuracy: number, loss: number) => ({ accuracy, loss });
+export const evaluation = (accuracy: number, loss: number) => ({ accuracy, loss, count: 100 });
 
 /** A record of train and test evaluations at `accuracy` (test 0.01 lower), and `extra`. */
 export const record = (epoch: number, iterations: number, accuracy: number, extra: Partial<EvaluationRecord> = {}): EvaluationRecord => ({
