@@ -4,7 +4,7 @@
 // report of an internal error.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { settingsArgs } from '../src/cli-settings.js';
 import { main } from '../src/cli.js';
@@ -12,6 +12,7 @@ import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { Network } from '../src/network.js';
 import { runCli } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
+import { parseSvg } from './support/svg.js';
 import { tinyMnist } from './support/tiny-mnist.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -195,4 +196,64 @@ describe('the data a network takes', () => {
     const result = await runCli('train', '--data', data, '--no-progress', '--layers', layers, '--out', await outDir());
     expect(result).toEqual({ code: 2, out: '', err: 'simdnet: --layers must start with 784 (pixels per image) and end with 10 (classes)' });
   });
+});
+
+describe('on a terminal', () => {
+  /** The run with stderr a terminal, and what was written to it. */
+  async function onTerminal(...args: string[]) {
+    const written: string[] = [];
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      const result = await runCli('train', '--data', data, '--out', await outDir(), ...args);
+      expect(result.code).toBe(0);
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+    return written;
+  }
+  const bars = (written: string[]) => written.filter((text) => text.startsWith('\r['));
+
+  it('a progress bar to the last step, cleared at the end', async () => {
+    const written = await onTerminal('--hidden', '8', '--batch', '10', '--iterations', '25', '--eval-every', '10');
+    expect(bars(written).at(-1)).toMatch(/^\r\[#{24}\] 25\/25 loss /);
+    expect(written.at(-1)).toBe('\r\x1b[K');
+  });
+
+  it('with --epochs, the bar counts the steps of the epochs, whole batches only with --drop-last', async () => {
+    // 300 images in batches of 40: 8 steps an epoch, 7 whole ones.
+    expect(bars(await onTerminal('--hidden', '8', '--batch', '40', '--epochs', '3')).at(-1)).toMatch(/ 24\/24 loss /);
+    expect(bars(await onTerminal('--hidden', '8', '--batch', '40', '--epochs', '3', '--drop-last')).at(-1)).toMatch(/ 21\/21 loss /);
+  });
+
+  it('--no-progress draws none', async () => {
+    expect(await onTerminal('--hidden', '8', '--batch', '10', '--iterations', '20', '--no-progress')).toEqual([]);
+  });
+});
+
+describe('the charts\' x axes', () => {
+  const xTicks = (svg: string) => parseSvg(svg).filter((e) => e.attrs.y === '387').map((e) => e.text);
+
+  it('accuracy per epoch of the training set, the loss per step from step 1', async () => {
+    // 300 training images, batch 10: 30 steps an epoch; 60 steps are 2 epochs.
+    const { out } = await run('--hidden', '8', '--batch', '10', '--iterations', '60');
+    expect(xTicks(await readFile(join(out, 'accuracy.svg'), 'utf8'))).toEqual(['0', '1', '2']);
+    const loss = parseSvg(await readFile(join(out, 'loss.svg'), 'utf8'));
+    const steps = loss.find((e) => e.name === 'path')!.attrs.d;
+    expect(steps.startsWith(`M${(64 + (1 / 60) * 556).toFixed(1)},`)).toBe(true);
+  });
+
+  it('with --validate, an epoch is a pass over the 250 images left for training', async () => {
+    // batch 10: 25 steps an epoch; 50 steps are 2 epochs.
+    const { out } = await run('--hidden', '8', '--batch', '10', '--iterations', '50', '--validate');
+    expect(xTicks(await readFile(join(out, 'accuracy.svg'), 'utf8'))).toEqual(['0', '1', '2']);
+  });
+});
+
+it('a relative --data is stored as an absolute folder', async () => {
+  vi.spyOn(process, 'cwd').mockReturnValue(join(data, '..'));
+  const { history } = await run('--data', basename(data), '--hidden', '8', '--batch', '10', '--iterations', '2');
+  expect(history.settings.slice(-2)).toEqual(['--data', data]);
 });
