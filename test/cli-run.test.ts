@@ -10,6 +10,7 @@ import { settingsArgs } from '../src/cli-settings.js';
 import { main } from '../src/cli.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { Network } from '../src/network.js';
+import { defaultThreads } from '../src/runtime.js';
 import { runCli } from './support/cli.js';
 import { testRuntime } from './support/runtime.js';
 import { parseSvg } from './support/svg.js';
@@ -28,7 +29,18 @@ const run = async (...args: string[]) => {
   return { ...result, lines: result.out.split('\n'), out, history: JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) };
 };
 
+it('--version prints the package version', async () => {
+  const version = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version as string;
+  expect(await runCli('--version')).toEqual({ code: 0, out: `simdnet ${version}`, err: '' });
+});
+
 describe('the banner', () => {
+  it('the thread count asked for', async () => {
+    const threads = defaultThreads() === 3 ? 2 : 3; // not the default, so the banner shows it was passed on
+    const result = await runCli('train', '--data', data, '--threads', String(threads), '--no-progress', '--out', await outDir(), '--hidden', '8', '--batch', '10', '--iterations', '2');
+    expect(result.out.split('\n')[0]).toMatch(new RegExp(`, ${threads} threads$`));
+  });
+
   it('an MLP with batches drawn with replacement', async () => {
     const { lines } = await run('--hidden', '8', '--batch', '10', '--iterations', '20');
     expect(lines.slice(0, 2)).toEqual([
@@ -79,7 +91,7 @@ describe('after training', () => {
   });
 
   it('history.json records the network, its initialization, the flags that reproduce the run and the build', async () => {
-    const { history } = await run('--hidden', '8', '--batch', '10', '--iterations', '20', '--init', 'normal', '--weight-std', '0.05', '--seed', '7');
+    const { history, out } = await run('--hidden', '8', '--batch', '10', '--iterations', '20', '--init', 'normal', '--weight-std', '0.05', '--seed', '7');
     expect(history.network).toEqual({ sizes: [784, 8, 10], activations: ['sigmoid'], init: 'normal', weightInitStd: 0.05, seed: 7 });
     expect(history.settings).toEqual(settingsArgs({
       sizes: [784, 8, 10], activation: 'sigmoid', init: 'normal', weightStd: 0.05, seed: 7, optimizer: { type: 'sgd', momentum: 0, nesterov: false },
@@ -87,6 +99,7 @@ describe('after training', () => {
       dataDir: data, rawPixels: false,
     }));
     expect(history.build).toBe(build);
+    expect((await readFile(join(out, 'history.json'), 'utf8')).endsWith('}\n')).toBe(true);
     expect(history.iterations).toBe(20);
     expect(history.loss).toHaveLength(20);
     expect(history.training).toMatchObject({ batchSize: 10, iterations: 20, seed: 7, sampling: 'with-replacement' });
@@ -126,6 +139,21 @@ describe('an internal error', () => {
     });
     return { code: await main(['--help']), err };
   };
+
+  it('a thrown value that is not an Error is shown as it is', async () => {
+    for (const thrown of ['broken', undefined]) {
+      const err: string[] = [];
+      vi.spyOn(console, 'error').mockImplementation((...m) => void err.push(m.map(String).join(' ')));
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => {
+        throw thrown;
+      });
+      vi.stubEnv('SIMDNET_DEBUG', '');
+      expect(await main(['--help'])).toBe(70);
+      vi.unstubAllEnvs();
+      vi.restoreAllMocks();
+      expect(err[0]).toBe(`simdnet: internal error: ${String(thrown)}`);
+    }
+  });
 
   it('is status 70, its message and a request to report it', async () => {
     vi.stubEnv('SIMDNET_DEBUG', '');
@@ -168,7 +196,7 @@ describe('--resume, refused', () => {
     const dir = await trained();
     const bogus = await rewritten(dir, { cli: ['--bogus'] });
     expect(await resume(bogus)).toEqual({ code: 1, out: '', err: `simdnet: ${bogus}: its stored settings are not valid flags: Unknown option '--bogus' (see --help)` });
-    for (const cli of [[1, 2], 'train', ['--table', 't.csv', '--target', 'y']]) {
+    for (const cli of [[1, 2], ['--hidden', 8], 'train', ['--table', 't.csv', '--target', 'y']]) {
       const path = await rewritten(dir, { cli });
       expect(await resume(path), JSON.stringify(cli)).toEqual({ code: 1, out: '', err: `simdnet: ${path}: metadata settings hold no CLI flags of an MNIST run` });
     }

@@ -125,7 +125,8 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     expect(lines[2]).toBe(evaluationHeader(history.evaluations[0]));
     expect(lines.slice(3, 6).map((line) => line.trim().split(/\s+/).slice(0, 2))).toEqual(history.evaluations.map((e) => [String(e.epoch), String(e.iterations)]));
     expect(lines[6]).toMatch(new RegExp(`^done: ${history.iterations} iterations in [\\d.]+ s; test accuracy ${history.final.test!.accuracy!.toFixed(4)}$`));
-    expect(lines.slice(7).join(' ').split(/\s+/).slice(2)).toEqual(['model.safetensors', 'model.pt.safetensors', 'history.json', 'loss.svg', 'accuracy.svg']);
+    // The folder outside the working folder: named by its absolute path.
+    expect(lines.slice(7).join(' ').split(/\s+/)).toEqual(['wrote', `${out}/:`, 'model.safetensors', 'model.pt.safetensors', 'history.json', 'loss.svg', 'accuracy.svg']);
 
     const saved = JSON.parse(await readFile(join(out, 'history.json'), 'utf8'));
     expect(saved).toMatchObject({
@@ -175,6 +176,18 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     const lines = result.out.split('\n');
     expect(lines[1]).toBe('2 train / 0 validation / 0 test rows; 2 shuffled epochs of batch 32, adam lr 0.01');
     expect(lines[5]).toMatch(/^done: 2 iterations in \d+\.\d\d s; no test rows$/);
+  });
+
+  it('names the folder relative to the working folder when it is inside it, "." when it is it', async () => {
+    const path = await writeTable();
+    const parent = await mkdtemp(join(tmpdir(), 'simdnet-table-'));
+    vi.spyOn(process, 'cwd').mockReturnValue(parent);
+    try {
+      expect((await run('--table', path, '--target', 'y', '--epochs', '1', '--out', join(parent, 'run'))).out).toMatch(/\nwrote run\/: model\.safetensors/);
+      expect((await run('--table', path, '--target', 'y', '--epochs', '1', '--out', parent)).out).toMatch(/\nwrote \.\/: model\.safetensors/);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('draws a progress bar on a terminal, and clears it', async () => {

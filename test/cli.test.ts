@@ -1,6 +1,7 @@
-// The CLI's output: --version, a run's files (the charts with its final evaluation, the
+// The CLI's output: a run's files (the charts with its final evaluation, the
 // checkpoint) and lines of at most 80 columns, and a closed stdout. The text formats themselves
-// are tested in cli-report.test.ts, the charts in training-charts.test.ts.
+// are tested in cli-report.test.ts, the charts in training-charts.test.ts, --version in
+// cli-run.test.ts.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,16 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
-const version = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version as string;
 
 const run = runCli;
-
-describe('CLI text', () => {
-  it('--version prints the package version', async () => {
-    const result = await run('--version');
-    expect(result).toEqual({ code: 0, out: `simdnet ${version}`, err: '' });
-  });
-});
 
 describe('CLI runs', () => {
   it('a 600-iteration run writes accuracy.svg with its final evaluation, loss.svg, and lists the checkpoint', async () => {
