@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { settingsArgs } from '../src/cli-settings.js';
 import { main } from '../src/cli.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
+import { loadMnist } from '../src/data/mnist-node.js';
+import { MLP } from '../src/mlp.js';
 import { Network } from '../src/network.js';
 import { defaultThreads } from '../src/runtime.js';
 import { runCli } from './support/cli.js';
@@ -284,4 +286,46 @@ it('a relative --data is stored as an absolute folder', async () => {
   vi.spyOn(process, 'cwd').mockReturnValue(join(data, '..'));
   const { history } = await run('--data', basename(data), '--hidden', '8', '--batch', '10', '--iterations', '2');
   expect(history.settings.slice(-2)).toEqual(['--data', data]);
+});
+
+describe('what a run trains on', () => {
+  it('pixels scaled to [0,1], or 0..255 with --raw-pixels: the first evaluation is the initial network\'s on them', async () => {
+    // A learning rate far below any weight's float32 step leaves the network as initialized.
+    const runtime = await testRuntime();
+    for (const raw of [false, true]) {
+      const { history } = await run('--hidden', '8', '--batch', '10', '--iterations', '1', '--lr', '1e-30', ...(raw ? ['--raw-pixels'] : []));
+      const mnist = await loadMnist(data, { normalize: !raw });
+      const net = new MLP(runtime, { sizes: [784, 8, 10], activation: 'sigmoid', init: 'normal', weightInitStd: 0.01, seed: 0 });
+      expect(history.evaluations[0].train.loss, raw ? 'raw' : 'scaled').toBeCloseTo(net.evaluate(mnist.train.images, mnist.train.labels).loss, 6);
+      net.dispose();
+    }
+  });
+
+  it('--epochs with a batch larger than the set trains, unless --drop-last leaves no batch; a batch of the whole set is one', async () => {
+    expect((await run('--hidden', '8', '--batch', '400', '--epochs', '1')).history.iterations).toBe(1);
+    expect((await run('--hidden', '8', '--batch', '300', '--epochs', '1', '--drop-last')).history.iterations).toBe(1);
+  });
+
+  it('a resumed checkpoint of an earlier release continues with its own optimizer, and says so', async () => {
+    const { out } = await run('--hidden', '8', '--batch', '10', '--iterations', '20', '--eval-every', '10', '--optimizer', 'adam', '--lr', '0.01');
+    const runtime = await testRuntime();
+    const checkpoint = checkpointFromBytes(runtime, new Uint8Array(await readFile(join(out, 'checkpoint.safetensors'))));
+    const path = join(out, 'no-settings.safetensors');
+    await writeFile(path, encodeModel(checkpoint.net, checkpoint.progress));
+    checkpoint.net.dispose();
+    const resumed = await run('--resume', path, '--hidden', '8', '--batch', '10', '--iterations', '20', '--lr', '0.01');
+    expect(resumed.lines[1]).toMatch(/; 20 iterations of batch 10, adam lr 0\.01$/);
+    expect(resumed.history.settings).toEqual(expect.arrayContaining(['--optimizer', 'adam']));
+  });
+
+  it('a layer list\'s checkpoint (of an earlier release) is not resumed as the MLP of the same layers', async () => {
+    const { out } = await run('--layers', 'dense(8) sigmoid dense(10)', '--init', 'normal', '--batch', '10', '--iterations', '20', '--eval-every', '10');
+    const runtime = await testRuntime();
+    const checkpoint = checkpointFromBytes(runtime, new Uint8Array(await readFile(join(out, 'checkpoint.safetensors'))));
+    const path = join(out, 'no-settings.safetensors');
+    await writeFile(path, encodeModel(checkpoint.net, checkpoint.progress));
+    checkpoint.net.dispose();
+    const result = await runCli('train', '--data', data, '--no-progress', '--resume', path, '--hidden', '8', '--batch', '10', '--iterations', '20', '--out', await outDir());
+    expect(result).toEqual({ code: 2, out: '', err: `simdnet: --resume: ${path} holds a dense(8) sigmoid dense(10) network, the flags describe 784-8-10 sigmoid` });
+  });
 });
