@@ -209,6 +209,8 @@ describe('--resume, refused', () => {
     const path = await rewritten(dir, undefined);
     const other = await resume(path, '--hidden', '4', '--batch', '10', '--iterations', '20');
     expect(other).toEqual({ code: 2, out: '', err: `simdnet: --resume: ${path} holds a 784-8-10 sigmoid network, the flags describe 784-4-10 sigmoid` });
+    const deeper = await resume(path, '--layers', '784,4,3,10', '--batch', '10', '--iterations', '20');
+    expect(deeper.err).toBe(`simdnet: --resume: ${path} holds a 784-8-10 sigmoid network, the flags describe 784-4-3-10 sigmoid/sigmoid`);
     const same = await resume(path, '--hidden', '8', '--batch', '10', '--iterations', '20');
     expect(same.err).toBe('');
     expect(same.out).toMatch(/^simdnet: 784-8-10 sigmoid, /);
