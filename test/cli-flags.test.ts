@@ -64,6 +64,13 @@ describe('flags that go only with others', () => {
     [['--gradient', 'numerical', '--momentum', '0.9', '--nesterov'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
     [['--gradient', 'numerical', '--weight-decay', '0.1'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
     [['--layers', 'flatten dense(12)'], '--layers: the last layer gives 12 outputs: MNIST has 10 classes, end with dense(10)'],
+    [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum and --nesterov go with --optimizer sgd'],
+    [['--gradient', 'finite'], "--gradient must be backprop or numerical, got 'finite'"],
+    [['--gradient', 'numerical', '--momentum', '0'], '--gradient numerical trains with plain SGD: no --optimizer other than sgd, --momentum, --nesterov or --weight-decay'],
+    [['--numerical-step', '0.1'], '--numerical-step goes with --gradient numerical'],
+    [['--gradient', 'numerical', '--numerical-step', '0'], "--numerical-step expects a positive number, got '0'"],
+    [['--build', 'auto', '--seed', '1.5'], "--seed expects an integer, got '1.5'"],
+    [['--build', 'relaxed-simd', '--seed', '1.5'], "--seed expects an integer, got '1.5'"],
     [['--drop-last'], '--drop-last goes with --epochs'],
     [['--drop-last', '--iterations', '10'], '--drop-last goes with --epochs'],
     [['--epochs', '2', '--eval-every', '5'], '--eval-every goes with --iterations: with --epochs every epoch is evaluated'],
@@ -73,6 +80,11 @@ describe('flags that go only with others', () => {
     const result = await runCli('train', '--layers', 'dense(100) rleu dense(10)');
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/^simdnet: --layers: 'rleu' at column 12: unknown layer: expected one of dense, [a-z0-9, -]+$/);
+  });
+
+  it('the largest seed is taken', async () => {
+    const result = await runCli('train', '--seed', '4294967295', '--data', '/nonexistent/mnist', '--out', '/tmp');
+    expect(result.err).toBe('simdnet: MNIST directory /nonexistent/mnist does not exist');
   });
 
   it('--gradient numerical with a weight decay of 0 is plain SGD, not refused', async () => {
@@ -94,6 +106,24 @@ describe('a table run refuses the flags of an MNIST run', () => {
 
   it('the first of them is named', async () => {
     await expectUsageError([...table, '--validate', '--layers', '4,2'], '--layers does not go with --table (a table run trains --epochs on its own split)');
+  });
+
+  it.each([
+    [['--hidden', '1.5'], "--hidden expects a positive integer, got '1.5'"],
+    [['--hidden', '8,0'], "--hidden expects a positive integer, got '0'"],
+    [['--weight-std=-1'], "--weight-std expects a number >= 0, got '-1'"],
+    [['--lr', '0'], "--lr expects a positive number, got '0'"],
+    [['--batch', '1.5'], "--batch expects a positive integer, got '1.5'"],
+    [['--epochs', '1.5'], "--epochs expects a positive integer, got '1.5'"],
+  ])('a table run\'s numbers: %j', async (args, message) => {
+    await expectUsageError([...table, ...args], message);
+  });
+
+  it('--task regression or classification is taken', async () => {
+    for (const task of ['regression', 'classification']) {
+      const result = await runCli('train', ...table, '--task', task, '--out', '/tmp');
+      expect(result.err).not.toMatch(/--task/); // refused by the loader (no cars.json here), not the flags
+    }
   });
 
   it('--table without --target', async () => {

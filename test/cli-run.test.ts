@@ -260,6 +260,14 @@ describe('on a terminal', () => {
     expect(bars(await onTerminal('--hidden', '8', '--batch', '40', '--epochs', '3', '--drop-last')).at(-1)).toMatch(/ 21\/21 loss /);
   });
 
+  it('not on a terminal: no bar', async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    const result = await runCli('train', '--data', data, '--out', await outDir(), '--hidden', '8', '--batch', '10', '--iterations', '20');
+    expect(result.code).toBe(0);
+    expect(written).toEqual([]);
+  });
+
   it('--no-progress draws none', async () => {
     expect(await onTerminal('--hidden', '8', '--batch', '10', '--iterations', '20', '--no-progress')).toEqual([]);
   });
@@ -282,6 +290,14 @@ describe('the charts\' x axes', () => {
     const { out } = await run('--hidden', '8', '--batch', '10', '--iterations', '50', '--validate');
     expect(xTicks(await readFile(join(out, 'accuracy.svg'), 'utf8'))).toEqual(['0', '1', '2']);
   });
+});
+
+it('without --out, the files go to ./out', async () => {
+  const cwd = await outDir();
+  vi.spyOn(process, 'cwd').mockReturnValue(cwd);
+  const result = await runCli('train', '--data', data, '--no-progress', '--hidden', '8', '--batch', '10', '--iterations', '2');
+  expect(result.out).toMatch(/\nwrote out\/: model\.safetensors/);
+  expect(JSON.parse(await readFile(join(cwd, 'out', 'history.json'), 'utf8')).iterations).toBe(2);
 });
 
 it('a relative --data is stored as an absolute folder', async () => {

@@ -190,6 +190,36 @@ describe('simdnet train --table, flag by flag, on a small table', () => {
     }
   });
 
+  it('without --out, the files go to ./out', async () => {
+    const path = await writeTable();
+    const cwd = await mkdtemp(join(tmpdir(), 'simdnet-table-'));
+    vi.spyOn(process, 'cwd').mockReturnValue(cwd);
+    try {
+      expect((await runCli('train', '--no-progress', '--table', path, '--target', 'y', '--epochs', '1')).out).toMatch(/\nwrote out\/: model\.safetensors/);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(JSON.parse(await readFile(join(cwd, 'out', 'history.json'), 'utf8')).target).toBe('y');
+  });
+
+  it('no bar with --no-progress on a terminal, nor without it elsewhere', async () => {
+    const path = await writeTable();
+    const written: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    try {
+      const args = ['--table', path, '--target', 'y', '--epochs', '1', '--out', await mkdtemp(join(tmpdir(), 'simdnet-table-'))];
+      expect((await runCli('train', ...args)).code).toBe(0); // stderr not a terminal here
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      expect((await runCli('train', '--no-progress', ...args)).code).toBe(0);
+    } finally {
+      write.mockRestore();
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+    expect(written).toEqual([]);
+  });
+
   it('draws a progress bar on a terminal, and clears it', async () => {
     const path = await writeTable();
     const written: string[] = [];
