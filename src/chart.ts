@@ -185,7 +185,8 @@ function thin(values: ArrayLike<number>): [number, number][] {
 /** The smallest of 1, 2, 5 × 10^k that is at least `rough`. */
 function niceStep(rough: number): number {
   const power = 10 ** Math.floor(Math.log10(rough));
-  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough * (1 - 1e-9)) ?? 10 * power;
+  // 10 × power always is: power is the largest power of ten at most `rough`.
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough * (1 - 1e-9))!;
 }
 
 /** About `count` round-numbered ticks in [low, high], labelled without floating-point noise. */

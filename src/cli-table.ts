@@ -70,7 +70,8 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
     learningRate: run.learningRate, optimizer: run.optimizer, schedule: run.schedule, seed: run.seed,
     onStep: bar?.step,
     onEvaluation: (record) => {
-      // Every epoch is evaluated; print about twenty of them, and the last.
+      // Every epoch is evaluated; print about twenty of them, and the last (so the bar is
+      // cleared after the last step too).
       if (record.epoch % Math.max(1, Math.round(run.epochs / 20)) !== 0 && record.epoch !== run.epochs - 1) return;
       bar?.clear();
       if (first) console.log(evaluationHeader(record));
@@ -78,14 +79,14 @@ export async function runTableTrain(run: TableRun): Promise<string[]> {
       console.log(formatEvaluation(record));
     },
   });
-  bar?.clear();
+  // A table of a few rows leaves the test split empty: there is no test result to give.
   const test = history.final.test;
-  console.log(
-    `done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s; test ` +
-      (test?.accuracy !== undefined
-        ? `accuracy ${test.accuracy.toFixed(4)}`
-        : `mse ${test?.mse?.toFixed(4)}, mae ${test?.mae?.toFixed(4)}, r2 ${test?.r2?.toFixed(4)}`),
-  );
+  const testResult = !test
+    ? 'no test rows'
+    : test.accuracy !== undefined
+    ? `test accuracy ${test.accuracy.toFixed(4)}`
+    : `test mse ${test.mse!.toFixed(4)}, mae ${test.mae!.toFixed(4)}, r2 ${test.r2!.toFixed(4)}`;
+  console.log(`done: ${history.iterations} iterations in ${history.seconds.toFixed(2)} s; ${testResult}`);
   const written = await writeTableOutputs(net, history, run, table.transform, stepsPerEpoch, shape);
   net.dispose();
   runtime.dispose(); // its worker threads, if any

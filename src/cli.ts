@@ -201,7 +201,9 @@ function parseCli(argv: string[]): CliOptions | { tableRun: TableRun } | 'help' 
       },
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('. ')[0]} (see --help)`);
+    // parseArgs' first sentence: its others (on a new line for a flag's missing or dash-led
+    // value) would make the one-line error several.
+    throw new UsageError(`${(error as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { EXIT_CANT_CREATE, EXIT_OUT_OF_MEMORY, userFailure } from '../src/cli-failure.js';
+import { EXIT_CANT_CREATE, EXIT_OUT_OF_MEMORY } from '../src/cli-failure.js';
 import { main } from '../src/cli.js';
 import { decodeModel } from '../src/model.js';
 import { buildUnderTest } from './support/runtime.js';
@@ -91,16 +91,6 @@ describe('the output folder and the filesystem (L)', () => {
     const file = join(await outDir(), 'a-file');
     await writeFile(file, 'x');
     expectRefused(await run(...small, '--out', join(file, 'run'), '--iterations', '20'), EXIT_CANT_CREATE, /cannot create the folder .*a-file\/run: a part of the path is a file/);
-  });
-
-  it('filesystem and allocation failures become one line with their own status', () => {
-    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: '/o/model.safetensors' });
-    expect(userFailure(full)).toEqual({ message: 'cannot write /o/model.safetensors: no space left on the device', exitCode: EXIT_CANT_CREATE });
-    const denied = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'open', path: '/o/.x.tmp' });
-    expect(userFailure(denied)!.message).toBe('cannot write /o/.x.tmp: permission denied');
-    expect(userFailure(new RangeError('Array buffer allocation failed'))!.exitCode).toBe(EXIT_OUT_OF_MEMORY);
-    expect(userFailure(new RangeError('offset is out of bounds'))).toBeUndefined();
-    expect(userFailure(new TypeError('x is not a function'))).toBeUndefined();
   });
 });
 

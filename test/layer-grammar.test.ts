@@ -15,6 +15,7 @@ const LENET5 = 'conv2d(6,5,padding=2) relu maxpool2d(2) conv2d(16,5) relu maxpoo
 describe('parseLayers', () => {
   it('reads LeNet-5 as the preset builds it', () => {
     expect(parseLayers(LENET5)).toEqual(lenet5('relu'));
+    expect(lenet5()).toEqual(lenet5('relu')); // relu unless asked
   });
 
   it.each<[string, LayerSpec[]]>([

@@ -31,6 +31,13 @@ beforeAll(async () => {
     if (name.startsWith('spa/')) return void response.writeHead(200, { 'Content-Type': 'text/html' }).end(htmlPage);
     if (name === 'html-as-octets') return void response.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(htmlPage);
     if (name === 'json') return void response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"error":"no"}');
+    if (name === 'json-utf8') return void response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end('{"error":"no"}');
+    if (name === 'untyped') return void response.writeHead(200).end('plain words');
+    if (name === 'html-tag') return void response.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end('\n  <HTML><body></body></HTML>');
+    if (name === 'one-byte') return void response.writeHead(200).end(new Uint8Array([7]));
+    if (name.startsWith('bytes/')) return void response.writeHead(200).end(Uint8Array.from(name.slice(6).split(','), Number));
+    if (name === 'json-noting-html') return void response.writeHead(200, { 'Content-Type': 'application/json; note=text/html' }).end('{}');
+    if (name === 'html-typed') return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('plain words');
     if (name === 'encoded.gz') {
       // A server that marks .gz files Content-Encoding: gzip: fetch hands over the IDX bytes.
       return void response.writeHead(200, { 'Content-Encoding': 'gzip' }).end(files['train-labels-idx1-ubyte.gz']);
@@ -81,8 +88,51 @@ describe('MNIST over fetch', () => {
   });
 });
 
+describe('what the server sent instead', () => {
+  const neither = (url: string, what: string) => new DatasetError(
+    `the server returned ${what} for ${url}, not the IDX file: the file is not at that URL ` +
+      '(copy the MNIST IDX files there, or pass the URL of the folder that holds them)',
+  );
+
+  it('a response type without its parameters, or none', async () => {
+    await expect(fetchIdx(`${base}json-utf8`)).rejects.toThrow(neither(`${base}json-utf8`, 'a response (application/json) that is neither IDX nor gzip'));
+    await expect(fetchIdx(`${base}untyped`)).rejects.toThrow(neither(`${base}untyped`, 'a response that is neither IDX nor gzip'));
+  });
+
+  it('an <html> page after white space, in any case', async () => {
+    await expect(fetchIdx(`${base}html-tag`)).rejects.toThrow(neither(`${base}html-tag`, 'an HTML page'));
+  });
+
+  it('gzip by both magic bytes, IDX by two zero bytes: anything else is neither', async () => {
+    for (const body of ['31,0,0,1', '0,139,0,1', '0,5,0,1', '5,0,0,1', '1,2']) {
+      await expect(fetchIdx(`${base}bytes/${body}`), body).rejects.toThrow(neither(`${base}bytes/${body}`, 'a response that is neither IDX nor gzip'));
+    }
+  });
+
+  it('an HTML page by its type, which must start with text/html', async () => {
+    await expect(fetchIdx(`${base}html-typed`)).rejects.toThrow(neither(`${base}html-typed`, 'an HTML page'));
+    await expect(fetchIdx(`${base}json-noting-html`)).rejects.toThrow(neither(`${base}json-noting-html`, 'a response (application/json) that is neither IDX nor gzip'));
+  });
+
+  it('a single byte is judged as IDX: too short to be a file', async () => {
+    await expect(fetchIdx(`${base}one-byte`)).rejects.toThrow(IdxFormatError);
+  });
+
+  it('a request that fails names the URL and why', async () => {
+    await expect(fetchIdx('http://127.0.0.1:1/nothing')).rejects.toThrow(/^cannot fetch http:\/\/127\.0\.0\.1:1\/nothing: .+/);
+    await expect(fetchIdx(`${base}missing`)).rejects.toThrow(new DatasetError(`cannot fetch ${base}missing: HTTP 404`));
+  });
+
+  it('fetchMnist appends no suffix unless asked, and takes a URL object', async () => {
+    const mnist = await fetchMnist(new URL(base), { normalize: false });
+    expect(mnist.train.images[1]).toBe(1);
+    // Whichever of the four fails first: each URL ends in the file's plain name.
+    await expect(fetchMnist(`${base}spa/`)).rejects.toThrow(/the server returned an HTML page for http:\S+\/spa\/[a-z0-9-]+-idx[13]-ubyte, not the IDX file/);
+  });
+});
+
 describe('bounded decompression (J)', () => {
   it('stops inflating a .gz once more than its header declares has arrived', async () => {
-    await expect(fetchIdx(`${base}bomb.gz`)).rejects.toThrow(/bomb.gz: inflates to more than the 11 bytes its header declares/);
+    await expect(fetchIdx(`${base}bomb.gz`)).rejects.toThrow(new IdxFormatError(`${base}bomb.gz: inflates to more than the 11 bytes its header declares`));
   });
 });

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { compareGradients } from '../src/gradient-check.js';
-import { MLP, type Activation } from '../src/mlp.js';
-import type { Runtime } from '../src/runtime.js';
+import { createMLP, MLP, type Activation } from '../src/mlp.js';
+import { sharedRuntime, type Runtime } from '../src/runtime.js';
 import { TwoLayerNet } from '../src/two-layer-net.js';
 import { maxRelativeError, randomArray, randomLabels, referenceNetwork } from './support/reference.js';
-import { testRuntime } from './support/runtime.js';
+import { buildUnderTest, testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -254,5 +254,71 @@ describe('memory', () => {
     expect(runtime.arena.allocatedBytes).toBe(allocated);
     expect(runtime.arena.memory.buffer.byteLength).toBe(size);
     net.dispose();
+  });
+});
+
+describe('MLP and TwoLayerNet build the layers their options describe', () => {
+  const kinds = (net: MLP) => net.layerSpecs.map((spec) => (spec.kind === 'dense' ? `dense(${(spec as { units: number }).units})` : (spec as { function: string }).function));
+
+  it('dense layers of the widths with one activation between each, relu by default, softmax cross-entropy', () => {
+    const net = new MLP(runtime, { sizes: [5, 4, 3, 2] });
+    expect(kinds(net)).toEqual(['dense(4)', 'relu', 'dense(3)', 'relu', 'dense(2)']);
+    expect([net.inputSize, net.lossKind, net.sizes, net.activations]).toEqual([5, 'softmax-cross-entropy', [5, 4, 3, 2], ['relu', 'relu']]);
+    net.dispose();
+  });
+
+  it('an activation per hidden layer; the widths and activations are copies', () => {
+    const sizes = [5, 4, 3, 2];
+    const activation: Activation[] = ['tanh', 'sigmoid'];
+    const net = new MLP(runtime, { sizes, activation });
+    expect(kinds(net)).toEqual(['dense(4)', 'tanh', 'dense(3)', 'sigmoid', 'dense(2)']);
+    sizes[1] = 9;
+    activation[0] = 'relu';
+    expect([net.sizes, net.activations]).toEqual([[5, 4, 3, 2], ['tanh', 'sigmoid']]);
+    net.dispose();
+  });
+
+  it.each([
+    [{ sizes: [5] }, 'sizes must list at least an input and an output width, e.g. [784, 100, 10]'],
+    [{ sizes: 'a,b' as unknown as number[] }, 'sizes must list at least an input and an output width, e.g. [784, 100, 10]'],
+    [{ sizes: [5, 2.5, 3] }, 'layer size 1 is 2.5: every size must be a positive integer'],
+    [{ sizes: [0, 3] }, 'layer size 0 is 0: every size must be a positive integer'],
+    [{ sizes: [5, 1] }, 'the output layer needs at least 2 classes'],
+    [{ sizes: [5, 4, 3, 2], activation: ['relu'] as Activation[] }, '1 activations given for 2 hidden layers'],
+    [{ sizes: [5, 4, 2], activation: ['relu', 'swish'] as Activation[] }, '2 activations given for 1 hidden layers'],
+    [{ sizes: [5, 4, 3, 2], activation: ['relu', 'swish'] as Activation[] }, "unknown activation 'swish': expected one of sigmoid, relu, tanh, leaky-relu"],
+    [{ sizes: [5, 4, 2], maxRows: 0 }, 'maxRows is 0: must be a positive integer'],
+  ])('%j is refused: %s', (options, message) => {
+    expect(() => new MLP(runtime, options)).toThrow(new ValueError(message));
+  });
+
+  it('the seed is passed on: the same seed, the same weights', () => {
+    const [a, b, c] = [1, 1, 2].map((seed) => new MLP(runtime, { sizes: [5, 4, 2], init: 'he', seed }));
+    expect(a.params.W1).toEqual(b.params.W1);
+    expect(a.params.W1).not.toEqual(c.params.W1);
+    for (const net of [a, b, c]) net.dispose();
+  });
+
+  it('TwoLayerNet: sigmoid by default, its sizes, std, seed and maxRows passed on', () => {
+    const net = new TwoLayerNet(runtime, { inputSize: 5, hiddenSize: 4, outputSize: 3, weightInitStd: 0, seed: 3 });
+    expect(kinds(net)).toEqual(['dense(4)', 'sigmoid', 'dense(3)']);
+    expect(Array.from(net.params.W1).every((w) => w === 0)).toBe(true); // std 0: no weight drawn
+    const relu = new TwoLayerNet(runtime, { inputSize: 5, hiddenSize: 4, outputSize: 3, activation: 'relu', seed: 3 });
+    const again = new MLP(runtime, { sizes: [5, 4, 3], activation: 'relu', init: 'normal', weightInitStd: 0.01, seed: 3 });
+    expect(kinds(relu)).toEqual(['dense(4)', 'relu', 'dense(3)']);
+    expect(relu.params.W1).toEqual(again.params.W1);
+    expect(() => new TwoLayerNet(runtime, { inputSize: 5, hiddenSize: 4, outputSize: 3, maxRows: -1 })).toThrow('maxRows is -1');
+    for (const n of [net, relu, again]) n.dispose();
+  });
+
+  it('createMLP and TwoLayerNet.create use the shared runtime of the build', async () => {
+    const shared = await sharedRuntime(buildUnderTest);
+    const mlp = await createMLP({ sizes: [5, 4, 2], build: buildUnderTest });
+    const two = await TwoLayerNet.create({ inputSize: 5, hiddenSize: 4, outputSize: 2, build: buildUnderTest, seed: 2 });
+    expect(mlp.runtime).toBe(shared);
+    expect(two.runtime).toBe(shared);
+    expect(kinds(two)).toEqual(['dense(4)', 'sigmoid', 'dense(2)']);
+    mlp.dispose();
+    two.dispose();
   });
 });
