@@ -2,6 +2,8 @@
 // Mutation testing of the AssemblyScript kernels:
 //   npm run test:mutation:kernels [-- [--jobs N] [files…]]   measure the mutants not yet recorded
 //   npm run test:mutation:kernels -- --report [files…]       print the scores from the record
+//   npm run test:mutation:kernels -- --retest-survivors [files…]  measure the recorded survivors
+//                                                             again (after new tests), and the rest
 // (default: every kernel file of assembly/).
 //
 // StrykerJS cannot run these itself: it places every mutant in the code at once behind
@@ -37,7 +39,11 @@ import { Instrumenter } from '@stryker-mutator/instrumenter';
 const root = resolve(import.meta.dirname, '..');
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
-  options: { jobs: { type: 'string', default: '1' }, report: { type: 'boolean', default: false } },
+  options: {
+    jobs: { type: 'string', default: '1' },
+    report: { type: 'boolean', default: false },
+    'retest-survivors': { type: 'boolean', default: false },
+  },
 });
 const jobs = Number(options.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number of sandboxes, 1 or more; got "${options.jobs}"`);
@@ -303,8 +309,11 @@ for (const file of files) {
   const { content, sha256, mutants } = await mutantsOf(file);
   const outcomes = recordedOutcomes(file, sha256);
   if (record[file]?.sha256 !== sha256) record[file] = { sha256, mutants: [] };
-  const todo = mutants.filter((mutant) => !outcomes.has(keyOf(mutant)));
-  console.log(`${file}: ${mutants.length} mutants, ${mutants.length - todo.length} recorded, ${todo.length} to measure`);
+  const todo = mutants.filter((mutant) => {
+    const outcome = outcomes.get(keyOf(mutant));
+    return !outcome || (options['retest-survivors'] && outcome.status === 'Survived');
+  });
+  console.log(`${file}: ${mutants.length} mutants, ${outcomes.size} recorded, ${todo.length} to measure`);
   for (const mutant of todo) queue.push({ file, content, mutant });
 }
 await save();
@@ -330,6 +339,7 @@ async function measure(sandbox) {
     }
     await writeFile(join(sandbox.dir, file), content);
     const { at, mutator, replacement } = mutant;
+    record[file].mutants = record[file].mutants.filter((m) => keyOf(m) !== keyOf(mutant));
     record[file].mutants.push({ at, mutator, replacement: oneLine(replacement), status, ...(test && { test }) });
     await save();
     const took = (Date.now() - mutantStart) / 1000;
