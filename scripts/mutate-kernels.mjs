@@ -4,7 +4,8 @@
 //   npm run test:mutation:kernels -- --report [files…]       print the scores from the record
 //   npm run test:mutation:kernels -- --retest-survivors [files…]  measure the recorded survivors
 //                                                             again (after new tests), and the rest
-// (default: every kernel file of assembly/).
+// (default: every kernel file of assembly/; a file as assembly/x.ts:12-30 measures only the
+// mutants that start on those lines).
 //
 // StrykerJS cannot run these itself: it places every mutant in the code at once behind
 // JavaScript switches evaluated at run time, and assembly/ is compiled to wasm by asc, which
@@ -53,7 +54,12 @@ const DEFAULT_FILES = readdirSync(join(root, 'assembly'), { recursive: true })
   .filter((name) => name.endsWith('.ts') && name !== 'index.ts' && name !== 'peak.ts')
   .sort()
   .map((name) => `assembly/${name}`);
-const files = positionals.length ? positionals : DEFAULT_FILES;
+// Lines as Stryker's --mutate takes them: --report still scores the whole file.
+const targets = (positionals.length ? positionals : DEFAULT_FILES).map((target) => {
+  const [, file, from, to] = /^(.*?)(?::(\d+)(?:-(\d+))?)?$/.exec(target);
+  return { file, from: from ? Number(from) : 1, to: to ? Number(to) : from ? Number(from) : Infinity };
+});
+const files = [...new Set(targets.map(({ file }) => file))];
 
 // ---- The mutants, from Stryker's instrumenter -------------------------------------------------
 // Babel (the instrumenter's parser) rejects decorators on functions, which AssemblyScript uses
@@ -305,11 +311,13 @@ function testOrder(file) {
 
 // Every mutant the record lacks, file by file in the order given.
 const queue = [];
-for (const file of files) {
+for (const { file, from, to } of targets) {
   const { content, sha256, mutants } = await mutantsOf(file);
   const outcomes = recordedOutcomes(file, sha256);
   if (record[file]?.sha256 !== sha256) record[file] = { sha256, mutants: [] };
   const todo = mutants.filter((mutant) => {
+    const line = Number(mutant.at.split(':')[0]);
+    if (line < from || line > to) return false;
     const outcome = outcomes.get(keyOf(mutant));
     return !outcome || (options['retest-survivors'] && outcome.status === 'Survived');
   });
