@@ -1,36 +1,65 @@
 #!/usr/bin/env node
-// Mutation testing of the AssemblyScript kernels: npm run test:mutation:kernels [-- files…]
-// (default: every kernel file of assembly/).
+// Mutation testing of the AssemblyScript kernels:
+//   npm run test:mutation:kernels [-- [--jobs N] [files…]]   measure the mutants not yet recorded
+//   npm run test:mutation:kernels -- --report [files…]       print the scores from the record
+//   npm run test:mutation:kernels -- --retest-survivors [files…]  measure the recorded survivors
+//                                                             again (after new tests), and the rest
+// (default: every kernel file of assembly/; a file as assembly/x.ts:12-30 measures only the
+// mutants that start on those lines).
 //
 // StrykerJS cannot run these itself: it places every mutant in the code at once behind
 // JavaScript switches evaluated at run time, and assembly/ is compiled to wasm by asc, which
 // accepts none of that. So this script asks Stryker's own instrumenter for the same mutants
 // (the same mutators and the same count as a Stryker run would report), then tests them one at
-// a time in a sandbox copy of the project: apply one mutant to the source text, recompile the
-// plain-SIMD build with asc, run the mutation suite (vitest.mutation.config.ts) until its first
-// failure, restore the file. A mutant the compiler rejects is a compile error and does not
-// count, as in Stryker; one that makes the suite run past its time limit counts as killed
-// (timeout).
+// a time in a sandbox copy of the project: apply one mutant to the source text, rebuild the
+// plain-SIMD kernels (the build the mutation suite loads; scripts/kernel-build-worker.mjs), run
+// the mutation suite (vitest.mutation-kernels.config.ts) until its first failure, restore the
+// file. The suite runs the test files that killed this file's earlier mutants first, then those
+// that killed any kernel's, then the rest, fastest first: a mutant is Killed when any test fails
+// and Survived only when every file of the suite has passed. A mutant the compiler rejects is a
+// compile error and does not count, as in Stryker; one that makes the suite run past its time
+// limit counts as killed (timeout).
 //
-// Writes reports/mutation/kernels.json (after every mutant, so a run stopped midway keeps what
-// it measured) and prints the score per file and every survivor. DEBUG_MUTANTS=1 also prints
-// the compiler's message for each compile error.
+// The record, test/mutation/kernels-record.json (committed, like REPORT.md), keeps each
+// measured mutant's outcome with the sha256 of its file's source: a run measures only the
+// mutants not recorded for the file as it is now, so a long measurement can be spread over many
+// runs, and a file whose source has changed is measured again from the start. It is written
+// after every mutant. --jobs N tests N mutants at a time, each in its own sandbox.
+// DEBUG_MUTANTS=1 also prints the compiler's message for each compile error.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 const root = resolve(import.meta.dirname, '..');
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    jobs: { type: 'string', default: '1' },
+    report: { type: 'boolean', default: false },
+    'retest-survivors': { type: 'boolean', default: false },
+  },
+});
+const jobs = Number(options.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number of sandboxes, 1 or more; got "${options.jobs}"`);
 // Every kernel file of assembly/, except index.ts, which only re-exports, and peak.ts, the
 // benchmark's register-only loop, which no result depends on.
 const DEFAULT_FILES = readdirSync(join(root, 'assembly'), { recursive: true })
   .filter((name) => name.endsWith('.ts') && name !== 'index.ts' && name !== 'peak.ts')
   .sort()
   .map((name) => `assembly/${name}`);
-const files = process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_FILES;
+// Lines as Stryker's --mutate takes them: --report still scores the whole file.
+const targets = (positionals.length ? positionals : DEFAULT_FILES).map((target) => {
+  const [, file, from, to] = /^(.*?)(?::(\d+)(?:-(\d+))?)?$/.exec(target);
+  return { file, from: from ? Number(from) : 1, to: to ? Number(to) : from ? Number(from) : Infinity };
+});
+const files = [...new Set(targets.map(({ file }) => file))];
 
 // ---- The mutants, from Stryker's instrumenter -------------------------------------------------
 // Babel (the instrumenter's parser) rejects decorators on functions, which AssemblyScript uses
@@ -55,6 +84,7 @@ const parseAssemblyScript = () => async (code, fileName) => ({
   }),
 });
 
+/** The file's text, its sha256, and its mutants, each with the key the record knows it by. */
 async function mutantsOf(file) {
   const content = await readFile(join(root, file), 'utf8');
   const blanked = content.replace(DECORATOR, (match) => ' '.repeat(match.length));
@@ -62,7 +92,25 @@ async function mutantsOf(file) {
     [{ name: join(root, file), content: blanked, mutate: true }],
     { plugins: null, ignorers: [], excludedMutations: [], noHeader: true },
   );
-  return { content, mutants };
+  const described = {
+    content,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    mutants: mutants.map((mutant) => {
+      const start = offsetOf(content, mutant.location.start);
+      const end = offsetOf(content, mutant.location.end);
+      const { start: from, end: to } = mutant.location;
+      return {
+        start, end,
+        at: `${from.line + 1}:${from.column + 1}-${to.line + 1}:${to.column + 1}`,
+        mutator: mutant.mutatorName,
+        original: oneLine(content.slice(start, end)),
+        replacement: mutant.replacement,
+      };
+    }),
+  };
+  const keys = new Set(described.mutants.map(keyOf));
+  if (keys.size !== described.mutants.length) throw new Error(`${file}: two mutants with the same span, mutator and replacement; the record could not tell them apart`);
+  return described;
 }
 
 /** Offset in `text` of a mutant's location (Stryker's: 0-based line and column). */
@@ -72,118 +120,252 @@ function offsetOf(text, { line, column }) {
   return offset + column;
 }
 
+const oneLine = (code) => code.replace(/\s+/g, ' ');
+
+// ---- The record -------------------------------------------------------------------------------
+// { "assembly/x.ts": { sha256, mutants: [{ at, mutator, replacement, status, test? }] } }: `at`
+// is the mutated span (1-based line:column of its start and end), `replacement` the mutated code
+// on one line, `test` the test file that failed first (Killed only).
+const recordFile = join(root, 'test', 'mutation', 'kernels-record.json');
+const record = JSON.parse(await readFile(recordFile, 'utf8').catch(() => '{}'));
+const keyOf = ({ at, mutator, replacement }) => `${at} ${mutator} ${oneLine(replacement)}`;
+
+/** The recorded outcomes of `file` as it is now (sha256), by mutant key; none if it has changed. */
+function recordedOutcomes(file, sha256) {
+  const entry = record[file];
+  return new Map(entry?.sha256 === sha256 ? entry.mutants.map((m) => [keyOf(m), m]) : []);
+}
+
+// One line per mutant, in the file's order, so that a diff of the record shows what changed.
+async function saveRecord() {
+  const atOrder = (m) => m.at.split(/[:-]/).map(Number);
+  const byPosition = (a, b) => atOrder(a).reduce((diff, n, i) => diff || n - atOrder(b)[i], 0) || keyOf(a).localeCompare(keyOf(b));
+  const text = '{\n' + Object.keys(record).sort().map((file) => {
+    const lines = [...record[file].mutants].sort(byPosition).map((m) => `      ${JSON.stringify(m)}`);
+    return `  ${JSON.stringify(file)}: {\n    "sha256": ${JSON.stringify(record[file].sha256)},\n    "mutants": [\n${lines.join(',\n')}\n    ]\n  }`;
+  }).join(',\n') + '\n}\n';
+  await writeFile(`${recordFile}.tmp`, text);
+  await rename(`${recordFile}.tmp`, recordFile); // a run stopped while writing keeps the last whole record
+}
+// Parallel jobs save one after the other (they share the temporary file).
+let saving = Promise.resolve();
+const save = () => (saving = saving.then(saveRecord));
+
+// ---- The scores -------------------------------------------------------------------------------
+const STATUSES = ['Killed', 'Timeout', 'Survived', 'CompileError'];
+const counted = ({ Killed, Timeout, Survived }) => Killed + Timeout + Survived;
+const score = (counts) => (counted(counts) ? `${((100 * (counts.Killed + counts.Timeout)) / counted(counts)).toFixed(2)}%` : '–');
+
+/** Per file and for all of them: the mutants there are, how many the record has, and their outcomes. */
+async function printScores(scoredFiles) {
+  const total = { mutants: 0, measured: 0, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) };
+  const survivors = [];
+  console.log('file | mutants | measured | killed | timeout | survived | compile errors | score');
+  for (const file of scoredFiles) {
+    const { sha256, mutants } = await mutantsOf(file);
+    const outcomes = recordedOutcomes(file, sha256);
+    const counts = { mutants: mutants.length, measured: 0, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) };
+    for (const mutant of mutants) {
+      const outcome = outcomes.get(keyOf(mutant));
+      if (!outcome) continue;
+      counts.measured++;
+      counts[outcome.status]++;
+      if (outcome.status === 'Survived') survivors.push(`${file}:${mutant.at} ${mutant.mutator}: ${mutant.original}  →  ${oneLine(mutant.replacement)}`);
+    }
+    for (const key of Object.keys(total)) total[key] += counts[key];
+    const changed = record[file] && record[file].sha256 !== sha256 ? ' (source changed since its record)' : '';
+    console.log(`${file}${changed} | ${counts.mutants} | ${counts.measured} | ${counts.Killed} | ${counts.Timeout} | ${counts.Survived} | ${counts.CompileError} | ${score(counts)}`);
+  }
+  console.log(`all ${scoredFiles.length} files | ${total.mutants} | ${total.measured} | ${total.Killed} | ${total.Timeout} | ${total.Survived} | ${total.CompileError} | ${score(total)}`);
+  console.log(`\nmeasured ${total.measured} of ${total.mutants} mutants; the score counts the measured ones`);
+  console.log(`\nsurvivors:\n${survivors.join('\n') || '(none)'}`);
+}
+
+if (options.report) {
+  await printScores(files);
+  process.exit(0);
+}
+
 // ---- Running things ---------------------------------------------------------------------------
 // Each command runs in its own process group, so that a timeout (or this script being stopped)
 // ends it with everything it started.
-let running;
-function run(command, args, cwd, timeoutMs = Infinity) {
+const running = new Set();
+function run(command, args, cwd, { timeoutMs = Infinity, env = {} } = {}) {
   return new Promise((done) => {
-    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    running = child;
+    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    running.add(child);
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
+    let timedOut = false;
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => { timedOut = true; process.kill(-child.pid, 'SIGKILL'); }, timeoutMs)
       : undefined;
-    let timedOut = false;
     child.on('close', (code) => {
       clearTimeout(timer);
-      running = undefined;
+      running.delete(child);
       done({ code, timedOut, output });
     });
   });
 }
 
-const node = process.execPath;
-const asc = (sandbox) => run(node, [join(root, 'node_modules/assemblyscript/bin/asc.js'), 'assembly/index.ts', '--target', 'release'], sandbox);
-const suite = (sandbox, timeoutMs) => run(
-  node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.mutation.config.ts', '--bail', '1', '--maxWorkers', '1', '--reporter', 'dot'],
-  sandbox, timeoutMs,
-);
-
-// ---- Report ----------------------------------------------------------------------------------
-const results = [];
-const reportFile = join(root, 'reports', 'mutation', 'kernels.json');
-async function writeReport(complete) {
-  const summary = {};
-  for (const { file, status } of results) {
-    summary[file] ??= { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 };
-    summary[file][status]++;
-  }
-  const total = { Killed: 0, Timeout: 0, Survived: 0, CompileError: 0 };
-  for (const counts of Object.values(summary)) for (const key of Object.keys(total)) total[key] += counts[key];
-  await mkdir(dirname(reportFile), { recursive: true });
-  await writeFile(reportFile, JSON.stringify({
-    date: new Date().toISOString(), complete, files, cpu: cpus()[0].model, node: process.version,
-    minutes: Number(((Date.now() - started) / 60000).toFixed(1)), summary, total, results,
-  }, null, 2));
-  return { summary, total };
-}
-
-// ---- Main -----------------------------------------------------------------------------------
+// ---- A sandbox: a copy of the project, with its own build worker ------------------------------
 // Not inside Stryker's own .stryker-tmp, which a Stryker run of src/ empties when it ends.
-const sandbox = join(root, '.stryker-tmp-kernels', `kernels-${process.pid}`);
-await mkdir(sandbox, { recursive: true });
 // The whole project (tests read README.md, scripts/, demo/…) but for what is not source.
 const NOT_COPIED = new Set(['.git', 'node_modules', '.stryker-tmp', '.stryker-tmp-kernels', 'reports']);
-for (const entry of readdirSync(root)) {
-  if (!NOT_COPIED.has(entry)) await cp(join(root, entry), join(sandbox, entry), { recursive: true });
+// A compiler that has not answered in this time is stuck on the mutant: a compile error.
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+const sandboxes = [];
+
+async function createSandbox(index) {
+  const dir = join(root, '.stryker-tmp-kernels', `kernels-${process.pid}-${index}`);
+  await mkdir(dir, { recursive: true });
+  for (const entry of readdirSync(root)) {
+    if (!NOT_COPIED.has(entry)) await cp(join(root, entry), join(dir, entry), { recursive: true });
+  }
+  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
+  const sandbox = { dir, worker: undefined };
+  sandboxes.push(sandbox);
+  return sandbox;
 }
-await symlink(join(root, 'node_modules'), join(sandbox, 'node_modules'));
+
+/** Builds the sandbox's kernels: { ok, output }. A compiler crash or hang is a failed build. */
+function build(sandbox) {
+  sandbox.worker ??= new Worker(join(root, 'scripts', 'kernel-build-worker.mjs'));
+  const { worker } = sandbox;
+  return new Promise((done) => {
+    const finish = (result) => {
+      clearTimeout(timer);
+      worker.off('message', finish);
+      worker.off('exit', crashed);
+      done(result);
+    };
+    const crashed = (code) => {
+      sandbox.worker = undefined;
+      finish({ ok: false, output: `the compiler stopped (exit code ${code})` });
+    };
+    const timer = setTimeout(() => {
+      worker.off('exit', crashed);
+      sandbox.worker = undefined;
+      void worker.terminate();
+      finish({ ok: false, output: `the compiler did not finish in ${BUILD_TIMEOUT_MS / 60_000} min` });
+    }, BUILD_TIMEOUT_MS);
+    worker.on('message', finish);
+    worker.on('exit', crashed);
+    worker.postMessage({ sandbox: sandbox.dir });
+  });
+}
+
+const node = process.execPath;
+const suite = (sandbox, order, extraArgs, timeoutMs) => run(
+  node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.mutation-kernels.config.ts', '--bail', '1', '--maxWorkers', '1', '--reporter', 'dot', ...extraArgs],
+  sandbox.dir, { timeoutMs, env: { KERNEL_MUTATION_ORDER: order.join(',') } },
+);
+/** The test file of the first failure vitest reports (its output without the colours). */
+const failedTest = (output) => /FAIL\s+(test\/\S+?\.test\.ts)/.exec(output.replace(/\x1b\[[\d;]*m/g, ''))?.[1];
+
+async function removeSandboxes() {
+  for (const { dir, worker } of sandboxes) {
+    await worker?.terminate();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (running) process.kill(-running.pid, 'SIGKILL');
-    rmSync(sandbox, { recursive: true, force: true });
+    for (const child of running) process.kill(-child.pid, 'SIGKILL');
+    for (const { dir } of sandboxes) rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   });
 }
 
+// ---- Main -----------------------------------------------------------------------------------
 const started = Date.now();
-const built = await asc(sandbox);
-if (built.code !== 0) throw new Error(`the unmutated kernels do not compile:\n${built.output}`);
+const first = await createSandbox(0);
+const built = await build(first);
+if (!built.ok) throw new Error(`the unmutated kernels do not compile:\n${built.output}`);
+// The baseline: every file must pass, and the JSON report gives each one's time, to put the
+// fastest first among those that have killed nothing yet.
 const baselineStart = Date.now();
-const baseline = await suite(sandbox);
+const baseline = await suite(first, [], ['--reporter', 'json', '--outputFile.json', 'baseline.json']);
 if (baseline.code !== 0) throw new Error(`the suite fails without any mutant:\n${baseline.output}`);
+const baselineSeconds = (Date.now() - baselineStart) / 1000;
+const durations = new Map(JSON.parse(await readFile(join(first.dir, 'baseline.json'), 'utf8')).testResults
+  .map(({ name, startTime, endTime }) => [name.slice(first.dir.length + 1), endTime - startTime]));
 // A mutant may loop forever: give the suite three times its normal time, plus a minute.
-const timeoutMs = 3 * (Date.now() - baselineStart) + 60_000;
-console.log(`baseline: suite passes in ${((Date.now() - baselineStart) / 1000).toFixed(1)} s; time limit per mutant ${(timeoutMs / 1000).toFixed(0)} s`);
+const timeoutMs = 3 * baselineSeconds * 1000 + 60_000;
+console.log(`baseline: suite passes in ${baselineSeconds.toFixed(1)} s; time limit per mutant ${(timeoutMs / 1000).toFixed(0)} s`);
 
-for (const file of files) {
-  const { content, mutants } = await mutantsOf(file);
-  console.log(`${file}: ${mutants.length} mutants`);
-  for (const [index, mutant] of mutants.entries()) {
-    const start = offsetOf(content, mutant.location.start);
-    const end = offsetOf(content, mutant.location.end);
-    const original = content.slice(start, end);
-    await writeFile(join(sandbox, file), content.slice(0, start) + mutant.replacement + content.slice(end));
+/** The suite's files, those that killed most of this file's mutants first, then any file's, then the fastest. */
+function testOrder(file) {
+  const kills = (entries) => {
+    const counts = new Map();
+    for (const { mutants } of entries) for (const { test } of mutants) if (test) counts.set(test, (counts.get(test) ?? 0) + 1);
+    return counts;
+  };
+  const here = kills(record[file] ? [record[file]] : []);
+  const anywhere = kills(Object.values(record));
+  const count = (counts, test) => counts.get(test) ?? 0;
+  return [...durations.keys()].sort((a, b) =>
+    count(here, b) - count(here, a) || count(anywhere, b) - count(anywhere, a) || durations.get(a) - durations.get(b));
+}
+
+// Every mutant the record lacks, file by file in the order given.
+const queue = [];
+for (const { file, from, to } of targets) {
+  const { content, sha256, mutants } = await mutantsOf(file);
+  const outcomes = recordedOutcomes(file, sha256);
+  if (record[file]?.sha256 !== sha256) record[file] = { sha256, mutants: [] };
+  const todo = mutants.filter((mutant) => {
+    const line = Number(mutant.at.split(':')[0]);
+    if (line < from || line > to) return false;
+    const outcome = outcomes.get(keyOf(mutant));
+    return !outcome || (options['retest-survivors'] && outcome.status === 'Survived');
+  });
+  console.log(`${file}: ${mutants.length} mutants, ${outcomes.size} recorded, ${todo.length} to measure`);
+  for (const mutant of todo) queue.push({ file, content, mutant });
+}
+await save();
+
+const seconds = { Killed: [], Timeout: [], Survived: [], CompileError: [] };
+let done = 0;
+const toMeasure = queue.length;
+async function measure(sandbox) {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const { file, content, mutant } = next;
+    const mutantStart = Date.now();
+    await writeFile(join(sandbox.dir, file), content.slice(0, mutant.start) + mutant.replacement + content.slice(mutant.end));
     let status;
-    const compiled = await asc(sandbox);
-    if (compiled.code !== 0) {
+    let test;
+    const compiled = await build(sandbox);
+    if (!compiled.ok) {
       status = 'CompileError';
       if (process.env.DEBUG_MUTANTS) console.log(compiled.output);
     } else {
-      const tested = await suite(sandbox, timeoutMs);
+      const tested = await suite(sandbox, testOrder(file), [], timeoutMs);
       status = tested.timedOut ? 'Timeout' : tested.code === 0 ? 'Survived' : 'Killed';
+      if (status === 'Killed') test = failedTest(tested.output);
     }
-    const where = `${file}:${mutant.location.start.line + 1}:${mutant.location.start.column + 1}`;
-    results.push({ file, line: mutant.location.start.line + 1, column: mutant.location.start.column + 1, mutator: mutant.mutatorName, original, replacement: mutant.replacement, status });
-    console.log(`[${index + 1}/${mutants.length}] ${status.padEnd(12)} ${where} ${mutant.mutatorName}`);
-    await writeReport(false); // after every mutant: a long run stopped midway keeps its results
+    await writeFile(join(sandbox.dir, file), content);
+    const { at, mutator, replacement } = mutant;
+    record[file].mutants = record[file].mutants.filter((m) => keyOf(m) !== keyOf(mutant));
+    record[file].mutants.push({ at, mutator, replacement: oneLine(replacement), status, ...(test && { test }) });
+    await save();
+    const took = (Date.now() - mutantStart) / 1000;
+    seconds[status].push(took);
+    console.log(`[${++done}/${toMeasure}] ${status.padEnd(12)} ${file}:${at} ${mutator} (${took.toFixed(1)} s${test ? `, ${test}` : ''})`);
   }
-  await writeFile(join(sandbox, file), content);
 }
-await rm(sandbox, { recursive: true, force: true });
+const workers = [measure(first)];
+for (let j = 1; j < jobs && queue.length; j++) {
+  const sandbox = await createSandbox(j);
+  workers.push(measure(sandbox));
+}
+await Promise.all(workers);
+await removeSandboxes();
 
-const { summary, total } = await writeReport(true);
-const score = ({ Killed, Timeout, Survived }) => (100 * (Killed + Timeout)) / Math.max(1, Killed + Timeout + Survived);
-console.log('\nfile | score | killed | timeout | survived | compile errors');
-for (const [file, s] of Object.entries({ ...summary, 'all files': total })) {
-  console.log(`${file} | ${score(s).toFixed(2)}% | ${s.Killed} | ${s.Timeout} | ${s.Survived} | ${s.CompileError}`);
-}
-console.log('\nsurvivors:');
-for (const r of results.filter((r) => r.status === 'Survived')) {
-  console.log(`${r.file}:${r.line}:${r.column} ${r.mutator}: ${r.original.replace(/\s+/g, ' ')}  →  ${r.replacement.replace(/\s+/g, ' ')}`);
-}
-console.log(`\n${results.length} mutants in ${((Date.now() - started) / 60000).toFixed(1)} min (${cpus()[0].model}, node ${process.version})`);
-console.log('written: reports/mutation/kernels.json');
+console.log('');
+await printScores(files);
+const all = Object.values(seconds).flat();
+const mean = (list) => (list.length ? list.reduce((a, b) => a + b, 0) / list.length : 0).toFixed(1);
+console.log(`\n${all.length} mutants measured in ${((Date.now() - started) / 60000).toFixed(1)} min with ${jobs} job(s) (${cpus()[0].model}, node ${process.version});`
+  + ` mean seconds per mutant: ${mean(all)} (${STATUSES.map((s) => `${s} ${mean(seconds[s])} ×${seconds[s].length}`).join(', ')})`);

@@ -28,6 +28,14 @@ describe('addBiasRows', () => {
     // One f32 addition per element: the result must equal JS's rounded sum exactly.
     for (let i = 0; i < x.length; i++) expect(got[i]).toBe(Math.fround(x[i] + bias[i % cols]));
   });
+
+  it.each(MATRICES)('%i×%i writes nothing past the block', (rows, cols) => {
+    // x and bias continue for 4 floats, so a vector step past the last column would move the guard.
+    const guard = randomArray(4, rows * cols + 2);
+    const xAt = put(runtime, Float32Array.from([...randomArray(rows * cols, rows + cols), ...guard]));
+    runtime.kernels.exports.addBiasRows(xAt, put(runtime, randomArray(cols + 4, cols * 3)), rows, cols);
+    expect(getF32(runtime, xAt + 4 * rows * cols, 4)).toEqual(guard);
+  });
 });
 
 describe('columnSums', () => {
@@ -42,6 +50,14 @@ describe('columnSums', () => {
     expect(maxRelativeError(getF32(runtime, outAt, cols), want, 1)).toBeLessThan(rows * 2 ** -23);
     runtime.kernels.exports.columnSums(outAt, xAt, rows, cols, true);
     expect(maxRelativeError(getF32(runtime, outAt, cols), want.map((v) => 2 * v), 1)).toBeLessThan(rows * 2 ** -22);
+  });
+
+  it.each(MATRICES)('%i×%i writes nothing past the sums', (rows, cols) => {
+    // The rows continue for 4 floats, so a vector step past the last column would move the guard.
+    const guard = randomArray(4, cols + 5);
+    const outAt = put(runtime, Float32Array.from([...randomArray(cols, cols), ...guard]));
+    runtime.kernels.exports.columnSums(outAt, put(runtime, randomArray(rows * cols + 4, rows + 1)), rows, cols, true);
+    expect(getF32(runtime, outAt + 4 * cols, 4)).toEqual(guard);
   });
 });
 

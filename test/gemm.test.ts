@@ -75,11 +75,11 @@ describe.each(['NN', 'TN', 'NT'] as const)('gemm%s', (layout) => {
 
 // Every tile shape, blocking and edge path must add each element's products in one order (the
 // chain over k = 0 … K−1), so results are bit-identical however the kernels are tuned. These
-// shapes cross every boundary: several K chunks (K > 256, uneven), several column blocks
-// (N > 128) with every edge width 1–7, row blocks (24) with leftover rows of 1–5.
+// shapes cross every boundary: several K pieces (K past gemm.ts's PACK_K, 1024: two pieces,
+// the last short, and three, the last of one row), several column blocks (N > 128) with every edge width 1–7, row blocks (24) with leftover rows of 1–5.
 const CHAIN_SHAPES: [number, number, number][] = [
   [1, 1, 1], [5, 7, 3], [7, 13, 17], [29, 9, 300], [31, 100, 784], [100, 133, 257], [26, 260, 40],
-  [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600],
+  [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600], [5, 9, 1100], [3, 17, 2049],
 ];
 
 // Every register tile each layout can run (the runtime picks the faster at start-up,
