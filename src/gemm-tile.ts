@@ -6,20 +6,19 @@
 // every element's products in the same order, so the choice changes speed only: results are the
 // same bits either way (test/gemm.test.ts).
 //
-// The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs), and
-// one like a weight gradient (196×96 times 96×64, as many flops; at a batch of 48 instead, 5×8
-// led 4×8 by 3–7% where it leads by 10% at the batches users train with, too close to decide
-// on), timed in interleaved samples of each
-// candidate after a warm-up that lets the engine's optimizing tier compile it; each sample is
-// long enough (~1.5 ms) for a coarse browser clock, and ten of each keep a disturbed one from
-// deciding (on a loaded 2-core machine six did not). The fastest minimum wins, but a larger tile
-// only when it is more than 1% faster than 4×8: where they tie, 4×8 is the one that cannot spill.
-// (A 3% margin kept 4×8 in 2 of 5 runs of a loaded machine where 5×8 is 10% faster on the
-// weight gradients of training: at this product's size the minima lie closer, 0–7% apart in
-// 40-sample runs; a tile that spills is 25% slower or more, which no margin of noise hides.)
+// The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs) and
+// one like a weight gradient at a training batch (196×96 times 96×64, as many flops), each timed
+// in interleaved samples of its candidates after a warm-up that lets the engine's optimizing tier
+// compile it. Each sample is long enough (~1.5 ms) for a coarse browser clock, and ten of each
+// keep a disturbed one from deciding (on a loaded 2-core machine six did not). The fastest
+// minimum wins, but a larger tile only when it is more than 1% faster than 4×8: where they tie,
+// 4×8 is the one that cannot spill. A spilling tile is 25% slower or more, which no noise hides;
+// the margin was 3%, which kept 4×8 in 2 of 5 runs on a loaded machine where 5×8 runs training's
+// weight gradients 10% faster (its samples' minima lay 0–7% apart).
 // The two choices are measured apart because they differ: V8 12's plain-SIMD build runs the
-// forward as fast with 6×8 as with 4×8, and the weight gradient 77% of peak with 6×8, 85% with
-// 5×8 and 93% with 4×8 (npm run bench:kernels, Xeon). About 100 ms, once per build per process.
+// forward as fast with 6×8 as with 4×8, and the weight gradient at 73–77% of peak with 6×8, 85–88%
+// with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
+// 100–140 ms on Node 20–24 there.
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
