@@ -16,7 +16,7 @@
 // the margin was 3%, which kept 4×8 in 2 of 5 runs on a loaded machine where 5×8 runs training's
 // weight gradients 10% faster (its samples' minima lay 0–7% apart).
 // The two choices are measured apart because they differ: V8 12's plain-SIMD build runs the
-// forward as fast with 6×8 as with 4×8, and the weight gradient at 73–77% of peak with 6×8, 85–88%
+// forward as fast with 6×8 as with 4×8, and the weight gradient at 73–78% of peak with 6×8, 85–88%
 // with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
 // 100–140 ms on Node 20–24 there.
 import type { Runtime } from './runtime.js';
