@@ -76,7 +76,7 @@ export const TILES = { NN: [6, 4], TN: [6, 5, 4] } as const;
 
 export interface KernelRow {
   shape: string; layout: string; m: number; n: number; k: number; headline: boolean;
-  /** With the register tile the runtime chose for the layout (tileRows). */
+  /** With the register tile the runtime chose for the layout (gemmTileRows). */
   gflops: Record<KernelBuild, number>; percentOfPeak: Record<KernelBuild, number>;
   /** GFLOP/s and % of peak with each of the layout's TILES, e.g. byTile['relaxed-simd'][6]. */
   gflopsByTile: Record<KernelBuild, Record<number, number>>;

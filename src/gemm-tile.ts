@@ -18,7 +18,7 @@
 // The two choices are measured apart because they differ: V8 12's plain-SIMD build runs the
 // forward as fast with 6×8 as with 4×8, and the weight gradient at 73–78% of peak with 6×8, 85–88%
 // with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
-// 100–140 ms on Node 20–24 there.
+// 100–140 ms on Node 20–24 there, of which loading the kernels 24–38 ms.
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
