@@ -12,19 +12,28 @@
 // accepts none of that. So this script asks Stryker's own instrumenter for the same mutants
 // (the same mutators and the same count as a Stryker run would report), then tests them one at
 // a time in a sandbox copy of the project: apply one mutant to the source text, rebuild the
-// plain-SIMD kernels (the build the mutation suite loads; scripts/kernel-build-worker.mjs), run
-// the mutation suite (vitest.mutation-kernels.config.ts) until its first failure, restore the
-// file. The suite runs the test files that killed this file's earlier mutants first, then those
-// that killed any kernel's, then the rest, fastest first: a mutant is Killed when any test fails
-// and Survived only when every file of the suite has passed. A mutant the compiler rejects is a
+// two plain-SIMD kernel files the mutation suite loads (simd.wasm, and simd-threads.wasm for
+// its runtimes of several threads; scripts/kernel-build-worker.mjs), run the mutation suite
+// (vitest.mutation-kernels.config.ts) until its first failure, restore the file. The suite
+// runs the test files that killed this file's earlier mutants first, then those that killed
+// any kernel's, then the rest, fastest first: a mutant is Killed when any test fails and
+// Survived only when every file of the suite has passed. A mutant the compiler rejects is a
 // compile error and does not count, as in Stryker; one that makes the suite run past its time
 // limit counts as killed (timeout).
 //
+// Where the compiler's output is byte for byte the unmutated one's, no test can tell the
+// mutant apart ("trivial compiler equivalence"): when both plain-SIMD files are unchanged, the
+// two relaxed-SIMD files are built too. If they are unchanged as well, the mutant is Equivalent
+// without running any test, and does not count (like a compile error). If only they changed
+// (code behind ASC_FEATURE_RELAXED_SIMD), the suite runs on the relaxed-SIMD build instead.
+//
 // The record, test/mutation/kernels-record.json (committed, like REPORT.md), keeps each
-// measured mutant's outcome with the sha256 of its file's source: a run measures only the
-// mutants not recorded for the file as it is now, so a long measurement can be spread over many
-// runs, and a file whose source has changed is measured again from the start. It is written
-// after every mutant. --jobs N tests N mutants at a time, each in its own sandbox.
+// measured mutant's outcome, keyed by the text of the top-level declaration it is in (a
+// sha256 of it, with the declaration's decorators) and its place there: a run measures only
+// the mutants the record lacks, so a long measurement can be spread over many runs, and an
+// edit elsewhere in a file (another function, a comment between functions) keeps the results
+// of the declarations it did not touch. It is written after every mutant. --jobs N tests N
+// mutants at a time, each in its own sandbox.
 // DEBUG_MUTANTS=1 also prints the compiler's message for each compile error.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -84,7 +93,7 @@ const parseAssemblyScript = () => async (code, fileName) => ({
   }),
 });
 
-/** The file's text, its sha256, and its mutants, each with the key the record knows it by. */
+/** The file's text and its mutants, each with the key the record knows it by. */
 async function mutantsOf(file) {
   const content = await readFile(join(root, file), 'utf8');
   const blanked = content.replace(DECORATOR, (match) => ' '.repeat(match.length));
@@ -92,16 +101,19 @@ async function mutantsOf(file) {
     [{ name: join(root, file), content: blanked, mutate: true }],
     { plugins: null, ignorers: [], excludedMutations: [], noHeader: true },
   );
+  const declarations = declarationsOf(content, blanked);
   const described = {
     content,
-    sha256: createHash('sha256').update(content).digest('hex'),
     mutants: mutants.map((mutant) => {
       const start = offsetOf(content, mutant.location.start);
       const end = offsetOf(content, mutant.location.end);
       const { start: from, end: to } = mutant.location;
+      const declaration = declarations.find((d) => d.start <= start && end <= d.end);
+      if (!declaration) throw new Error(`${file}: a mutant at ${from.line + 1}:${from.column + 1} outside every top-level declaration`);
       return {
         start, end,
         at: `${from.line + 1}:${from.column + 1}-${to.line + 1}:${to.column + 1}`,
+        scope: `${declaration.sha256}+${start - declaration.start}`,
         mutator: mutant.mutatorName,
         original: oneLine(content.slice(start, end)),
         replacement: mutant.replacement,
@@ -109,8 +121,23 @@ async function mutantsOf(file) {
     }),
   };
   const keys = new Set(described.mutants.map(keyOf));
-  if (keys.size !== described.mutants.length) throw new Error(`${file}: two mutants with the same span, mutator and replacement; the record could not tell them apart`);
+  if (keys.size !== described.mutants.length) throw new Error(`${file}: two mutants with the same place, mutator and replacement; the record could not tell them apart`);
   return described;
+}
+
+/**
+ * The file's top-level declarations (statements of the module), each with its span and the
+ * sha256 (first 16 hex digits) of its text and of the decorators on the lines before it.
+ */
+function declarationsOf(content, blanked) {
+  const { program } = babelParser.parse(blanked, { sourceType: 'module', plugins: ['typescript'], ranges: true, createParenthesizedExpressions: true });
+  let previousEnd = 0;
+  return program.body.map(({ start, end }) => {
+    const decorators = content.slice(previousEnd, start).split('\n').filter((line) => /^\s*@\w/.test(line)).join('\n');
+    previousEnd = end;
+    const sha256 = createHash('sha256').update(decorators).update('\n').update(content.slice(start, end)).digest('hex').slice(0, 16);
+    return { start, end, sha256 };
+  });
 }
 
 /** Offset in `text` of a mutant's location (Stryker's: 0-based line and column). */
@@ -123,18 +150,17 @@ function offsetOf(text, { line, column }) {
 const oneLine = (code) => code.replace(/\s+/g, ' ');
 
 // ---- The record -------------------------------------------------------------------------------
-// { "assembly/x.ts": { sha256, mutants: [{ at, mutator, replacement, status, test? }] } }: `at`
-// is the mutated span (1-based line:column of its start and end), `replacement` the mutated code
-// on one line, `test` the test file that failed first (Killed only).
+// { "assembly/x.ts": { mutants: [{ at, scope, mutator, replacement, status, test?, build? }] } }:
+// `scope` is the sha256 of the mutant's top-level declaration and the mutant's offset in it,
+// `at` the mutated span when it was measured (1-based line:column of its start and end),
+// `replacement` the mutated code on one line, `test` the test file that failed first (Killed
+// only), `build` the kernel build the suite ran on when it was not the plain-SIMD one.
 const recordFile = join(root, 'test', 'mutation', 'kernels-record.json');
 const record = JSON.parse(await readFile(recordFile, 'utf8').catch(() => '{}'));
-const keyOf = ({ at, mutator, replacement }) => `${at} ${mutator} ${oneLine(replacement)}`;
+const keyOf = ({ scope, mutator, replacement }) => `${scope} ${mutator} ${oneLine(replacement)}`;
 
-/** The recorded outcomes of `file` as it is now (sha256), by mutant key; none if it has changed. */
-function recordedOutcomes(file, sha256) {
-  const entry = record[file];
-  return new Map(entry?.sha256 === sha256 ? entry.mutants.map((m) => [keyOf(m), m]) : []);
-}
+/** The recorded outcomes of `file`'s mutants, by key: those of declarations since edited match none. */
+const recordedOutcomes = (file) => new Map((record[file]?.mutants ?? []).map((m) => [keyOf(m), m]));
 
 // One line per mutant, in the file's order, so that a diff of the record shows what changed.
 async function saveRecord() {
@@ -142,7 +168,7 @@ async function saveRecord() {
   const byPosition = (a, b) => atOrder(a).reduce((diff, n, i) => diff || n - atOrder(b)[i], 0) || keyOf(a).localeCompare(keyOf(b));
   const text = '{\n' + Object.keys(record).sort().map((file) => {
     const lines = [...record[file].mutants].sort(byPosition).map((m) => `      ${JSON.stringify(m)}`);
-    return `  ${JSON.stringify(file)}: {\n    "sha256": ${JSON.stringify(record[file].sha256)},\n    "mutants": [\n${lines.join(',\n')}\n    ]\n  }`;
+    return `  ${JSON.stringify(file)}: {\n    "mutants": [\n${lines.join(',\n')}\n    ]\n  }`;
   }).join(',\n') + '\n}\n';
   await writeFile(`${recordFile}.tmp`, text);
   await rename(`${recordFile}.tmp`, recordFile); // a run stopped while writing keeps the last whole record
@@ -152,7 +178,7 @@ let saving = Promise.resolve();
 const save = () => (saving = saving.then(saveRecord));
 
 // ---- The scores -------------------------------------------------------------------------------
-const STATUSES = ['Killed', 'Timeout', 'Survived', 'CompileError'];
+const STATUSES = ['Killed', 'Timeout', 'Survived', 'CompileError', 'Equivalent'];
 const counted = ({ Killed, Timeout, Survived }) => Killed + Timeout + Survived;
 const score = (counts) => (counted(counts) ? `${((100 * (counts.Killed + counts.Timeout)) / counted(counts)).toFixed(2)}%` : '–');
 
@@ -160,10 +186,10 @@ const score = (counts) => (counted(counts) ? `${((100 * (counts.Killed + counts.
 async function printScores(scoredFiles) {
   const total = { mutants: 0, measured: 0, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) };
   const survivors = [];
-  console.log('file | mutants | measured | killed | timeout | survived | compile errors | score');
+  console.log('file | mutants | measured | killed | timeout | survived | compile errors | same binaries | score');
   for (const file of scoredFiles) {
-    const { sha256, mutants } = await mutantsOf(file);
-    const outcomes = recordedOutcomes(file, sha256);
+    const { mutants } = await mutantsOf(file);
+    const outcomes = recordedOutcomes(file);
     const counts = { mutants: mutants.length, measured: 0, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) };
     for (const mutant of mutants) {
       const outcome = outcomes.get(keyOf(mutant));
@@ -173,11 +199,10 @@ async function printScores(scoredFiles) {
       if (outcome.status === 'Survived') survivors.push(`${file}:${mutant.at} ${mutant.mutator}: ${mutant.original}  →  ${oneLine(mutant.replacement)}`);
     }
     for (const key of Object.keys(total)) total[key] += counts[key];
-    const changed = record[file] && record[file].sha256 !== sha256 ? ' (source changed since its record)' : '';
-    console.log(`${file}${changed} | ${counts.mutants} | ${counts.measured} | ${counts.Killed} | ${counts.Timeout} | ${counts.Survived} | ${counts.CompileError} | ${score(counts)}`);
+    console.log(`${file} | ${[counts.mutants, counts.measured, ...STATUSES.map((s) => counts[s])].join(' | ')} | ${score(counts)}`);
   }
-  console.log(`all ${scoredFiles.length} files | ${total.mutants} | ${total.measured} | ${total.Killed} | ${total.Timeout} | ${total.Survived} | ${total.CompileError} | ${score(total)}`);
-  console.log(`\nmeasured ${total.measured} of ${total.mutants} mutants; the score counts the measured ones`);
+  console.log(`all ${scoredFiles.length} files | ${[total.mutants, total.measured, ...STATUSES.map((s) => total[s])].join(' | ')} | ${score(total)}`);
+  console.log(`\nmeasured ${total.measured} of ${total.mutants} mutants; the score counts the measured ones, but for compile errors and those with the same binaries`);
   console.log(`\nsurvivors:\n${survivors.join('\n') || '(none)'}`);
 }
 
@@ -209,12 +234,18 @@ function run(command, args, cwd, { timeoutMs = Infinity, env = {} } = {}) {
   });
 }
 
-// ---- A sandbox: a copy of the project, with its own build worker ------------------------------
+// ---- A sandbox: a copy of the project, with its own build workers -----------------------------
 // Not inside Stryker's own .stryker-tmp, which a Stryker run of src/ empties when it ends.
 // The whole project (tests read README.md, scripts/, demo/…) but for what is not source.
 const NOT_COPIED = new Set(['.git', 'node_modules', '.stryker-tmp', '.stryker-tmp-kernels', 'reports']);
 // A compiler that has not answered in this time is stuck on the mutant: a compile error.
 const BUILD_TIMEOUT_MS = 10 * 60_000;
+// asconfig.json's targets and the files they write, by the kernel build a test run loads
+// (SIMDNET_BUILD): a runtime of one thread loads the first, one of several threads the second.
+const BUILDS = {
+  simd: [['release', 'build/simd.wasm'], ['release-threads', 'build/simd-threads.wasm']],
+  'relaxed-simd': [['relaxed', 'build/relaxed-simd.wasm'], ['relaxed-threads', 'build/relaxed-simd-threads.wasm']],
+};
 const sandboxes = [];
 
 async function createSandbox(index) {
@@ -224,15 +255,15 @@ async function createSandbox(index) {
     if (!NOT_COPIED.has(entry)) await cp(join(root, entry), join(dir, entry), { recursive: true });
   }
   await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
-  const sandbox = { dir, worker: undefined };
+  const sandbox = { dir, workers: new Map() };
   sandboxes.push(sandbox);
   return sandbox;
 }
 
-/** Builds the sandbox's kernels: { ok, output }. A compiler crash or hang is a failed build. */
-function build(sandbox) {
-  sandbox.worker ??= new Worker(join(root, 'scripts', 'kernel-build-worker.mjs'));
-  const { worker } = sandbox;
+/** Builds one asconfig target of the sandbox's kernels: { ok, output }. A compiler crash or hang is a failed build. */
+function buildTarget(sandbox, target) {
+  if (!sandbox.workers.has(target)) sandbox.workers.set(target, new Worker(join(root, 'scripts', 'kernel-build-worker.mjs')));
+  const worker = sandbox.workers.get(target);
   return new Promise((done) => {
     const finish = (result) => {
       clearTimeout(timer);
@@ -241,32 +272,45 @@ function build(sandbox) {
       done(result);
     };
     const crashed = (code) => {
-      sandbox.worker = undefined;
+      sandbox.workers.delete(target);
       finish({ ok: false, output: `the compiler stopped (exit code ${code})` });
     };
     const timer = setTimeout(() => {
       worker.off('exit', crashed);
-      sandbox.worker = undefined;
+      sandbox.workers.delete(target);
       void worker.terminate();
       finish({ ok: false, output: `the compiler did not finish in ${BUILD_TIMEOUT_MS / 60_000} min` });
     }, BUILD_TIMEOUT_MS);
     worker.on('message', finish);
     worker.on('exit', crashed);
-    worker.postMessage({ sandbox: sandbox.dir });
+    worker.postMessage({ sandbox: sandbox.dir, target });
   });
 }
 
+/**
+ * Builds the files of one kernel build (both at once, each in its own worker): { ok, output,
+ * same }, `same` when every file is byte for byte as in `unmutated` (file → bytes).
+ */
+async function build(sandbox, kernelBuild, unmutated) {
+  const results = await Promise.all(BUILDS[kernelBuild].map(([target]) => buildTarget(sandbox, target)));
+  const ok = results.every((result) => result.ok);
+  const output = results.map((result) => result.output).join('\n');
+  if (!ok || !unmutated) return { ok, output, same: false };
+  const files = await Promise.all(BUILDS[kernelBuild].map(([, file]) => readFile(join(sandbox.dir, file))));
+  return { ok, output, same: files.every((bytes, i) => bytes.equals(unmutated.get(BUILDS[kernelBuild][i][1]))) };
+}
+
 const node = process.execPath;
-const suite = (sandbox, order, extraArgs, timeoutMs) => run(
+const suite = (sandbox, order, extraArgs, timeoutMs, kernelBuild = 'simd') => run(
   node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.mutation-kernels.config.ts', '--bail', '1', '--maxWorkers', '1', '--reporter', 'dot', ...extraArgs],
-  sandbox.dir, { timeoutMs, env: { KERNEL_MUTATION_ORDER: order.join(',') } },
+  sandbox.dir, { timeoutMs, env: { KERNEL_MUTATION_ORDER: order.join(','), KERNEL_MUTATION_BUILD: kernelBuild } },
 );
 /** The test file of the first failure vitest reports (its output without the colours). */
 const failedTest = (output) => /FAIL\s+(test\/\S+?\.test\.ts)/.exec(output.replace(/\x1b\[[\d;]*m/g, ''))?.[1];
 
 async function removeSandboxes() {
-  for (const { dir, worker } of sandboxes) {
-    await worker?.terminate();
+  for (const { dir, workers } of sandboxes) {
+    for (const worker of workers.values()) await worker.terminate();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -281,8 +325,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // ---- Main -----------------------------------------------------------------------------------
 const started = Date.now();
 const first = await createSandbox(0);
-const built = await build(first);
-if (!built.ok) throw new Error(`the unmutated kernels do not compile:\n${built.output}`);
+// The unmutated kernels, all four files: a mutant's builds are compared with them, and they are
+// written back after each mutant.
+const unmutated = new Map();
+for (const kernelBuild of Object.keys(BUILDS)) {
+  const built = await build(first, kernelBuild);
+  if (!built.ok) throw new Error(`the unmutated kernels do not compile:\n${built.output}`);
+  for (const [, file] of BUILDS[kernelBuild]) unmutated.set(file, await readFile(join(first.dir, file)));
+}
 // The baseline: every file must pass, and the JSON report gives each one's time, to put the
 // fastest first among those that have killed nothing yet.
 const baselineStart = Date.now();
@@ -309,50 +359,67 @@ function testOrder(file) {
     count(here, b) - count(here, a) || count(anywhere, b) - count(anywhere, a) || durations.get(a) - durations.get(b));
 }
 
-// Every mutant the record lacks, file by file in the order given.
+// Every mutant the record lacks, file by file in the order given. A file's recorded outcomes
+// that match none of its mutants (their declarations have been edited) are dropped.
 const queue = [];
 for (const { file, from, to } of targets) {
-  const { content, sha256, mutants } = await mutantsOf(file);
-  const outcomes = recordedOutcomes(file, sha256);
-  if (record[file]?.sha256 !== sha256) record[file] = { sha256, mutants: [] };
+  const { content, mutants } = await mutantsOf(file);
+  const outcomes = recordedOutcomes(file);
+  const current = mutants.map((mutant) => outcomes.get(keyOf(mutant))).filter(Boolean);
+  const atOf = new Map(mutants.map((mutant) => [keyOf(mutant), mutant.at]));
+  for (const outcome of current) outcome.at = atOf.get(keyOf(outcome)); // where it is now
+  record[file] = { mutants: current };
   const todo = mutants.filter((mutant) => {
     const line = Number(mutant.at.split(':')[0]);
     if (line < from || line > to) return false;
     const outcome = outcomes.get(keyOf(mutant));
     return !outcome || (options['retest-survivors'] && outcome.status === 'Survived');
   });
-  console.log(`${file}: ${mutants.length} mutants, ${outcomes.size} recorded, ${todo.length} to measure`);
+  console.log(`${file}: ${mutants.length} mutants, ${current.length} recorded, ${todo.length} to measure`);
   for (const mutant of todo) queue.push({ file, content, mutant });
 }
 await save();
 
-const seconds = { Killed: [], Timeout: [], Survived: [], CompileError: [] };
+const seconds = Object.fromEntries(STATUSES.map((s) => [s, []]));
 let done = 0;
 const toMeasure = queue.length;
+/** The mutant's status, the test file that killed it, and the build the suite ran on. */
+async function test(sandbox, file) {
+  let built = await build(sandbox, 'simd', unmutated);
+  let kernelBuild = 'simd';
+  if (built.ok && built.same) {
+    // Nothing the plain-SIMD suite loads has changed: what of the relaxed-SIMD files?
+    built = await build(sandbox, 'relaxed-simd', unmutated);
+    kernelBuild = 'relaxed-simd';
+    if (built.ok && built.same) return { status: 'Equivalent' };
+  }
+  if (!built.ok) {
+    if (process.env.DEBUG_MUTANTS) console.log(built.output);
+    return { status: 'CompileError' };
+  }
+  const tested = await suite(sandbox, testOrder(file), [], timeoutMs, kernelBuild);
+  const status = tested.timedOut ? 'Timeout' : tested.code === 0 ? 'Survived' : 'Killed';
+  return { status, test: status === 'Killed' ? failedTest(tested.output) : undefined, kernelBuild };
+}
+
 async function measure(sandbox) {
   for (let next = queue.shift(); next; next = queue.shift()) {
     const { file, content, mutant } = next;
     const mutantStart = Date.now();
     await writeFile(join(sandbox.dir, file), content.slice(0, mutant.start) + mutant.replacement + content.slice(mutant.end));
-    let status;
-    let test;
-    const compiled = await build(sandbox);
-    if (!compiled.ok) {
-      status = 'CompileError';
-      if (process.env.DEBUG_MUTANTS) console.log(compiled.output);
-    } else {
-      const tested = await suite(sandbox, testOrder(file), [], timeoutMs);
-      status = tested.timedOut ? 'Timeout' : tested.code === 0 ? 'Survived' : 'Killed';
-      if (status === 'Killed') test = failedTest(tested.output);
-    }
+    const { status, test: killer, kernelBuild } = await test(sandbox, file);
     await writeFile(join(sandbox.dir, file), content);
-    const { at, mutator, replacement } = mutant;
+    for (const [builtFile, bytes] of unmutated) await writeFile(join(sandbox.dir, builtFile), bytes);
+    const { at, scope, mutator, replacement } = mutant;
     record[file].mutants = record[file].mutants.filter((m) => keyOf(m) !== keyOf(mutant));
-    record[file].mutants.push({ at, mutator, replacement: oneLine(replacement), status, ...(test && { test }) });
+    record[file].mutants.push({
+      at, scope, mutator, replacement: oneLine(replacement), status,
+      ...(killer && { test: killer }), ...(kernelBuild && kernelBuild !== 'simd' && { build: kernelBuild }),
+    });
     await save();
     const took = (Date.now() - mutantStart) / 1000;
     seconds[status].push(took);
-    console.log(`[${++done}/${toMeasure}] ${status.padEnd(12)} ${file}:${at} ${mutator} (${took.toFixed(1)} s${test ? `, ${test}` : ''})`);
+    console.log(`[${++done}/${toMeasure}] ${status.padEnd(12)} ${file}:${at} ${mutator} (${took.toFixed(1)} s${killer ? `, ${killer}` : ''}${kernelBuild === 'relaxed-simd' ? ', relaxed-SIMD build' : ''})`);
   }
 }
 const workers = [measure(first)];
