@@ -29,7 +29,7 @@
 //
 // The record, test/mutation/kernels-record.json (committed, like REPORT.md), keeps each
 // measured mutant's outcome, keyed by the text of the top-level declaration it is in (a
-// sha256 of it, with the declaration's decorators) and its place there: a run measures only
+// sha256 of it, with the declaration's decorators) and its span there: a run measures only
 // the mutants the record lacks, so a long measurement can be spread over many runs, and an
 // edit elsewhere in a file (another function, a comment between functions) keeps the results
 // of the declarations it did not touch. It is written after every mutant. --jobs N tests N
@@ -113,7 +113,7 @@ async function mutantsOf(file) {
       return {
         start, end,
         at: `${from.line + 1}:${from.column + 1}-${to.line + 1}:${to.column + 1}`,
-        scope: `${declaration.sha256}+${start - declaration.start}`,
+        scope: `${declaration.sha256}+${start - declaration.start}+${end - start}`,
         mutator: mutant.mutatorName,
         original: oneLine(content.slice(start, end)),
         replacement: mutant.replacement,
@@ -151,7 +151,7 @@ const oneLine = (code) => code.replace(/\s+/g, ' ');
 
 // ---- The record -------------------------------------------------------------------------------
 // { "assembly/x.ts": { mutants: [{ at, scope, mutator, replacement, status, test?, build? }] } }:
-// `scope` is the sha256 of the mutant's top-level declaration and the mutant's offset in it,
+// `scope` is the sha256 of the mutant's top-level declaration, the mutant's offset in it and its length,
 // `at` the mutated span when it was measured (1-based line:column of its start and end),
 // `replacement` the mutated code on one line, `test` the test file that failed first (Killed
 // only), `build` the kernel build the suite ran on when it was not the plain-SIMD one.
