@@ -133,6 +133,25 @@ describe('tanh', () => {
   });
 });
 
+describe('activation kernels', () => {
+  // Each walks its floats four at a time, then the last 0–3 one at a time: whatever the count's
+  // remainder, nothing after the output may change. The inputs continue for 4 floats, so a
+  // vector step past the end would find values to write there.
+  const CASES = ['sigmoid', 'relu', 'leakyRelu', 'tanh'].flatMap((name) => [1, 2, 3, 5, 6, 7].map((count) => [name, count] as const));
+  it.each(CASES)('%s forward and backward over %i floats write nothing past their outputs', (name, count) => {
+    const exports = runtime.kernels.exports as unknown as Record<string, (...args: number[]) => void>;
+    const guard = randomArray(4, count + 40);
+    const guardedOutput = () => put(runtime, Float32Array.from([...randomArray(count, count + 41), ...guard]));
+    const yAt = guardedOutput();
+    exports[`${name}Forward`](yAt, put(runtime, randomArray(count + 4, count + 42)), count);
+    expect(getF32(runtime, yAt + 4 * count, 4)).toEqual(guard);
+    const dxAt = guardedOutput();
+    const h = randomArray(count + 4, count + 44).map((v) => (v + 1) / 2);
+    exports[`${name}Backward`](dxAt, put(runtime, randomArray(count + 4, count + 43)), put(runtime, h), count);
+    expect(getF32(runtime, dxAt + 4 * count, 4)).toEqual(guard);
+  });
+});
+
 describe('softmax cross-entropy', () => {
   it.each(MATRICES.filter(([, c]) => c > 1))('%i×%i forward, backward, argmax', (rows, classes) => {
     const logits = randomArray(rows * classes, rows * 31 + classes, 8);
