@@ -7,7 +7,7 @@
 // Adding an activation: an ACTIVATION_* code here, its formulas in forward4/forward1/backward4/
 // backward1, its two kernels and its branch in the three dispatchers at the end; its name in
 // src/layers.ts; its test.
-import { clamp4, exp4 } from './simd';
+import { clamp4, constant4, exp4 } from './simd';
 
 export const ACTIVATION_IDENTITY: i32 = 0;
 export const ACTIVATION_SIGMOID: i32 = 1;
@@ -21,6 +21,15 @@ const LEAKY_SLOPE: f32 = 0.01;
 // Beyond ±80 sigmoid is 1 or below 2e-35; clamping there keeps 1/(1+e^-a) out of the
 // denormal range, where x86 arithmetic is ~100x slower.
 const SIGMOID_CLAMP: f32 = 80;
+
+// The vector formulas' constants, loaded from here where they are used (constant4), for the
+// reason and with the figures of exp4's table (simd.ts).
+const CONSTANTS = memory.data<f32>([
+  1, 2, -SIGMOID_CLAMP, SIGMOID_CLAMP,
+  -5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1, // tanh's P
+  20, 0.625, reinterpret<f32>(0x80000000), LEAKY_SLOPE,
+]);
+const ONE = 0, TWO = 1, SIGMOID_LOW = 2, SIGMOID_HIGH = 3, TANH_P = 4, TANH_LARGEST = 9, TANH_POLYNOMIAL_BELOW = 10, SIGN_BIT = 11, LEAKY = 12;
 
 // Each kernel is one of two walks over its `count` floats, four at a time and then the last 0–3
 // one at a time, with its activation's formula for a vector and for one float. The ACTIVATION_*
@@ -51,11 +60,12 @@ function walkBackward(kind: i32, dx: usize, dy: usize, h: usize, count: i32): vo
 @inline
 function forward4(kind: i32, x: v128): v128 {
   if (kind == ACTIVATION_SIGMOID) {
-    const one = f32x4.splat(1);
-    return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(clamp4(x, -SIGMOID_CLAMP, SIGMOID_CLAMP)))));
+    const one = constant4(CONSTANTS, ONE);
+    const clamped = clamp4(x, constant4(CONSTANTS, SIGMOID_LOW), constant4(CONSTANTS, SIGMOID_HIGH));
+    return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(clamped))));
   }
   if (kind == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
-  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, f32x4.splat(LEAKY_SLOPE)), f32x4.gt(x, f32x4.splat(0)));
+  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, constant4(CONSTANTS, LEAKY)), f32x4.gt(x, f32x4.splat(0)));
   return tanh4(x);
 }
 
@@ -77,10 +87,10 @@ function forward1(kind: i32, x: f32): f32 {
 // @ts-ignore: decorator
 @inline
 function backward4(kind: i32, dy: v128, h: v128): v128 {
-  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  const one = constant4(CONSTANTS, ONE), zero = f32x4.splat(0);
   if (kind == ACTIVATION_SIGMOID) return f32x4.mul(dy, f32x4.mul(f32x4.sub(one, h), h));
   if (kind == ACTIVATION_RELU) return v128.and(dy, f32x4.gt(h, zero));
-  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(dy, f32x4.mul(dy, f32x4.splat(LEAKY_SLOPE)), f32x4.gt(h, zero));
+  if (kind == ACTIVATION_LEAKY_RELU) return v128.bitselect(dy, f32x4.mul(dy, constant4(CONSTANTS, LEAKY)), f32x4.gt(h, zero));
   return f32x4.mul(dy, f32x4.sub(one, f32x4.mul(h, h)));
 }
 
@@ -129,19 +139,19 @@ export function leakyReluBackward(dx: usize, dy: usize, h: usize, count: i32): v
 function tanh4(x: v128): v128 {
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  let p = constant4(CONSTANTS, TANH_P);
+  p = f32x4.add(f32x4.mul(p, z), constant4(CONSTANTS, TANH_P + 1));
+  p = f32x4.add(f32x4.mul(p, z), constant4(CONSTANTS, TANH_P + 2));
+  p = f32x4.add(f32x4.mul(p, z), constant4(CONSTANTS, TANH_P + 3));
+  p = f32x4.add(f32x4.mul(p, z), constant4(CONSTANTS, TANH_P + 4));
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(p, z), x));
-  const e = exp4(f32x4.mul(f32x4.min(ax, f32x4.splat(20)), f32x4.splat(2)));
-  const one = f32x4.splat(1);
-  const largeAbs = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(e, one)));
+  const e = exp4(f32x4.mul(f32x4.min(ax, constant4(CONSTANTS, TANH_LARGEST)), constant4(CONSTANTS, TWO)));
+  const one = constant4(CONSTANTS, ONE);
+  const largeAbs = f32x4.sub(one, f32x4.div(constant4(CONSTANTS, TWO), f32x4.add(e, one)));
   // Copy x's sign bit onto the magnitude.
-  const signBit = v128.and(x, i32x4.splat(0x80000000));
+  const signBit = v128.and(x, constant4(CONSTANTS, SIGN_BIT));
   const large = v128.or(largeAbs, signBit);
-  return v128.bitselect(small, large, f32x4.lt(ax, f32x4.splat(0.625)));
+  return v128.bitselect(small, large, f32x4.lt(ax, constant4(CONSTANTS, TANH_POLYNOMIAL_BELOW)));
 }
 
 export function tanhForward(y: usize, x: usize, count: i32): void {

@@ -3,7 +3,7 @@
 // whether the kernels hold at the ceiling on Intel and AMD alike. A new run replaces its record.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from 'simdnet';
-import type { KernelRow, Peak } from './kernels.js';
+import type { ActivationRow, KernelRow, Peak } from './kernels.js';
 
 export interface CpuRecord {
   cpu: string;
@@ -15,6 +15,8 @@ export interface CpuRecord {
   command: string;
   peaks: Record<string, Peak>;
   kernels: KernelRow[];
+  /** Absent from the records of runs before it was measured. */
+  activations?: ActivationRow[];
 }
 
 export async function recordCpu(path: string, record: CpuRecord): Promise<CpuRecord[]> {
@@ -38,15 +40,15 @@ const pct = (v: number) => `${v.toFixed(0)}%`;
 export function renderCpuTable(records: CpuRecord[]): string {
   const lines = [
     '## Kernels by CPU (% of the build\'s peak, best of interleaved rounds)', '',
-    'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The peak is the best of the register-only madd loops (and of the products, where one ran faster). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128.', '',
-    '| CPU | flags | V8 mode | Node | date | build | tiles NN / TN | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    'Written by `npm run bench:kernels` (one record per CPU in bench/cpus.json). The peak is the best of the register-only madd loops (and of the products, where one ran faster). The deeper shapes are the 784-128-256-10 network\'s forward and weight-gradient products at batch 64 and 128. The last column: sigmoid and tanh forward over one 100×100 hidden layer, µs (– where a record predates it).', '',
+    '| CPU | flags | V8 mode | Node | date | build | tiles NN / TN | peak GFLOP/s | forward 100×784×100 | weight gradient 784×100×100 | evaluation 10000×784×100 | deeper shapes | sigmoid / tanh µs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of records) {
     for (const build of ['relaxed-simd', 'simd']) {
       const headline = r.kernels.filter((k) => k.headline).map((k) => pct(k.percentOfPeak[build as 'simd']));
       const deeper = r.kernels.filter((k) => !k.headline).map((k) => k.percentOfPeak[build as 'simd']);
-      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${tilesOf(r.kernels, build as 'simd')} | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} |`);
+      lines.push(`| ${r.cpu} | ${r.flags} | ${r.mode} | ${r.node} | ${r.date.slice(0, 10)} | ${build} | ${tilesOf(r.kernels, build as 'simd')} | ${r.peaks[build].peak.toFixed(1)} | ${headline.join(' | ')} | ${pct(Math.min(...deeper))}–${pct(Math.max(...deeper))} | ${activationsOf(r, build as 'simd')} |`);
     }
   }
   return lines.join('\n') + '\n';
@@ -64,6 +66,13 @@ export function renderKernelRows(rows: KernelRow[], context: string): string {
     lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${all('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${all('simd')} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** "sigmoid / tanh" forward µs of one build, or – for a record without them. */
+function activationsOf(record: CpuRecord, build: 'simd' | 'relaxed-simd'): string {
+  const us = (kernel: string) => record.activations?.find((row) => row.kernel === kernel)?.us[build];
+  const [sigmoid, tanh] = [us('sigmoidForward'), us('tanhForward')];
+  return sigmoid === undefined || tanh === undefined ? '–' : `${sigmoid.toFixed(1)} / ${tanh.toFixed(1)}`;
 }
 
 /** "forward (NN) / weight gradient (TN)" tiles of one build, from the first row of each layout. */

@@ -1,12 +1,12 @@
 // `npm run bench:kernels`: the dense products against the peak on both builds (bench/kernels.ts),
-// alone and quick (about a minute). Records this CPU in bench/cpus.json and rewrites the kernels
+// and the activation kernels' times, alone and quick (about a minute). Records this CPU in bench/cpus.json and rewrites the kernels
 // section of bench/RESULTS.md, leaving the rest as the last full run wrote it.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, writeFileAtomic } from 'simdnet';
 import { recordCpu, renderCpuTable, renderKernelRows } from './cpu-history.js';
-import { benchKernels, BUILDS, cpuDescription, measurePeak } from './kernels.js';
+import { benchActivations, benchKernels, BUILDS, cpuDescription, measurePeak } from './kernels.js';
 import { replaceSection } from './report.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
@@ -15,11 +15,12 @@ const runtimes = { simd: await createRuntime('simd'), 'relaxed-simd': await crea
 const peaks = { simd: measurePeak(runtimes.simd), 'relaxed-simd': measurePeak(runtimes['relaxed-simd']) };
 console.log(`peak: ${BUILDS.map((b) => `${b} ${peaks[b].peak.toFixed(1)} GFLOP/s`).join(', ')}`);
 const kernels = benchKernels(runtimes, peaks, rounds);
+const activations = benchActivations(runtimes, rounds);
 const { model, flags } = cpuDescription();
 const mode = process.env.SIMDNET_REVECTORIZE === '1' ? 'revectorize' : 'default';
 const command = `${mode === 'revectorize' ? 'SIMDNET_REVECTORIZE=1 ' : ''}npm run bench:kernels`;
 const date = new Date().toISOString();
-const records = await recordCpu(join(outDir, 'cpus.json'), { cpu: model, flags, mode, node: process.version, date, command, peaks, kernels });
+const records = await recordCpu(join(outDir, 'cpus.json'), { cpu: model, flags, mode, node: process.version, date, command, peaks, kernels, activations });
 const context = `Command: \`${command}\` (${date}), one core of ${model} (${flags}), Node ${process.version}, best of ${rounds} interleaved rounds per product.`;
 const markdownPath = join(outDir, 'RESULTS.md');
 let markdown = await readFile(markdownPath, 'utf8');

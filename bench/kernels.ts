@@ -144,6 +144,41 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
   return rows;
 }
 
+/** The element-wise activations over one 100×100 hidden layer (the 784-100-10 step's), µs per call. */
+export interface ActivationRow { kernel: string; us: Record<KernelBuild, number> }
+
+export const ACTIVATION_KERNELS = ['sigmoidForward', 'tanhForward', 'reluForward', 'sigmoidBackward'] as const;
+
+/**
+ * Best-of-`rounds` µs of each activation kernel over 10000 floats on both builds, interleaved:
+ * their formulas' constants are what V8 versions compile differently (assembly/simd.ts, EXP4).
+ */
+export function benchActivations(runtimes: Record<KernelBuild, Runtime>, rounds: number): ActivationRow[] {
+  const count = 10000;
+  const x = Float32Array.from({ length: count }, (_, i) => 3 * Math.sin(i));
+  const tasks: Record<string, () => void> = {};
+  const release: (() => void)[] = [];
+  for (const build of BUILDS) {
+    const { arena, kernels } = runtimes[build];
+    const [xAt, yAt, hAt] = [0, 1, 2].map(() => arena.alloc(count * 4));
+    new Float32Array(arena.memory.buffer, xAt, count).set(x);
+    new Float32Array(arena.memory.buffer, hAt, count).fill(0.3);
+    const { exports } = kernels;
+    tasks[`${build} sigmoidForward`] = () => exports.sigmoidForward(yAt, xAt, count);
+    tasks[`${build} tanhForward`] = () => exports.tanhForward(yAt, xAt, count);
+    tasks[`${build} reluForward`] = () => exports.reluForward(yAt, xAt, count);
+    tasks[`${build} sigmoidBackward`] = () => exports.sigmoidBackward(yAt, xAt, hAt, count);
+    release.push(() => [xAt, yAt, hAt].forEach((at) => arena.release(at)));
+  }
+  const us = bestOf(tasks, rounds);
+  release.forEach((fn) => fn());
+  const rows = ACTIVATION_KERNELS.map((kernel) => ({
+    kernel, us: Object.fromEntries(BUILDS.map((build) => [build, us[`${build} ${kernel}`]])) as Record<KernelBuild, number>,
+  }));
+  for (const row of rows) console.log(`activation ${row.kernel} over 100×100 floats: ${BUILDS.map((build) => `${build} ${row.us[build].toFixed(1)} µs`).join(', ')}`);
+  return rows;
+}
+
 /** The CPU as /proc/cpuinfo names it, and the vector extensions that decide the kernels' speed. */
 export function cpuDescription(): { model: string; flags: string } {
   const model = cpus()[0]?.model?.trim() || 'unknown';
