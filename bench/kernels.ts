@@ -163,11 +163,11 @@ export function benchActivations(runtimes: Record<KernelBuild, Runtime>, rounds:
     const [xAt, yAt, hAt] = [0, 1, 2].map(() => arena.alloc(count * 4));
     new Float32Array(arena.memory.buffer, xAt, count).set(x);
     new Float32Array(arena.memory.buffer, hAt, count).fill(0.3);
-    const { exports } = kernels;
-    tasks[`${build} sigmoidForward`] = () => exports.sigmoidForward(yAt, xAt, count);
-    tasks[`${build} tanhForward`] = () => exports.tanhForward(yAt, xAt, count);
-    tasks[`${build} reluForward`] = () => exports.reluForward(yAt, xAt, count);
-    tasks[`${build} sigmoidBackward`] = () => exports.sigmoidBackward(yAt, xAt, hAt, count);
+    const exports = kernels.exports as unknown as Record<(typeof ACTIVATION_KERNELS)[number], (...args: number[]) => void>;
+    // Backward kernels read the forward output h too: (dx, dy, h, count).
+    for (const kernel of ACTIVATION_KERNELS) {
+      tasks[`${build} ${kernel}`] = kernel.endsWith('Backward') ? () => exports[kernel](yAt, xAt, hAt, count) : () => exports[kernel](yAt, xAt, count);
+    }
     release.push(() => [xAt, yAt, hAt].forEach((at) => arena.release(at)));
   }
   const us = bestOf(tasks, rounds);

@@ -84,13 +84,12 @@ const logger = {
   isTraceEnabled: quiet, isDebugEnabled: quiet, isInfoEnabled: quiet, isWarnEnabled: () => true, isErrorEnabled: () => true, isFatalEnabled: () => true,
   trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, fatal: console.error,
 };
+const BABEL_OPTIONS = { sourceType: 'module', plugins: ['typescript'], ranges: true, createParenthesizedExpressions: true };
 const parseAssemblyScript = () => async (code, fileName) => ({
   originFileName: fileName,
   rawContent: code,
   format: 'ts',
-  root: babelParser.parse(code, {
-    sourceType: 'module', plugins: ['typescript'], ranges: true, createParenthesizedExpressions: true, sourceFilename: fileName,
-  }),
+  root: babelParser.parse(code, { ...BABEL_OPTIONS, sourceFilename: fileName }),
 });
 
 /** The file's text and its mutants, each with the key the record knows it by. */
@@ -130,7 +129,7 @@ async function mutantsOf(file) {
  * sha256 (first 16 hex digits) of its text and of the decorators on the lines before it.
  */
 function declarationsOf(content, blanked) {
-  const { program } = babelParser.parse(blanked, { sourceType: 'module', plugins: ['typescript'], ranges: true, createParenthesizedExpressions: true });
+  const { program } = babelParser.parse(blanked, BABEL_OPTIONS);
   let previousEnd = 0;
   return program.body.map(({ start, end }) => {
     const decorators = content.slice(previousEnd, start).split('\n').filter((line) => /^\s*@\w/.test(line)).join('\n');
