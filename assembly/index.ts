@@ -17,6 +17,8 @@ export { kernelBuild, heapBase } from './simd';
 export { simdPeakChained, simdPeakAccumulate, simdPeakChainedRuntime, simdPeakAccumulateRuntime } from './peak';
 // One convolution of a plan alone (the fused passes call them per layer): the bench times them.
 export { conv2dForward, conv2dBackward } from './layers/conv2d';
+// How threads share a dense layer's forward product: a choice of speed only, pinned by a test.
+export { denseSharesByColumns } from './layers/dense';
 export * from './layout';
 export * from './network';
 export { threadInit, POOL_GENERATION, POOL_RELEASE, POOL_ERROR, POOL_PASS, POOL_BYTES, PASS_EXIT } from './threads';

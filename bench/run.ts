@@ -15,7 +15,7 @@ import {
   type KernelBuild, type Runtime,
 } from 'simdnet';
 import { recordCpu } from './cpu-history.js';
-import { benchKernels, cpuDescription, measurePeak } from './kernels.js';
+import { benchKernels, cpuDescription, cpuLabel, KERNEL_ROUNDS, kernelsHash, measurePeak } from './kernels.js';
 import { benchConv } from './conv.js';
 import { benchNumericalTraining } from './numerical-training.js';
 import { initTfjs, naiveGemm, tfjsGemm, tfjsTrainer, type Layout } from './peers.js';
@@ -275,7 +275,7 @@ async function main() {
   const peaks = Object.fromEntries(BUILDS.map((build) => [build, measurePeak(runtimes[build])])) as Record<KernelBuild, ReturnType<typeof measurePeak>>;
   // The dense products first: they may raise a build's peak (bench/kernels.ts, Peak), which
   // every "% of peak" below then divides by.
-  const rounds = quick ? 5 : 30;
+  const rounds = quick ? KERNEL_ROUNDS.quick : KERNEL_ROUNDS.full;
   const kernelRows = benchKernels(runtimes, peaks, rounds);
   console.log(`peak: ${BUILDS.map((b) => `${b} ${peaks[b].peak.toFixed(1)} GFLOP/s`).join(', ')}`);
   const peak = { simd: peaks.simd.peak, 'relaxed-simd': peaks['relaxed-simd'].peak };
@@ -300,14 +300,14 @@ async function main() {
       await benchProtocol('simd', mnist, 'auto'), await benchProtocol('simd', mnist, 'dense'),
     ],
   };
-  const { model, flags } = cpuDescription();
+  const cpu = cpuDescription();
   results.kernels = {
     rows: kernelRows,
-    context: `Command: \`${results.command}\` (${results.date}), one core of ${model} (${flags}), Node ${process.version}, best of ${rounds} interleaved rounds per product.`,
+    context: `Command: \`${results.command}\` (${results.date}), one core of ${cpuLabel(cpu)}, Node ${process.version}, best of ${rounds} interleaved rounds per product.`,
   };
   const mode = process.env.SIMDNET_REVECTORIZE === '1' ? 'revectorize' : 'default';
   results.cpus = await recordCpu(join(outDir, 'cpus.json'), {
-    cpu: model, flags, mode, node: process.version, date: results.date, command: results.command, peaks, kernels: results.kernels.rows,
+    cpu: cpu.model, cpuid: cpu.cpuid, flags: cpu.flags, mode, node: process.version, date: results.date, command: results.command, peaks, kernels: results.kernels.rows, wasm: kernelsHash(),
   });
   results.sparse = {
     command: results.command, context: 'Measured in the same run.', ...await benchSparse(runtimes, mnist, quick),

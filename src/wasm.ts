@@ -29,6 +29,8 @@ export interface KernelExports {
    */
   gemmSetTiles(strided: number, adjacent: number): void;
   gemmTileRows(adjacent: boolean): number;
+  /** Whether `threadCount` threads share a dense forward product of rows×outSize by columns (assembly/layers/dense.ts). */
+  denseSharesByColumns(threadCount: number, rows: number, outSize: number): boolean;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */
   csrByteSize(x: Ptr, rows: number, cols: number): number;
   csrCompress(csr: Ptr, x: Ptr, rows: number, cols: number): void;

@@ -145,6 +145,27 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
   });
 });
 
+describe('how threads share a dense forward product', () => {
+  // By rows or by columns, the bits are the same (the cases above), so only this pins the choice
+  // assembly/layers/dense.ts measured: columns for at most 128 rows whose columns split into
+  // whole 8-column panels, the same number for every thread.
+  it('by columns only for ≤ 128 rows and a width of whole 8-column panels per thread', async () => {
+    const { denseSharesByColumns } = (await runtimeWith(1)).kernels.exports;
+    const byColumns = (threadCount: number, rows: number, outSize: number) => Boolean(denseSharesByColumns(threadCount, rows, outSize));
+    expect(byColumns(1, 64, 128)).toBe(false);
+    expect(byColumns(2, 64, 128)).toBe(true);
+    expect(byColumns(2, 1, 16)).toBe(true);
+    expect(byColumns(2, 128, 256)).toBe(true);
+    expect(byColumns(2, 129, 256)).toBe(false);
+    expect(byColumns(2, 100, 100)).toBe(false);
+    expect(byColumns(2, 64, 104)).toBe(false);
+    expect(byColumns(2, 64, 112)).toBe(true);
+    expect(byColumns(3, 64, 48)).toBe(true);
+    expect(byColumns(3, 64, 32)).toBe(false);
+    expect(byColumns(4, 64, 32)).toBe(true);
+  });
+});
+
 describe('thread pool failures', () => {
   it('a worker that fails during a pass makes the pass throw a ThreadError, and every later pass too', async () => {
     const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw', minimumSharedWork: 0 });

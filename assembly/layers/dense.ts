@@ -5,7 +5,7 @@
 // products' bits (sparse.ts), so the choice changes only the time.
 //
 // Threads (threads.ts) share the work without changing a bit: forward by rows of Y (each thread
-// reads its rows of X and all of W) or, for a small batch, by columns (shareByColumns), dW by
+// reads its rows of X and all of W) or, for a small batch, by columns (denseSharesByColumns), dW by
 // rows, db by columns, dX by rows after the threads have transposed W together, plain SGD by
 // rows of W. Every product element keeps its single-threaded k order.
 import { gemmNN, gemmNNColumns, gemmTNStrided, transposeRows } from '../gemm';
@@ -39,10 +39,12 @@ function sparseInput(plan: usize, layer: i32): usize {
 // 784-100-10 step ran 3–8% slower shared by columns, while 784-128-256-10's ran 2–4% faster.
 const COLUMN_SHARE_ROWS = 128;
 
-// @ts-ignore: decorator
-@inline
-function shareByColumns(rows: i32, outSize: i32): bool {
-  const threadCount = threads();
+/**
+ * Whether `threadCount` threads share a forward product of `rows` rows and `outSize` columns by
+ * columns. Exported so a test pins the choice: either way gives the same bits, only the time
+ * tells them apart.
+ */
+export function denseSharesByColumns(threadCount: i32, rows: i32, outSize: i32): bool {
   return threadCount > 1 && rows <= COLUMN_SHARE_ROWS && outSize % (8 * threadCount) == 0;
 }
 
@@ -69,7 +71,7 @@ export function denseForward(plan: usize, layer: i32, input: usize, rows: i32): 
     }
     if (indices) csrGemmNNGathered(y, csr, indices + (<usize>first << 2), end - first, weights, outSize, false);
     else csrGemmNN(y, csr, firstRow + first, end - first, weights, outSize, false);
-  } else if (shareByColumns(rows, outSize)) {
+  } else if (denseSharesByColumns(threads(), rows, outSize)) {
     barrier(); // every row of the input is written: the layers before went by rows
     gemmNNColumns(output, input, weights, rows, outSize, inSize, shareStart(outSize, 8), shareEnd(outSize, 8), false);
     barrier(); // the bias and the layers after go by rows
