@@ -173,7 +173,10 @@ function edgePanelStride(width: i32): usize {
 // also allow the 5×8 tile (see tile8). `npm run bench:kernels` on the Xeon, weight gradient
 // 784×100×100, relaxed SIMD, 5×8 against 4×8: 85% against 77% of peak (Node 20), 86% against 82%
 // (Node 22); on Node 24 90% against 6×8's 88%, a tie; in the plain-SIMD build its lane shuffles
-// cost more than they save (87% against 95%, Node 22). Every tile computes every element as the
+// cost more than they save (87% against 95%, Node 22). On an AMD Zen 4 the winner depends on the
+// shape as well (README, "Dense products against the peak"), and a strided 5×8 (five splats)
+// spills on V8 11/12 as 6×8 does: 43–44% of peak against 4×8's 86–87% (scratch trial, Node 20
+// and 22, best single calls of 100×784×100). Every tile computes every element as the
 // same chain (see above), so the choice changes speed only, never a bit.
 let stridedRows = 6;
 let adjacentRows = 6;
