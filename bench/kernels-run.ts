@@ -1,5 +1,5 @@
 // `npm run bench:kernels`: the dense products against the peak on both builds (bench/kernels.ts)
-// and the activation kernels' times, alone and quick (about a minute). Records this CPU in
+// and the activation kernels' times, alone (about a minute and a half). Records this CPU in
 // bench/cpus.json and rewrites the kernels section of bench/RESULTS.md, leaving the rest as the
 // last full run wrote it.
 import { readFile } from 'node:fs/promises';
