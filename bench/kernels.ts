@@ -73,7 +73,7 @@ const PEAK_CALL_ITERATIONS = 1 << 16;
  */
 export const KERNEL_SAMPLE_MS = 0.2;
 
-/** Interleaved rounds of those samples: a full run (about a minute and a half on the Xeon and Zen 4) and a --quick one. */
+/** Interleaved rounds of those samples: a full run (about a minute and a half on a Zen 4) and a --quick one. */
 export const KERNEL_ROUNDS = { full: 300, quick: 30 };
 
 /** The build's ceiling: the best of its register-only madd loops (assembly/peak.ts). */
