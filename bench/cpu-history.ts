@@ -3,7 +3,7 @@
 // whether the kernels hold at the ceiling on Intel and AMD alike. A run of other kernels (their
 // binaries' hash differs) replaces its record; a run of the same kernels joins it, each figure
 // the best of both: on a shared core one run can fall wholly in a busy minute (AMD EPYC under
-// KVM: the forward product's best, run to run, 72–87% of peak), and the best is what the
+// KVM: the forward product on Node 24, run to run, 66–84% of peak), and the best is what the
 // kernels can do.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from 'simdnet';
