@@ -115,16 +115,15 @@ export function denseBackward(plan: usize, layer: i32, input: usize, dOutput: us
  */
 export function sgdUpdateSkippingUntouchedRows(plan: usize, params: usize, grads: usize, count: i32, lr: f32): void {
   const columns = sparseInput(plan, 0) ? header(plan, PLAN_SPARSE_SCRATCH) : 0;
-  const weights = layerPointer(plan, 0, LAYER_WEIGHTS);
   const outSize = layerField(plan, 0, LAYER_OUT);
-  if (!columns || !csrSgdUpdateTouchedRows(weights, grads + (weights - params), columns, outSize, lr)) {
+  // The first layer's weights open the parameter block (src/plan.ts), so they start at
+  // `params`, and their gradients at `grads`.
+  if (!columns || !csrSgdUpdateTouchedRows(params, grads, columns, outSize, lr)) {
     sgdUpdateShare(params, grads, count, lr);
     return;
   }
-  // The rest of the block: the floats before the first layer's weights and after them.
-  const before = <i32>((weights - params) >> 2);
-  const after = before + layerField(plan, 0, LAYER_IN) * outSize;
-  sgdUpdateShare(params, grads, before, lr);
+  // The rest of the block, after the first layer's weights.
+  const after = layerField(plan, 0, LAYER_IN) * outSize;
   sgdUpdateShare(params + (<usize>after << 2), grads + (<usize>after << 2), count - after, lr);
 }
 
