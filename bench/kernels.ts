@@ -67,9 +67,9 @@ export function kernelsHash(): string {
 const PEAK_CALL_ITERATIONS = 1 << 16;
 
 /**
- * Milliseconds per timed sample of a kernel. On AMD EPYC under KVM, where another tenant shares
- * the physical core, 2 ms samples caught the 100×784×100 product at 41–49 GFLOP/s in 30 rounds;
- * its best single calls (0.3 ms) ran at 49–53, steadily, in most half-seconds.
+ * Milliseconds per timed sample of a kernel. On AMD EPYC under KVM, whose speed swings from one
+ * sample to the next, 2 ms samples caught the 100×784×100 product at 41–49 GFLOP/s in 30 rounds;
+ * its best single calls (0.3 ms) ran at 49–53 in most half-seconds (Node 20–26).
  */
 export const KERNEL_SAMPLE_MS = 0.2;
 
@@ -87,7 +87,7 @@ export function measurePeak(runtime: Runtime, trials = 500): Peak {
     for (let call = 0; call < 50; call++) fn(1 << 14);
     // Many short trials, not a few long ones: on a shared core a 0.3 s call nearly always holds
     // a disturbance (AMD EPYC under KVM: 7 calls of 2^24 iterations peaked at 55.6 GFLOP/s,
-    // the best of 0.15 ms calls at 68).
+    // the best of 500 calls of 0.15 ms at 59.1).
     for (let trial = 0; trial < trials; trial++) {
       const t0 = performance.now();
       fn(PEAK_CALL_ITERATIONS);
@@ -142,9 +142,9 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
       const setTile = layout === 'NN' ? (tile: number) => gemmSetTiles(tile, adjacent) : (tile: number) => gemmSetTiles(strided, tile);
       for (const tile of tiles) tasks[`${build} ${tile}`] = () => { setTile(tile); gemm(cAt, aAt, bAt, m, n, k, false); };
       release.push(() => [aAt, bAt, cAt].forEach((at) => arena.release(at)));
-      // The madd loops sampled in the same rounds: on a virtual core whose physical core another
-      // tenant shares, speed swings by up to 2× from one second to the next (AMD EPYC under KVM:
-      // the same product 28–47 GFLOP/s), so the ceiling and the products are best-of the same windows.
+      // The madd loops sampled in the same rounds: on a shared virtual core speed swings by up to
+      // 1.7× within seconds (AMD EPYC under KVM: 60 samples of one product, 28–47 GFLOP/s), so the
+      // ceiling and the products are each the best of the same moments.
       for (const loop of PEAK_LOOPS) tasks[`${build} peak ${loop.name}`] = () => kernels.exports[loop.name](PEAK_CALL_ITERATIONS);
     }
     // A product of more flops than the 100×784×100 forward gets proportionally fewer rounds (at
