@@ -18,11 +18,10 @@ console.log(`peak: ${BUILDS.map((b) => `${b} ${peaks[b].peak.toFixed(1)} GFLOP/s
 const kernels = benchKernels(runtimes, peaks, rounds);
 const activations = benchActivations(runtimes, rounds);
 const cpu = cpuDescription();
-const { model, cpuid, flags } = cpu;
 const mode = process.env.SIMDNET_REVECTORIZE === '1' ? 'revectorize' : 'default';
 const command = `${mode === 'revectorize' ? 'SIMDNET_REVECTORIZE=1 ' : ''}npm run bench:kernels`;
 const date = new Date().toISOString();
-const records = await recordCpu(join(outDir, 'cpus.json'), { cpu: model, cpuid, flags, mode, node: process.version, date, command, peaks, kernels, activations, wasm: kernelsHash() });
+const records = await recordCpu(join(outDir, 'cpus.json'), { cpu: cpu.model, cpuid: cpu.cpuid, flags: cpu.flags, mode, node: process.version, date, command, peaks, kernels, activations, wasm: kernelsHash() });
 const context = `Command: \`${command}\` (${date}), one core of ${cpuLabel(cpu)}, Node ${process.version}, best of ${rounds} interleaved rounds per product.`;
 const markdownPath = join(outDir, 'RESULTS.md');
 let markdown = await readFile(markdownPath, 'utf8');
