@@ -9,7 +9,7 @@ export { addBiasRows, columnSums } from './bias';
 // Every activation kernel and its ACTIVATION_* code: the host discovers the codes from here.
 export * from './activation';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './losses/softmax-cross-entropy';
-export { binaryCrossEntropyForward, binaryCrossEntropyBackward } from './losses/binary-cross-entropy';
+export { binaryCrossEntropyForward, binaryCrossEntropyBackward, countCorrectBinary, sigmoidProbabilities } from './losses/binary-cross-entropy';
 export { squaredErrorSum, meanSquaredErrorBackward } from './losses/mean-squared-error';
 export * from './optim';
 export { numericalGradientLastLayers } from './numerical-gradient';

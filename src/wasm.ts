@@ -63,6 +63,8 @@ export interface KernelExports {
   countCorrect(scores: Ptr, labels: Ptr, rows: number, classes: number): number;
   binaryCrossEntropyForward(logits: Ptr, targets: Ptr, count: number): number;
   binaryCrossEntropyBackward(grad: Ptr, logits: Ptr, targets: Ptr, count: number, normalizer: number): void;
+  countCorrectBinary(logits: Ptr, targets: Ptr, count: number): number;
+  sigmoidProbabilities(probs: Ptr, logits: Ptr, count: number): void;
   squaredErrorSum(outputs: Ptr, targets: Ptr, count: number): number;
   meanSquaredErrorBackward(grad: Ptr, outputs: Ptr, targets: Ptr, count: number, normalizer: number): void;
   sgdUpdate(params: Ptr, grads: Ptr, count: number, lr: number): void;

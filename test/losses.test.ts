@@ -35,13 +35,35 @@ describe('binary cross-entropy with logits', () => {
     const got = exports.binaryCrossEntropyForward(zAt, tAt, count);
     expect(Number.isFinite(got)).toBe(true);
     expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-6 * (want + count));
-    const gradAt = runtime.arena.alloc(count * 4);
+    // The gradient and the probabilities continue for 4 floats, so a step past the last element
+    // would move the guard.
+    const guard = randomArray(4, count + 9);
+    const guarded = () => put(runtime, Float32Array.from([...new Float32Array(count), ...guard]));
+    const gradAt = guarded();
     exports.binaryCrossEntropyBackward(gradAt, zAt, tAt, count, count);
     const grad = getF32(runtime, gradAt, count);
+    const probsAt = guarded();
+    exports.sigmoidProbabilities(probsAt, zAt, count);
+    const probs = getF32(runtime, probsAt, count);
     for (let i = 0; i < count; i++) {
       const p = 1 / (1 + Math.exp(-z[i]));
       expect(Math.abs(grad[i] - (p - t[i]) / count)).toBeLessThanOrEqual(1e-6 / count);
+      expect(Math.abs(probs[i] - p)).toBeLessThanOrEqual(1e-6);
     }
+    expect(getF32(runtime, gradAt + 4 * count, 4)).toEqual(guard);
+    expect(getF32(runtime, probsAt + 4 * count, 4)).toEqual(guard);
+  });
+
+  it('counts a logit of exactly 0 as the negative class, and a target of exactly 0.5 as negative', () => {
+    // sigmoid(0) = 0.5 is not above the 0.5 threshold, on either side.
+    const z = Float32Array.of(0, 0, 1, -1, 0, 2);
+    const t = Float32Array.of(0.5, 1, 0.5, 0.5, 0, 0.75);
+    const { exports } = runtime.kernels;
+    const zAt = put(runtime, z);
+    const tAt = put(runtime, t);
+    // (z > 0) == (t > 0.5), element by element: yes, no, no, yes, yes, yes.
+    expect(exports.countCorrectBinary(zAt, tAt, z.length)).toBe(4);
+    expect(exports.countCorrectBinary(zAt, tAt, 2)).toBe(1);
   });
 });
 
