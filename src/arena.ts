@@ -2,10 +2,17 @@
 // out 16-byte-aligned blocks of it (first fit over a free list, neighbours merged on free) and
 // grows the memory when no free block is large enough. Freed blocks are reused, so creating and
 // disposing networks in a loop does not grow memory without bound.
-import { OutOfMemoryError, SimdnetError } from './errors.js';
+//
+// Red zones, a debugging aid (RuntimeOptions.redZoneBytes): with redZoneBytes > 0 every block is
+// followed by that many bytes of a known pattern, and so is each buffer a network lays out inside
+// its workspace block (plan.ts). overwrittenRedZones() lists those something wrote into: a kernel
+// that writes past its buffer is caught there, even where the memory after it would be written
+// again before anything read it (the tests run every network of threads.test.ts so).
+import { OutOfMemoryError, SimdnetError, ValueError } from './errors.js';
 
 const ALIGN = 16;
 const PAGE = 65536;
+const RED_ZONE_BYTE = 0xa5;
 
 interface Block {
   offset: number;
@@ -17,15 +24,20 @@ export class Arena {
   private readonly free: Block[] = [];
   private top: number;
   private readonly sizes = new Map<number, number>();
+  /** The red zones' offsets. */
+  private readonly redZones = new Set<number>();
 
-  constructor(memory: WebAssembly.Memory, heapBase: number) {
+  constructor(memory: WebAssembly.Memory, heapBase: number, readonly redZoneBytes = 0) {
+    if (!Number.isInteger(redZoneBytes) || redZoneBytes < 0) {
+      throw new ValueError(`redZoneBytes is ${redZoneBytes}: must be a whole number of bytes, 0 or more`);
+    }
     this.memory = memory;
     this.top = alignUp(heapBase);
   }
 
-  /** A zero-filled block of at least `bytes` bytes; returns its byte offset. */
+  /** A zero-filled block of at least `bytes` bytes (and a red zone after them); returns its byte offset. */
   alloc(bytes: number): number {
-    const size = alignUp(Math.max(bytes, 1));
+    const size = alignUp(Math.max(bytes, 1) + this.redZoneBytes);
     let offset = -1;
     const index = this.free.findIndex((block) => block.size >= size);
     if (index >= 0) {
@@ -40,13 +52,37 @@ export class Arena {
     }
     new Uint8Array(this.memory.buffer, offset, size).fill(0);
     this.sizes.set(offset, size);
+    this.redZone(offset + bytes);
     return offset;
+  }
+
+  /**
+   * Makes the redZoneBytes bytes at `at`, inside an allocated block, a red zone (nothing when
+   * redZoneBytes is 0): for buffers laid out inside one block.
+   */
+  redZone(at: number): void {
+    if (this.redZoneBytes === 0) return;
+    if (!this.blockHolding(at, this.redZoneBytes)) throw new SimdnetError(`arena: a red zone at ${at} is not inside an allocated block`);
+    new Uint8Array(this.memory.buffer, at, this.redZoneBytes).fill(RED_ZONE_BYTE);
+    this.redZones.add(at);
+  }
+
+  /** The red zones whose bytes something has overwritten (none: []). */
+  overwrittenRedZones(): number[] {
+    const bytes = new Uint8Array(this.memory.buffer);
+    return [...this.redZones].filter((at) => bytes.subarray(at, at + this.redZoneBytes).some((byte) => byte !== RED_ZONE_BYTE));
+  }
+
+  private blockHolding(at: number, bytes: number): boolean {
+    for (const [offset, size] of this.sizes) if (at >= offset && at + bytes <= offset + size) return true;
+    return false;
   }
 
   release(offset: number): void {
     const size = this.sizes.get(offset);
     if (size === undefined) throw new SimdnetError(`arena: ${offset} is not an allocated block`);
     this.sizes.delete(offset);
+    for (const at of this.redZones) if (at >= offset && at < offset + size) this.redZones.delete(at);
     let index = this.free.findIndex((block) => block.offset > offset);
     if (index < 0) index = this.free.length;
     this.free.splice(index, 0, { offset, size });

@@ -124,9 +124,11 @@ export class Plan {
       throw new ShapeError(`a batch of ${rows} rows does not fit in WebAssembly memory`);
     }
     let bytes = 0;
+    const redZones: number[] = [];
     const place = (size: number) => {
       const at = bytes;
-      bytes += pad16(size);
+      bytes += pad16(size + arena.redZoneBytes);
+      if (arena.redZoneBytes) redZones.push(at + size);
       return at;
     };
     const outputs = this.widths.map((width) => place(rows * width * 4));
@@ -160,6 +162,7 @@ export class Plan {
     this.workspaceBlock = -1;
     this.current = undefined;
     const base = arena.alloc(bytes);
+    for (const at of redZones) arena.redZone(base + at);
     this.workspaceBlock = base;
     const memory = arena.memory;
     this.current = {

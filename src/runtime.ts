@@ -34,6 +34,12 @@ export interface RuntimeOptions {
    * would cost more than sharing saves. 0 shares every pass (the tests do).
    */
   minimumSharedWork?: number;
+  /**
+   * Debugging: every block of the arena, and every buffer of a network's workspace, is followed
+   * by this many bytes of a known pattern (default 0: none); `arena.overwrittenRedZones()` lists
+   * those a kernel has written into.
+   */
+  redZoneBytes?: number;
   /** Tests only: the first worker throws once the first pass has started. */
   workerFault?: 'throw';
 }
@@ -68,13 +74,13 @@ export async function createRuntime(build: KernelBuildChoice = 'auto', options: 
       console.info(`simdnet: running on one thread, not ${threads}: ${unavailable}`);
     }
     const kernels = await loadKernels(build);
-    const arena = new Arena(kernels.exports.memory, kernels.exports.heapBase());
+    const arena = new Arena(kernels.exports.memory, kernels.exports.heapBase(), options.redZoneBytes);
     chooseGemmTiles({ kernels, arena });
     return { kernels, arena, threads: 1, minimumSharedWork: Infinity, dispose: () => {} };
   }
   const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL_PAGES, maximum: SHARED_MEMORY_PAGES, shared: true });
   const kernels = await loadKernels(build, memory);
-  const arena = new Arena(memory, kernels.exports.heapBase());
+  const arena = new Arena(memory, kernels.exports.heapBase(), options.redZoneBytes);
   chooseGemmTiles({ kernels, arena }); // before the workers start: they take the same tiles
   const pool = await ThreadPool.start(kernels, arena, threads, options.workerFault);
   const guarded: Kernels = { ...kernels, exports: pool.guard(kernels.exports) };

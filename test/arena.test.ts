@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Arena, f32View, i32View, LiveView } from '../src/arena.js';
-import { OutOfMemoryError, SimdnetError } from '../src/errors.js';
+import { OutOfMemoryError, SimdnetError, ValueError } from '../src/errors.js';
 
 // The arena over a plain WebAssembly.Memory (no kernel module): its blocks, free list, growth
 // and the views that survive growth. One page is 65536 bytes.
@@ -218,5 +218,50 @@ describe('LiveView', () => {
     const f64 = new LiveView(mem, 64, 1, (b, o, n) => new Float64Array(b, o, n));
     f64.array[0] = 0.1;
     expect(new Float64Array(mem.buffer, 64, 1)[0]).toBe(0.1);
+  });
+});
+
+describe('red zones', () => {
+  it('follow every block: a write inside the block leaves them, one byte past it is reported', () => {
+    const mem = memory();
+    const arena = new Arena(mem, 0, 32);
+    const a = arena.alloc(20);
+    const b = arena.alloc(16);
+    expect(b).toBe(64); // 20 bytes and a 32-byte zone take 64
+    const bytes = new Uint8Array(mem.buffer);
+    bytes.fill(7, a, a + 20);
+    bytes.fill(7, b, b + 16);
+    expect(arena.overwrittenRedZones()).toEqual([]);
+    bytes[b + 16] = 0;
+    expect(arena.overwrittenRedZones()).toEqual([b + 16]);
+    bytes[a + 20 + 31] = 1;
+    expect(arena.overwrittenRedZones()).toEqual([a + 20, b + 16]);
+  });
+
+  it('inside a block, for the buffers laid out in it; released with the block', () => {
+    const mem = memory();
+    const arena = new Arena(mem, 0, 16);
+    const block = arena.alloc(96);
+    arena.redZone(block + 40);
+    expect(Array.from(new Uint8Array(mem.buffer, block + 40, 16))).toEqual(new Array(16).fill(0xa5));
+    new Float32Array(mem.buffer, block + 36, 1)[0] = 1; // the float before the zone
+    expect(arena.overwrittenRedZones()).toEqual([]);
+    new Float32Array(mem.buffer, block + 40, 1)[0] = 1;
+    expect(arena.overwrittenRedZones()).toEqual([block + 40]);
+    expect(() => arena.redZone(block + 100)).toThrow(/not inside an allocated block/);
+    arena.release(block);
+    expect(arena.overwrittenRedZones()).toEqual([]);
+    expect(arena.allocatedBytes).toBe(0);
+  });
+
+  it('none by default; a size that is not a whole number of bytes is refused', () => {
+    const mem = memory();
+    const arena = new Arena(mem, 0);
+    expect(arena.alloc(16)).toBe(0);
+    expect(arena.alloc(16)).toBe(16);
+    arena.redZone(4); // nothing to mark
+    expect(arena.overwrittenRedZones()).toEqual([]);
+    expect(() => new Arena(mem, 0, -16)).toThrow(ValueError);
+    expect(() => new Arena(mem, 0, 1.5)).toThrow(/redZoneBytes is 1.5/);
   });
 });

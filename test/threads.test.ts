@@ -27,8 +27,9 @@ import { tinyMnist } from './support/tiny-mnist.js';
 const THREADS = [1, 2, 3, 4];
 const runtimes = new Map<number, Promise<Runtime>>();
 function runtimeWith(threads: number): Promise<Runtime> {
-  // Every pass shared, however small, so the small networks below exercise the threads too.
-  if (!runtimes.has(threads)) runtimes.set(threads, createRuntime(buildUnderTest, { threads, minimumSharedWork: 0 }));
+  // Every pass shared, however small, so the small networks below exercise the threads too; red
+  // zones after every buffer catch a thread's share that runs past its buffer's end.
+  if (!runtimes.has(threads)) runtimes.set(threads, createRuntime(buildUnderTest, { threads, minimumSharedWork: 0, redZoneBytes: 64 }));
   return runtimes.get(threads)!;
 }
 afterAll(async () => {
@@ -68,19 +69,24 @@ interface Outcome {
 
 async function run(c: Case, threads: number): Promise<Outcome> {
   const runtime = await runtimeWith(threads);
-  const net = new Network(runtime, { input: c.input, inputShape: c.inputShape, layers: c.layers, loss: c.loss, init: 'he', seed: 4 });
+  // Buffers of exactly the training batch's rows, so that no spare row hides a share that runs past
+  // its buffer from the red zones.
+  const batchSize = c.options?.batchSize ?? 50;
+  const net = new Network(runtime, { input: c.input, inputShape: c.inputShape, layers: c.layers, loss: c.loss, init: 'he', seed: 4, maxRows: batchSize });
   try {
     const set = data(c, net.outputSize);
     if (c.optimizer) net.useOptimizer(c.optimizer);
-    const history = train(net, { train: set }, { iterations: 30, batchSize: 50, learningRate: 0.01, evaluateTrain: false, ...c.options });
+    const history = train(net, { train: set }, { iterations: 30, batchSize, learningRate: 0.01, evaluateTrain: false, ...c.options });
     const gradient = net.gradient(set.inputs.subarray(0, 37 * c.input), set.targets.subarray(0, 37 * (set.targets.length / (c.rows ?? 600))));
-    return {
+    const outcome = {
       weights: net.paramNames.map((name) => net.params[name].slice()),
       optimizerState: net.optimizerState()?.state ?? [],
       evaluation: net.evaluate(set.inputs, set.targets),
       losses: Array.from(history.loss),
       gradient: Object.values(gradient),
     };
+    expect(runtime.arena.overwrittenRedZones(), `${threads} threads: written past a buffer`).toEqual([]);
+    return outcome;
   } finally {
     net.dispose();
   }
@@ -125,6 +131,7 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
       const net = new Network(await runtimeWith(threads), { input: 12, layers: [dense(6), tanh(), dropout(0.25), dense(5), relu(), dense(3)], seed: 9 });
       const { inputs, targets } = data({ name: 'numerical', input: 12, rows: 10, layers: [] }, 3);
       gradients.push(net.numericalGradient(inputs, targets));
+      expect(net.runtime.arena.overwrittenRedZones()).toEqual([]);
       net.dispose();
     }
     for (const gradient of gradients) expect(gradient).toEqual(gradients[0]);
@@ -138,6 +145,7 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
       const net = new Network(await runtimeWith(threads), { input: c.input, layers: c.layers, seed: 2, maxRows: 512 });
       const set = data(c, 10);
       evaluations.push(net.evaluate(set.inputs, set.targets));
+      expect(net.runtime.arena.overwrittenRedZones()).toEqual([]);
       net.dispose();
     }
     for (const evaluation of evaluations) expect(evaluation).toEqual(evaluations[0]);

@@ -1,14 +1,27 @@
 // The runtime under test: SIMDNET_BUILD=simd|relaxed-simd|auto (default auto) picks the kernel
 // build, so CI runs the whole suite once per build.
+//
+// Every such runtime follows each block of memory and each workspace buffer with a red zone
+// (src/arena.ts), and after every test of a file that imports this module, none may have been
+// written into: a kernel that writes past its buffer fails the test that ran it.
+import { afterEach, expect } from 'vitest';
 import '../../src/wasm-node.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { KernelBuildChoice } from '../../src/wasm.js';
 
 export const buildUnderTest = (process.env.SIMDNET_BUILD ?? 'auto') as KernelBuildChoice;
 
-export function testRuntime(): Promise<Runtime> {
-  return createRuntime(buildUnderTest);
+const runtimes: Runtime[] = [];
+
+export async function testRuntime(): Promise<Runtime> {
+  const runtime = await createRuntime(buildUnderTest, { redZoneBytes: 64 });
+  runtimes.push(runtime);
+  return runtime;
 }
+
+afterEach(() => {
+  for (const runtime of runtimes) expect(runtime.arena.overwrittenRedZones(), 'a kernel wrote past its buffer').toEqual([]);
+});
 
 /** Copies an array into a fresh arena block; returns its byte offset. */
 export function put(runtime: Runtime, values: Float32Array | Int32Array): number {
