@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValueError } from '../src/errors.js';
 import { MLP } from '../src/mlp.js';
-import { resolveOptimizer, type OptimizerOptions } from '../src/optimizer.js';
+import { OptimizerRecord, resolveOptimizer, type OptimizerOptions } from '../src/optimizer.js';
 import type { Runtime } from '../src/runtime.js';
 import { ReferenceOptimizer } from './support/optimizer-reference.js';
 import { randomArray, randomLabels } from './support/reference.js';
-import { testRuntime } from './support/runtime.js';
+import { getF32, put, testRuntime } from './support/runtime.js';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -35,6 +35,16 @@ const CASES: [string, OptimizerOptions, number][] = [
   ['AdamW, default decay 0.01', { type: 'adamw' }, 0.01],
   ['AdamW, decoupled weight decay', { type: 'adamw', weightDecay: 0.5, betas: [0.85, 0.99] }, 0.05],
   ['AdamW, no decay (= Adam)', { type: 'adamw', weightDecay: 0 }, 0.01],
+  ['RMSprop', { type: 'rmsprop' }, 0.01],
+  ['RMSprop, alpha, momentum and weight decay', { type: 'rmsprop', alpha: 0.9, momentum: 0.8, weightDecay: 0.05 }, 0.01],
+  // An eps as large as the gradients' root mean square, so that its sign and place matter.
+  ['RMSprop, a large eps', { type: 'rmsprop', eps: 0.1 }, 0.01],
+  ['Adagrad', { type: 'adagrad' }, 0.05],
+  ['Adagrad, lr decay, initial accumulator, weight decay and a large eps', { type: 'adagrad', lrDecay: 0.3, initialAccumulatorValue: 0.1, weightDecay: 0.05, eps: 0.1 }, 0.05],
+  // Gradient clipping (clip_grad_norm_) that binds at every step, and one that never does.
+  ['SGD with momentum, clipped to norm 0.05', { type: 'sgd', momentum: 0.9, maxGradNorm: 0.05 }, 0.1],
+  ['Adam, clipped to norm 0.05', { type: 'adam', maxGradNorm: 0.05 }, 0.01],
+  ['SGD, a clipping norm of 1000 that never binds', { type: 'sgd', maxGradNorm: 1000 }, 0.1],
 ];
 
 describe('optimizers against a float64 reference of torch.optim', () => {
@@ -72,15 +82,38 @@ describe('optimizers against a float64 reference of torch.optim', () => {
   });
 });
 
+describe('gradient clipping', () => {
+  // A gradient of norm 1e-5 clipped to 5e-6: the coefficient 5e-6 / (1e-5 + 1e-6) is 10% from
+  // what it would be without clip_grad_norm_'s 1e-6 or with it subtracted. From parameters of 0,
+  // the update is −lr·g·coefficient, rounded only in f32.
+  it('scales by max / (norm + 1e-6), as clip_grad_norm_, for a tiny gradient too', () => {
+    const { kernels } = runtime;
+    const count = 7;
+    const grads = Float32Array.from(randomArray(count, 21), (v) => v * 1e-5);
+    const norm = Math.hypot(...grads);
+    const gradsAt = put(runtime, grads);
+    const paramsAt = put(runtime, new Float32Array(count));
+    const record = new OptimizerRecord(runtime, resolveOptimizer({ type: 'sgd', maxGradNorm: norm / 2 }), count);
+    kernels.exports.optimizerStep(record.offset, paramsAt, gradsAt, count, 1);
+    const coefficient = norm / 2 / (norm + 1e-6);
+    const params = getF32(runtime, paramsAt, count);
+    for (let i = 0; i < count; i++) expect(Math.abs(params[i] + grads[i] * coefficient)).toBeLessThanOrEqual(1e-6 * Math.abs(grads[i]));
+    record.release();
+  });
+});
+
 describe('optimizer state', () => {
-  it('SGD without momentum keeps no momentum buffer (it stays zero), with or without decay', () => {
-    for (const options of [{ type: 'sgd' }, { type: 'sgd', weightDecay: 0.05 }] as const) {
+  it('SGD and RMSprop without momentum keep no momentum buffer (it stays zero), with or without decay', () => {
+    for (const options of [{ type: 'sgd' }, { type: 'sgd', weightDecay: 0.05 }, { type: 'rmsprop', weightDecay: 0.05 }] as const) {
       const net = new MLP(runtime, { sizes: SIZES, activation: 'tanh', weightInitStd: 0.5, seed: 3 });
       net.useOptimizer(options);
       for (let step = 0; step < 3; step++) net.trainStep(randomArray(ROWS * SIZES[0], 11), randomLabels(ROWS, SIZES[3], 12), 0.1);
       const { state, step } = net.optimizerState()!;
       expect(step).toBe(3);
-      expect(state.every((buffer) => buffer.every((v) => v === 0)), JSON.stringify(options)).toBe(true);
+      // SGD's one buffer is its momentum; RMSprop's second (its first is the square average).
+      const momentum = state[options.type === 'sgd' ? 0 : 1];
+      expect(state.length).toBe(options.type === 'sgd' ? 1 : 2);
+      expect(momentum.every((v) => v === 0), JSON.stringify(options)).toBe(true);
       net.dispose();
     }
   });

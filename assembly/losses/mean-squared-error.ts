@@ -20,7 +20,6 @@ export function meanSquaredErrorBackward(grad: usize, outputs: usize, targets: u
   }
 }
 
-/** The regression metrics' sums: Σ|y − t|, Σt, Σt² into result[0..3) (f64). */
 /** The regression metrics' other sums: Σ|y − t|, Σt, Σt² into result[0..3) (f64). */
 export function regressionSums(outputs: usize, targets: usize, count: i32, result: usize): void {
   let absolute: f64 = 0, targetSum: f64 = 0, targetSquares: f64 = 0;
