@@ -163,20 +163,20 @@ export function tanhBackward(dx: usize, dy: usize, h: usize, count: i32): void {
   walkBackward(ACTIVATION_TANH, dx, dy, h, count);
 }
 
+// An activation layer's code is one of the four functions' (the host offers no other: src/layers.ts
+// ACTIVATIONS), so leaky relu is the last case; the identity code serves activationF64 only.
 export function activationForward(kind: i32, y: usize, x: usize, count: i32): void {
   if (kind == ACTIVATION_SIGMOID) sigmoidForward(y, x, count);
   else if (kind == ACTIVATION_RELU) reluForward(y, x, count);
   else if (kind == ACTIVATION_TANH) tanhForward(y, x, count);
-  else if (kind == ACTIVATION_LEAKY_RELU) leakyReluForward(y, x, count);
-  else memory.copy(y, x, <usize>count << 2);
+  else leakyReluForward(y, x, count);
 }
 
 export function activationBackward(kind: i32, dx: usize, dy: usize, h: usize, count: i32): void {
   if (kind == ACTIVATION_SIGMOID) sigmoidBackward(dx, dy, h, count);
   else if (kind == ACTIVATION_RELU) reluBackward(dx, dy, h, count);
   else if (kind == ACTIVATION_TANH) tanhBackward(dx, dy, h, count);
-  else if (kind == ACTIVATION_LEAKY_RELU) leakyReluBackward(dx, dy, h, count);
-  else memory.copy(dx, dy, <usize>count << 2);
+  else leakyReluBackward(dx, dy, h, count);
 }
 
 /** f(z) in f64, for the numerical gradient's recomputation (numerical-gradient.ts). */
