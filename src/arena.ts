@@ -5,7 +5,8 @@
 //
 // Red zones, a debugging aid (RuntimeOptions.redZoneBytes): with redZoneBytes > 0 every block is
 // followed by that many bytes of a known pattern, and so is each buffer a network lays out inside
-// its workspace block (plan.ts). overwrittenRedZones() lists those something wrote into: a kernel
+// its workspace block (plan.ts). overwrittenRedZones() lists those something wrote into (a
+// block's are checked when it is released, so a network disposed within a test still counts): a kernel
 // that writes past its buffer is caught there, even where the memory after it would be written
 // again before anything read it (the tests run every network of threads.test.ts so).
 import { OutOfMemoryError, SimdnetError, ValueError } from './errors.js';
@@ -26,6 +27,8 @@ export class Arena {
   private readonly sizes = new Map<number, number>();
   /** The red zones' offsets. */
   private readonly redZones = new Set<number>();
+  /** Red zones found overwritten when their block was released. */
+  private readonly overwrittenBeforeRelease: number[] = [];
 
   constructor(memory: WebAssembly.Memory, heapBase: number, readonly redZoneBytes = 0) {
     if (!Number.isInteger(redZoneBytes) || redZoneBytes < 0) {
@@ -67,10 +70,13 @@ export class Arena {
     this.redZones.add(at);
   }
 
-  /** The red zones whose bytes something has overwritten (none: []). */
+  /** The red zones whose bytes something has overwritten, in blocks released since too (none: []). */
   overwrittenRedZones(): number[] {
-    const bytes = new Uint8Array(this.memory.buffer);
-    return [...this.redZones].filter((at) => bytes.subarray(at, at + this.redZoneBytes).some((byte) => byte !== RED_ZONE_BYTE));
+    return [...this.overwrittenBeforeRelease, ...[...this.redZones].filter((at) => this.overwritten(at))];
+  }
+
+  private overwritten(redZone: number): boolean {
+    return new Uint8Array(this.memory.buffer, redZone, this.redZoneBytes).some((byte) => byte !== RED_ZONE_BYTE);
   }
 
   private blockHolding(at: number, bytes: number): boolean {
@@ -82,7 +88,11 @@ export class Arena {
     const size = this.sizes.get(offset);
     if (size === undefined) throw new SimdnetError(`arena: ${offset} is not an allocated block`);
     this.sizes.delete(offset);
-    for (const at of this.redZones) if (at >= offset && at < offset + size) this.redZones.delete(at);
+    for (const at of this.redZones) {
+      if (at < offset || at >= offset + size) continue;
+      if (this.overwritten(at)) this.overwrittenBeforeRelease.push(at);
+      this.redZones.delete(at);
+    }
     let index = this.free.findIndex((block) => block.offset > offset);
     if (index < 0) index = this.free.length;
     this.free.splice(index, 0, { offset, size });

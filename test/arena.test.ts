@@ -249,9 +249,23 @@ describe('red zones', () => {
     new Float32Array(mem.buffer, block + 40, 1)[0] = 1;
     expect(arena.overwrittenRedZones()).toEqual([block + 40]);
     expect(() => arena.redZone(block + 100)).toThrow(/not inside an allocated block/);
+    new Uint8Array(mem.buffer, block + 40, 4).fill(0xa5); // the pattern restored
+    expect(arena.overwrittenRedZones()).toEqual([]);
     arena.release(block);
     expect(arena.overwrittenRedZones()).toEqual([]);
     expect(arena.allocatedBytes).toBe(0);
+  });
+
+  it('still reports a zone overwritten before its block was released', () => {
+    const mem = memory();
+    const arena = new Arena(mem, 0, 16);
+    const block = arena.alloc(8);
+    new Uint8Array(mem.buffer)[block + 8] = 0;
+    arena.release(block);
+    expect(arena.overwrittenRedZones()).toEqual([block + 8]);
+    const reused = arena.alloc(8); // the same memory, a fresh zone
+    expect(reused).toBe(block);
+    expect(arena.overwrittenRedZones()).toEqual([block + 8]);
   });
 
   it('none by default; a size that is not a whole number of bytes is refused', () => {

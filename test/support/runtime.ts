@@ -6,15 +6,20 @@
 // written into: a kernel that writes past its buffer fails the test that ran it.
 import { afterEach, expect } from 'vitest';
 import '../../src/wasm-node.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import type { KernelBuildChoice } from '../../src/wasm.js';
 
 export const buildUnderTest = (process.env.SIMDNET_BUILD ?? 'auto') as KernelBuildChoice;
 
 const runtimes: Runtime[] = [];
 
-export async function testRuntime(): Promise<Runtime> {
-  const runtime = await createRuntime(buildUnderTest, { redZoneBytes: 64 });
+export function testRuntime(): Promise<Runtime> {
+  return checkedRuntime();
+}
+
+/** A runtime of the build under test with these options, red zones, and the check after every test. */
+export async function checkedRuntime(options: Omit<RuntimeOptions, 'redZoneBytes'> = {}): Promise<Runtime> {
+  const runtime = await createRuntime(buildUnderTest, { ...options, redZoneBytes: 64 });
   runtimes.push(runtime);
   return runtime;
 }
