@@ -316,6 +316,23 @@ describe('a network whose first layer is an activation', () => {
   });
 });
 
+describe('two dense layers with no activation between', () => {
+  // The numerical gradient's fast path takes the layer before the last as identity-activated:
+  // with weights of spread 1 half the pre-activations are negative, where any other function
+  // (leaky relu's 0.01·z, relu's 0) would move the loss differently.
+  it('the numerical gradient of both layers matches backprop', () => {
+    const net = new Network(runtime, { input: 5, layers: [dense(4), dense(3)], weightInitStd: 1, seed: 3 });
+    const x = randomArray(6 * 5, 14);
+    const labels = randomLabels(6, 3, 15);
+    const numerical = net.numericalGradient(x, labels, 1e-3);
+    const backprop = net.gradient(x, labels);
+    for (const name of net.paramNames) {
+      for (let i = 0; i < backprop[name].length; i++) expect(numerical[name][i], `${name}[${i}]`).toBeCloseTo(backprop[name][i], 4);
+    }
+    net.dispose();
+  });
+});
+
 describe('what one call leaves behind for the next', () => {
   const x = randomArray(6 * 5, 51);
   const labels = [0, 1, 2, 2, 1, 0];
