@@ -109,6 +109,9 @@ const CASES: Case[] = [
     optimizer: { type: 'adagrad' },
   },
   { name: 'odd widths, binary cross-entropy, batch of 3', input: 17, layers: [dense(7), sigmoid(), dense(3)], loss: 'binary-cross-entropy', options: { batchSize: 3 } },
+  // The last layer an activation: its backward shares rows of the loss gradient that thread 0
+  // alone writes, so they must wait for it.
+  { name: 'sigmoid output, mean squared error', input: 30, layers: [dense(12), relu(), dense(4), sigmoid()], loss: 'mse' },
   { name: 'mean squared error, AdamW, batch of 1', input: 9, layers: [dense(5), tanh(), dense(2)], loss: 'mse', optimizer: { type: 'adamw' }, options: { batchSize: 1 } },
 ];
 
