@@ -6,9 +6,9 @@
 // Red zones, a debugging aid (RuntimeOptions.redZoneBytes): with redZoneBytes > 0 every block is
 // followed by that many bytes of a known pattern, and so is each buffer a network lays out inside
 // its workspace block (plan.ts). overwrittenRedZones() lists those something wrote into (a
-// block's are checked when it is released, so a network disposed within a test still counts): a kernel
-// that writes past its buffer is caught there, even where the memory after it would be written
-// again before anything read it (the tests run every network of threads.test.ts so).
+// block's are checked when it is released, so a network disposed within a test still counts): a
+// kernel that writes past its buffer is caught there, even where the memory after it would be
+// written again before anything read it (the tests run every network of threads.test.ts so).
 import { OutOfMemoryError, SimdnetError, ValueError } from './errors.js';
 
 const ALIGN = 16;

@@ -21,7 +21,7 @@ import { ThreadPool } from '../src/thread-pool.js';
 import { train, type TrainOptions } from '../src/train.js';
 import { loadKernels } from '../src/wasm.js';
 import { runCli } from './support/cli.js';
-import { buildUnderTest, checkedRuntime } from './support/runtime.js';
+import { buildUnderTest, testRuntime } from './support/runtime.js';
 import { tinyMnist } from './support/tiny-mnist.js';
 
 const THREADS = [1, 2, 3, 4];
@@ -29,7 +29,7 @@ const runtimes = new Map<number, Promise<Runtime>>();
 function runtimeWith(threads: number): Promise<Runtime> {
   // Every pass shared, however small, so the small networks below exercise the threads too; red
   // zones after every buffer catch a thread's share that runs past its buffer's end.
-  if (!runtimes.has(threads)) runtimes.set(threads, checkedRuntime({ threads, minimumSharedWork: 0 }));
+  if (!runtimes.has(threads)) runtimes.set(threads, testRuntime({ threads, minimumSharedWork: 0 }));
   return runtimes.get(threads)!;
 }
 afterAll(async () => {

@@ -13,12 +13,8 @@ export const buildUnderTest = (process.env.SIMDNET_BUILD ?? 'auto') as KernelBui
 
 const runtimes: Runtime[] = [];
 
-export function testRuntime(): Promise<Runtime> {
-  return checkedRuntime();
-}
-
 /** A runtime of the build under test with these options, red zones, and the check after every test. */
-export async function checkedRuntime(options: Omit<RuntimeOptions, 'redZoneBytes'> = {}): Promise<Runtime> {
+export async function testRuntime(options: Omit<RuntimeOptions, 'redZoneBytes'> = {}): Promise<Runtime> {
   const runtime = await createRuntime(buildUnderTest, { ...options, redZoneBytes: 64 });
   runtimes.push(runtime);
   return runtime;
