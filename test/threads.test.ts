@@ -76,13 +76,22 @@ async function run(c: Case, threads: number): Promise<Outcome> {
   try {
     const set = data(c, net.outputSize);
     if (c.optimizer) net.useOptimizer(c.optimizer);
+    const losses: number[] = [];
     const history = train(net, { train: set }, { iterations: 30, batchSize, learningRate: 0.01, evaluateTrain: false, ...c.options });
-    const gradient = net.gradient(set.inputs.subarray(0, 37 * c.input), set.targets.subarray(0, 37 * (set.targets.length / (c.rows ?? 600))));
+    // Then steps on batches passed in (trainStep, not the training loop's gathered batches), each
+    // followed at once by the next call, which must find every thread's share of it done.
+    const rows = c.rows ?? 600;
+    const targetsPerRow = set.targets.length / rows;
+    for (let step = 0; step < 3; step++) {
+      const first = (step * batchSize) % (rows - batchSize + 1);
+      losses.push(net.trainStep(set.inputs.subarray(first * c.input, (first + batchSize) * c.input), set.targets.subarray(first * targetsPerRow, (first + batchSize) * targetsPerRow), 0.01));
+    }
+    const gradient = net.gradient(set.inputs.subarray(0, 37 * c.input), set.targets.subarray(0, 37 * targetsPerRow));
     const outcome = {
       weights: net.paramNames.map((name) => net.params[name].slice()),
       optimizerState: net.optimizerState()?.state ?? [],
       evaluation: net.evaluate(set.inputs, set.targets),
-      losses: Array.from(history.loss),
+      losses: [...history.loss, ...losses],
       gradient: Object.values(gradient),
     };
     expect(runtime.arena.overwrittenRedZones(), `${threads} threads: written past a buffer`).toEqual([]);
