@@ -201,6 +201,30 @@ describe('thread pool failures', () => {
     }
   });
 
+  // Each pass its own first on a new pool whose worker fails when asked: the pass must throw,
+  // which it does only if it asked the worker (a pass that ran on thread 0 alone would give the
+  // right numbers, only slower, and nothing else would show it).
+  const x = new Float32Array(40 * 20).fill(0.5);
+  const labels = new Int32Array(40);
+  const PASSES: [string, LayerSpec[], (net: Network) => unknown][] = [
+    ['trainStep', [dense(8), relu(), dense(3)], (net) => net.trainStep(x, labels, 0.1)],
+    ['gradient', [dense(8), relu(), dense(3)], (net) => net.gradient(x, labels)],
+    ['evaluate', [dense(8), relu(), dense(3)], (net) => net.evaluate(x, labels)],
+    ['predict', [dense(8), relu(), dense(3)], (net) => net.predict(x)],
+    ['train (gathered batches)', [dense(8), relu(), dense(3)],
+      (net) => train(net, { train: { inputs: x, targets: labels } }, { iterations: 1, batchSize: 40, evaluateTrain: false })],
+    ['numericalGradient (its last layers)', [dense(8), relu(), dense(3)], (net) => net.numericalGradient(x, labels)],
+    ['numericalGradient with dropout (its training forward first)', [dense(8), dropout(0.5), dense(3)], (net) => net.numericalGradient(x, labels)],
+  ];
+  it.each(PASSES)('%s asks the workers: a failing one makes it throw a ThreadError', async (_, layers, pass) => {
+    const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw', minimumSharedWork: 0 });
+    try {
+      expect(() => pass(new Network(runtime, { input: 20, layers }))).toThrow(ThreadError);
+    } finally {
+      runtime.dispose();
+    }
+  });
+
   it('a pass below minimumSharedWork stays on the calling thread: a failing worker is never asked', async () => {
     const runtime = await createRuntime(buildUnderTest, { threads: 2, workerFault: 'throw', minimumSharedWork: 20 * 8 * 40 + 1 });
     try {
