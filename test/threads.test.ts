@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../src/node.js';
 import { Arena } from '../src/arena.js';
+import { ResidentDataset } from '../src/dataset.js';
 import { ThreadError } from '../src/errors.js';
 import { avgPool2d, conv2d, dense, dropout, flatten, maxPool2d, relu, sigmoid, tanh, type LayerSpec, type Loss } from '../src/layers.js';
 import { Network, type Evaluation } from '../src/network.js';
@@ -150,14 +151,22 @@ describe(`threads give the single-threaded bits (${buildUnderTest} build)`, () =
     expect(Object.keys(gradients[0])).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
   });
 
-  it('evaluation over many blocks: the same sums', async () => {
-    const c: Case = { name: 'evaluation', input: 784, rows: 2500, layers: [dense(100), sigmoid(), dense(10)] };
+  // Staged from JS a block at a time (evaluate), and resident, all the blocks in one pass
+  // (evaluateResident): there thread 0 sums a block's metrics while the others wait, and with a
+  // single layer the next block's forward would write the very logits it reads.
+  it.each([
+    ['784-100-10', [dense(100), sigmoid(), dense(10)]],
+    ['a single dense layer', [dense(10)]],
+  ] as [string, LayerSpec[]][])('evaluation over many blocks: the same sums (%s)', async (_, layers) => {
+    const c: Case = { name: 'evaluation', input: 784, rows: 2500, layers };
     const evaluations: Evaluation[] = [];
     for (const threads of THREADS) {
       const net = new Network(await runtimeWith(threads), { input: c.input, layers: c.layers, seed: 2, maxRows: 512 });
       const set = data(c, 10);
-      evaluations.push(net.evaluate(set.inputs, set.targets));
+      const resident = new ResidentDataset(net, set);
+      evaluations.push(net.evaluate(set.inputs, set.targets), net.evaluateResident(resident.inputs, resident.targets, resident.count));
       expect(net.runtime.arena.overwrittenRedZones()).toEqual([]);
+      resident.dispose();
       net.dispose();
     }
     for (const evaluation of evaluations) expect(evaluation).toEqual(evaluations[0]);
