@@ -65,6 +65,7 @@ interface Outcome {
   optimizerState: Float32Array[];
   evaluation: Evaluation;
   losses: number[];
+  predictions: Float32Array;
   gradient: Float32Array[];
 }
 
@@ -79,8 +80,10 @@ async function run(c: Case, threads: number): Promise<Outcome> {
     if (c.optimizer) net.useOptimizer(c.optimizer);
     const losses: number[] = [];
     const history = train(net, { train: set }, { iterations: 30, batchSize, learningRate: 0.01, evaluateTrain: false, ...c.options });
-    // Then steps on batches passed in (trainStep, not the training loop's gathered batches), each
-    // followed at once by the next call, which must find every thread's share of it done.
+    // Then predictions, and steps on batches passed in (trainStep, not the training loop's
+    // gathered batches): each call followed at once by the next, which must find every thread's
+    // share of it done.
+    const predictions = net.predict(set.inputs.subarray(0, 37 * c.input));
     const rows = c.rows ?? 600;
     const targetsPerRow = set.targets.length / rows;
     for (let step = 0; step < 3; step++) {
@@ -93,6 +96,7 @@ async function run(c: Case, threads: number): Promise<Outcome> {
       optimizerState: net.optimizerState()?.state ?? [],
       evaluation: net.evaluate(set.inputs, set.targets),
       losses: [...history.loss, ...losses],
+      predictions,
       gradient: Object.values(gradient),
     };
     expect(runtime.arena.overwrittenRedZones(), `${threads} threads: written past a buffer`).toEqual([]);
