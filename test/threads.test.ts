@@ -79,7 +79,6 @@ async function run(c: Case, threads: number): Promise<Outcome> {
   try {
     const set = data(c, net.outputSize);
     if (c.optimizer) net.useOptimizer(c.optimizer);
-    const losses: number[] = [];
     const history = train(net, { train: set }, { iterations: 30, batchSize, learningRate: 0.01, evaluateTrain: false, ...c.options });
     // Then predictions, and steps on batches passed in (trainStep, not the training loop's
     // gathered batches): each call followed at once by the next, which must find every thread's
@@ -87,6 +86,7 @@ async function run(c: Case, threads: number): Promise<Outcome> {
     const predictions = net.predict(set.inputs.subarray(0, 37 * c.input));
     const rows = c.rows ?? 600;
     const targetsPerRow = set.targets.length / rows;
+    const losses: number[] = [];
     for (let step = 0; step < 3; step++) {
       const first = (step * batchSize) % (rows - batchSize + 1);
       losses.push(net.trainStep(set.inputs.subarray(first * c.input, (first + batchSize) * c.input), set.targets.subarray(first * targetsPerRow, (first + batchSize) * targetsPerRow), 0.01));
