@@ -6,6 +6,7 @@ import { compareGradients } from '../src/gradient-check.js';
 import { dense, dropout, relu, tanh } from '../src/layers.js';
 import { checkpointFromBytes, encodeModel } from '../src/model.js';
 import { Network } from '../src/network.js';
+import { Random } from '../src/random.js';
 import type { Runtime } from '../src/runtime.js';
 import { torchStateDict } from '../src/torch.js';
 import { train } from '../src/train.js';
@@ -46,6 +47,20 @@ describe('dropout', () => {
     // Binomial(2000, 0.3): mean 600, sd 20.5; 5 sd either side.
     expect(Math.abs(dropped - 600)).toBeLessThan(103);
     for (const v of kept) expect(v).toBeCloseTo(kept[0], 6);
+    net.dispose();
+  });
+
+  it('the masks are the xoshiro128** stream of src/random.ts: element i kept when the top 24 bits of draw i, as a fraction, are not below p', () => {
+    // The probe of the test above: dW1[j] is nonzero exactly where unit j was kept.
+    const p = 0.5;
+    const units = 500;
+    const net = new Network(runtime, { input: 1, layers: [dense(units), dropout(p), dense(2)], weightInitStd: 1, seed: 8 });
+    net.assignParams({ W2: Float32Array.from({ length: 2 * units }, (_, i) => (i % 2 === 0 ? 1 : 0)), b2: new Float32Array(2) });
+    const random = Random.fromState(net.dropoutState());
+    const expected = Array.from({ length: units }, () => (random.nextUint32() >>> 8) / 2 ** 24 >= p);
+    const kept = Array.from(net.gradient(new Float32Array([1]), [0]).W1, (v) => v !== 0);
+    expect(kept).toEqual(expected);
+    expect(net.dropoutState()).toEqual(random.getState().slice(0, 4)); // one draw per element, no more
     net.dispose();
   });
 
