@@ -54,13 +54,44 @@ describe('dropout', () => {
     // The probe of the test above: dW1[j] is nonzero exactly where unit j was kept.
     const p = 0.5;
     const units = 500;
-    const net = new Network(runtime, { input: 1, layers: [dense(units), dropout(p), dense(2)], weightInitStd: 1, seed: 8 });
-    net.assignParams({ W2: Float32Array.from({ length: 2 * units }, (_, i) => (i % 2 === 0 ? 1 : 0)), b2: new Float32Array(2) });
+    const net = new Network(runtime, { input: 1, layers: [dense(units), dropout(p), dense(2)], seed: 8 });
+    // With W1 and b1 zero the logits are 0 and 0, so dL/dz_0 = softmax − 1 = −0.5 exactly, and a
+    // kept unit's dW1 is −0.5 · 1/(1 − p).
+    net.assignParams({
+      W1: new Float32Array(units), b1: new Float32Array(units),
+      W2: Float32Array.from({ length: 2 * units }, (_, i) => (i % 2 === 0 ? 1 : 0)), b2: new Float32Array(2),
+    });
     const random = Random.fromState(net.dropoutState());
-    const expected = Array.from({ length: units }, () => (random.nextUint32() >>> 8) / 2 ** 24 >= p);
-    const kept = Array.from(net.gradient(new Float32Array([1]), [0]).W1, (v) => v !== 0);
-    expect(kept).toEqual(expected);
+    const expected = Array.from({ length: units }, () => ((random.nextUint32() >>> 8) / 2 ** 24 >= p ? -0.5 / (1 - p) : 0));
+    expect(Array.from(net.gradient(new Float32Array([1]), [0]).W1)).toEqual(expected);
     expect(net.dropoutState()).toEqual(random.getState().slice(0, 4)); // one draw per element, no more
+    net.dispose();
+  });
+
+  it('keeps an element whose draw is exactly p (the rule is u ≥ p)', () => {
+    // xoshiro128**'s output, rotl(s1·5, 7)·9, depends on s1 alone: pick the s1 whose first draw
+    // has 0x800000 as its top 24 bits, a uniform of exactly 0.5.
+    const inverse = (a: number) => {
+      let x = a; // Newton's iteration for a⁻¹ mod 2³²: each step doubles the correct low bits
+      for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+      return x >>> 0;
+    };
+    const rotr = (v: number, k: number) => ((v >>> k) | (v << (32 - k))) >>> 0;
+    const s1 = Math.imul(rotr(Math.imul(0x80000000, inverse(9)) >>> 0, 7), inverse(5)) >>> 0;
+    expect(Random.fromState([1, s1, 2, 3]).nextUint32() >>> 8).toBe(0x800000);
+    const net = new Network(runtime, { input: 1, layers: [dense(1), dropout(0.5), dense(2)], seed: 8 });
+    net.assignParams({ W1: new Float32Array(1), b1: new Float32Array(1), W2: Float32Array.of(1, 0), b2: new Float32Array(2) });
+    net.restoreDropoutState([1, s1, 2, 3]);
+    expect(Array.from(net.gradient(new Float32Array([1]), [0]).W1)).toEqual([-1]);
+    net.dispose();
+  });
+
+  it('first in the network, it computes no input gradient: nothing is written through the null pointer', () => {
+    const net = new Network(runtime, { input: 6, layers: [dropout(0.5), dense(3)], seed: 4 });
+    const start = () => Array.from(new Uint8Array(runtime.arena.memory.buffer, 0, 4 * 6 * 20));
+    const before = start();
+    net.gradient(randomArray(20 * 6, 2), randomLabels(20, 3, 3));
+    expect(start()).toEqual(before);
     net.dispose();
   });
 
