@@ -1,9 +1,10 @@
 // Where two results differ, as one short line. `expect(a).toEqual(b)` on a failure prints a diff
-// of every element, which for the weights of a 784-100-10 network takes minutes: with trainStep's
-// closing barrier removed, threads.test.ts failed after 335–347 s that way and after 3.4 s this
-// way (`npx vitest run --project simd --bail 1 test/threads.test.ts`, a mutation run beside it);
-// sparse-engine.test.ts's weight bits, with the gathered step reading the wrong rows, 635 s
-// against 3.0 s.
+// of every element, which for the weights of a 784-100-10 network takes minutes. With trainStep's
+// or predict's closing barrier removed, scripts/mutate-kernels.mjs saw threads.test.ts fail after
+// 335–347 s that way; by hand, `npx vitest run --project simd --bail 1 test/threads.test.ts`
+// failed after 3.4 s this way. sparse-engine.test.ts's weight bits, with the gathered step
+// reading the wrong rows (`npx vitest run --project simd test/sparse-engine.test.ts`, by hand):
+// 635 s that way, 3.0 s this way. Both with a mutation run beside them.
 // Numbers compare by Object.is, as toEqual's do: NaN equals NaN, 0 differs from −0.
 
 /** The path and the two values of the first difference between a and b, or undefined when they are equal. */
