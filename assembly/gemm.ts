@@ -91,8 +91,8 @@ const NC = 128;
 const ROW_BLOCK = 24;
 const PACK_K = 1024;
 const PACKED_BYTES: usize = <usize>PACK_K * NC * 4;
-// Scratch is per thread: a worker of a thread pool (threads.ts) points PACKED and CTILE at its
-// own GEMM_SCRATCH_BYTES block (gemmUseScratch); wasm globals are per instance.
+// Scratch is per thread: a worker of a thread pool (threads.ts) points PACKED, CTILE and APACK
+// at its own GEMM_SCRATCH_BYTES block (gemmUseScratch); wasm globals are per instance.
 let PACKED: usize = memory.data(<i32>PACKED_BYTES, 16);
 
 /** Columns [first, end) of C (all of them: 0, n). */
@@ -106,6 +106,7 @@ function gemmStrided(
     const into = accumulate || piece > 0;
     const bPiece = b + <usize>piece * ldb;
     const aPiece = a + <usize>piece * aK;
+    const packA = aRow == 4 && packAdjacent && <usize>kp * aK >= PACK_SWEEP_BYTES && end - first >= PACK_MIN_COLUMNS;
     for (let j0 = first; j0 < end; j0 += NC) {
       const nc = min(NC, end - j0);
       packPanels(bPiece + (<usize>j0 << 2), kp, nc, ldb);
@@ -113,13 +114,65 @@ function gemmStrided(
       for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
         const rows = min(ROW_BLOCK, m - i0);
         const cBlock = c + <usize>i0 * ldc + (<usize>j0 << 2);
-        const aBlock = aPiece + <usize>i0 * aRow;
-        for (let j = 0; j < edge; j += 8) {
-          rowsAgainstPanel8(cBlock + (<usize>j << 2), aBlock, panelAt(j, kp), rows, kp, aRow, aK, ldc, into);
+        let aBlock = aPiece + <usize>i0 * aRow, aKBlock = aK;
+        if (packA) {
+          packRowBlock(aBlock, rows, kp, aK);
+          aBlock = APACK;
+          aKBlock = APACK_K;
         }
-        if (edge < nc) rowsAgainstEdgePanel(cBlock + (<usize>edge << 2), aBlock, panelAt(edge, kp), rows, kp, nc - edge, aRow, aK, ldc, into);
+        for (let j = 0; j < edge; j += 8) {
+          rowsAgainstPanel8(cBlock + (<usize>j << 2), aBlock, panelAt(j, kp), rows, kp, aRow, aKBlock, ldc, into);
+        }
+        if (edge < nc) rowsAgainstEdgePanel(cBlock + (<usize>edge << 2), aBlock, panelAt(edge, kp), rows, kp, nc - edge, aRow, aKBlock, ldc, into);
       }
     }
+  }
+}
+
+// Adjacent rows (gemmTN, the weight gradient dW = xᵀ·dout) step through A by a whole row of x
+// per k: m·4 bytes, 3136 for 784 inputs, so a row block's sweep over k touches a new 4 KB page
+// at every k, and 100 of them (batch 100) overflow a 64-entry L1 data TLB (AMD Zen 3's). There,
+// copying each row block first into APACK (its rows × kp floats at APACK_K bytes per k, so the
+// tiles sweep 2–3 pages) ran the 4×8 tile, relaxed SIMD, in GFLOP/s before → after (scratch
+// timing, best of 200 rounds, one core), 784×100×100 / 784×128×128: Node 20 37.6 → 43.0 /
+// 40.1 → 47.7, Node 22 40.8 → 43.7 / 44.3 → 47.9, Node 24 43.2 → 46.3 / 45.0 → 47.6, Node 26
+// 43.4 → 46.0 / 44.8 → 48.0; plain SIMD 784×100×100, Node 22 28.8 → 33.2, Node 24 34.3 → 38.0,
+// Node 26 26.0 → 37.9. Other row blocks and NC made no difference: the pages, not the caches,
+// were the limit. With k = 64 (49 pages) it ran at 89–91% of peak unpacked and packing was
+// within noise. On an AMD Zen 5 the copy is pure cost (interleaved A/B, Node 22–26): −1 to −5%
+// on those shapes, −9 to −19% on 10-column ones, where it is spread over fewer panels. So the
+// host measures whether to pack (src/gemm-tile.ts, gemmSetPackAdjacent), and packing applies
+// only where a sweep spans at least PACK_SWEEP_BYTES (64 pages) and C at least PACK_MIN_COLUMNS
+// columns. The copy moves values only: every element's chain is unchanged.
+const PACK_SWEEP_BYTES: usize = 64 * 4096;
+const PACK_MIN_COLUMNS = 64;
+const APACK_K: usize = ROW_BLOCK * 4;
+const APACK_BYTES: usize = <usize>PACK_K * APACK_K;
+let APACK: usize = memory.data(<i32>APACK_BYTES, 16);
+
+/** APACK = the `rows` adjacent floats at a + p·aK for p in [0, kp), at APACK_K bytes per p. */
+function packRowBlock(a: usize, rows: i32, kp: i32, aK: usize): void {
+  let src = a, dst = APACK;
+  if (rows == 24) { // a whole block (ROW_BLOCK): six vectors, unrolled
+    for (let p = 0; p < kp; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      v128.store(dst, v128.load(src, 32), 32);
+      v128.store(dst, v128.load(src, 48), 48);
+      v128.store(dst, v128.load(src, 64), 64);
+      v128.store(dst, v128.load(src, 80), 80);
+      src += aK;
+      dst += APACK_K;
+    }
+    return;
+  }
+  const vectors = rows & ~3;
+  for (let p = 0; p < kp; p++) {
+    let r = 0;
+    for (; r < vectors; r += 4) v128.store(dst + (<usize>r << 2), v128.load(src + (<usize>r << 2)));
+    for (; r < rows; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+    src += aK;
+    dst += APACK_K;
   }
 }
 
@@ -191,6 +244,17 @@ export function gemmTileRows(adjacent: bool): i32 {
   return adjacent ? adjacentRows : stridedRows;
 }
 
+let packAdjacent = false;
+
+/** Whether gemmTN copies A's row blocks into APACK where its sweeps span many pages (above). */
+export function gemmSetPackAdjacent(pack: bool): void {
+  packAdjacent = pack;
+}
+
+export function gemmPacksAdjacent(): bool {
+  return packAdjacent;
+}
+
 function rowsAgainstPanel8(
   c: usize, a: usize, panel: usize, m: i32, k: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
 ): void {
@@ -240,12 +304,13 @@ function rowsAgainstPanel4(
 // these few floats.
 const CTILE_BYTES: usize = ROW_BLOCK * 8 * 4;
 let CTILE: usize = memory.data(<i32>CTILE_BYTES, 16);
-export const GEMM_SCRATCH_BYTES: i32 = <i32>(PACKED_BYTES + CTILE_BYTES);
+export const GEMM_SCRATCH_BYTES: i32 = <i32>(PACKED_BYTES + CTILE_BYTES + APACK_BYTES);
 
 /** This thread's scratch: GEMM_SCRATCH_BYTES at `at`, 16-byte aligned. */
 export function gemmUseScratch(at: usize): void {
   PACKED = at;
   CTILE = at + PACKED_BYTES;
+  APACK = CTILE + CTILE_BYTES;
 }
 
 /** `m` ≤ ROW_BLOCK rows of C against the last, partial panel. */

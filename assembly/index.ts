@@ -1,6 +1,9 @@
 // The module's exports: every kernel (tested one by one against TypeScript references), the
 // plan layout (layout.ts, read by the host) and the network-level fused passes built from them.
-export { gemmNN, gemmNNColumns, gemmTN, gemmNT, gemmSetTiles, gemmTileRows, transpose, GEMM_SCRATCH_BYTES, gemmUseScratch } from './gemm';
+export {
+  gemmNN, gemmNNColumns, gemmTN, gemmTNStrided, gemmNT, gemmSetTiles, gemmTileRows, gemmSetPackAdjacent, gemmPacksAdjacent, transpose,
+  GEMM_SCRATCH_BYTES, gemmUseScratch,
+} from './gemm';
 export {
   csrByteSize, csrCompress, csrNonzeros, csrGatheredNonzeros, csrGemmNN, csrGemmNNGathered, csrColumns,
   csrColumnsGathered, csrGemmTNColumns, csrSgdUpdateTouchedRows, csrGemmTN, csrGemmTNGathered, csrGemmTNScratchBytes,

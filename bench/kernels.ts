@@ -108,6 +108,13 @@ export interface KernelRow {
   gflopsByTile: Record<KernelBuild, Record<number, number>>;
   byTile: Record<KernelBuild, Record<number, number>>;
   tileRows: Record<KernelBuild, number>;
+  /**
+   * Weight-gradient (TN) rows: whether the runtime packs A's row blocks (gemmPacksAdjacent), and
+   * GFLOP/s and % of peak of the chosen tile with the other choice. Absent from older records.
+   */
+  packs?: Record<KernelBuild, boolean>;
+  gflopsOtherPacking?: Record<KernelBuild, number>;
+  otherPacking?: Record<KernelBuild, number>;
 }
 
 /**
@@ -119,9 +126,9 @@ export interface KernelRow {
 export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Record<KernelBuild, Peak>, rounds: number): KernelRow[] {
   const rows: KernelRow[] = [];
   const startTiles = Object.fromEntries(BUILDS.map((build) => {
-    const { gemmTileRows } = runtimes[build].kernels.exports;
-    return [build, { strided: gemmTileRows(false), adjacent: gemmTileRows(true) }];
-  })) as Record<KernelBuild, { strided: number; adjacent: number }>;
+    const { gemmTileRows, gemmPacksAdjacent } = runtimes[build].kernels.exports;
+    return [build, { strided: gemmTileRows(false), adjacent: gemmTileRows(true), packAdjacent: gemmPacksAdjacent() !== 0 }];
+  })) as Record<KernelBuild, { strided: number; adjacent: number; packAdjacent: boolean }>;
   for (const shape of KERNEL_SHAPES) {
     const { layout, m, n, k } = shape;
     const tiles = TILES[layout];
@@ -141,6 +148,16 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
       const gemm = layout === 'NN' ? kernels.exports.gemmNN : kernels.exports.gemmTN;
       const setTile = layout === 'NN' ? (tile: number) => gemmSetTiles(tile, adjacent) : (tile: number) => gemmSetTiles(strided, tile);
       for (const tile of tiles) tasks[`${build} ${tile}`] = () => { setTile(tile); gemm(cAt, aAt, bAt, m, n, k, false); };
+      if (layout === 'TN') {
+        const { gemmSetPackAdjacent } = kernels.exports;
+        const { packAdjacent } = startTiles[build];
+        tasks[`${build} other packing`] = () => {
+          setTile(adjacent);
+          gemmSetPackAdjacent(!packAdjacent);
+          gemm(cAt, aAt, bAt, m, n, k, false);
+          gemmSetPackAdjacent(packAdjacent);
+        };
+      }
       release.push(() => [aAt, bAt, cAt].forEach((at) => arena.release(at)));
       // The madd loops sampled in the same rounds: on a shared virtual core speed swings by up to
       // 1.7× within seconds (AMD EPYC under KVM: 60 samples of one product, 28–47 GFLOP/s), so the
@@ -163,14 +180,21 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
     const gflopsOf = (ms: number) => flops / ms / 1e6;
     const gflops = Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(best[build][chosen[build]])])) as Record<KernelBuild, number>;
     const gflopsByTile = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(tiles.map((tile) => [tile, gflopsOf(best[build][tile])]))])) as KernelRow['gflopsByTile'];
+    const packing = layout === 'TN'
+      ? {
+        packs: Object.fromEntries(BUILDS.map((build) => [build, startTiles[build].packAdjacent])) as Record<KernelBuild, boolean>,
+        gflopsOtherPacking: Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(us[`${build} other packing`] / 1000)])) as Record<KernelBuild, number>,
+      }
+      : {};
     rows.push({
       shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops, gflopsByTile, tileRows: chosen,
-      percentOfPeak: { simd: 0, 'relaxed-simd': 0 }, byTile: { simd: {}, 'relaxed-simd': {} },
+      percentOfPeak: { simd: 0, 'relaxed-simd': 0 }, byTile: { simd: {}, 'relaxed-simd': {} }, ...packing,
     });
   }
   againstPeaks(rows, peaks);
   for (const row of rows) {
-    const byTile = (build: KernelBuild) => Object.entries(row.byTile[build]).sort(([a], [b]) => Number(b) - Number(a)).map(([tile, percent]) => `${tile}×8 ${percent.toFixed(0)}%`).join(', ');
+    const byTile = (build: KernelBuild) => Object.entries(row.byTile[build]).sort(([a], [b]) => Number(b) - Number(a)).map(([tile, percent]) => `${tile}×8 ${percent.toFixed(0)}%`)
+      .concat(row.otherPacking ? [`${row.packs![build] ? 'unpacked' : 'packed'} ${row.otherPacking[build].toFixed(0)}%`] : []).join(', ');
     console.log(`kernels ${row.shape}: ${BUILDS.map((build) => `${build} ${row.gflops[build].toFixed(1)} GFLOP/s (${row.percentOfPeak[build].toFixed(0)}% with ${row.tileRows[build]}×8; ${byTile(build)})`).join(', ')}`);
   }
   return rows;
@@ -191,6 +215,7 @@ export function againstPeaks(rows: KernelRow[], peaks: Record<KernelBuild, Peak>
       row.gflops[build] = row.gflopsByTile[build][row.tileRows[build]];
       row.percentOfPeak[build] = (100 * row.gflops[build]) / peaks[build].peak;
       row.byTile[build] = Object.fromEntries(TILES[row.layout as 'NN' | 'TN'].map((tile) => [tile, (100 * row.gflopsByTile[build][tile]) / peaks[build].peak]));
+      if (row.gflopsOtherPacking) (row.otherPacking ??= { simd: 0, 'relaxed-simd': 0 })[build] = (100 * row.gflopsOtherPacking[build]) / peaks[build].peak;
     }
   }
 }

@@ -2,9 +2,11 @@
 // how the engine allocates registers (assembly/gemm.ts, gemmSetTiles, has the figures), not on
 // anything the host can see. Two choices: for products whose A rows are a row apart (gemmNN:
 // the forward, the evaluation) 6×8 or 4×8; for those whose are adjacent floats (gemmTN: the
-// weight gradient) 6×8, 5×8 or 4×8, 5×8 being a tile only adjacent rows allow. Every tile adds
-// every element's products in the same order, so the choice changes speed only: results are the
-// same bits either way (test/gemm.test.ts).
+// weight gradient) 6×8, 5×8 or 4×8, 5×8 being a tile only adjacent rows allow. A third choice is
+// the CPU's: whether the weight gradient copies A's row blocks before sweeping them where a sweep
+// spans many pages (gemm.ts, gemmSetPackAdjacent: it pays on an AMD Zen 3, whose data TLB those
+// sweeps overflow, and costs on a Zen 5). Every choice adds every element's products in the same
+// order, so it changes speed only: results are the same bits either way (test/gemm.test.ts).
 //
 // The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs) and
 // one like a weight gradient at a training batch (196×96 times 96×64, as many flops), each timed
@@ -19,13 +21,22 @@
 // forward as fast with 6×8 as with 4×8, and the weight gradient at 73–78% of peak with 6×8, 85–88%
 // with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
 // 100–140 ms on Node 20–24 there, of which loading the kernels 24–38 ms.
+// Packing is then measured with the chosen tiles on the first 48 rows of a 784-input layer's
+// weight gradient at batch 100 (gemmTNStrided: A's rows 784 floats apart, so the sweeps span
+// the 77 pages the real one does, at 0.6 MFLOP a call), and taken, likewise, only when more than
+// 1% faster than not. It adds 21–28 ms: createRuntime on an AMD Zen 5, Node 22 / 24 / 26,
+// relaxed SIMD, 102 → 125, 74 → 98 and 79 → 100 ms (one run each, createRuntime timed alone).
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
-/** Rows of the two register tiles (assembly/gemm.ts gemmSetTiles). */
+/** The GEMM's speed choices (assembly/gemm.ts gemmSetTiles, gemmSetPackAdjacent). */
 export interface GemmTiles {
+  /** Rows of the register tile for gemmNN: 4 or 6. */
   strided: number;
+  /** Rows of the register tile for gemmTN: 4, 5 or 6. */
   adjacent: number;
+  /** Whether gemmTN copies A's row blocks where its sweeps span many pages. */
+  packAdjacent: boolean;
 }
 
 // The forward's product, M×K times K×N…
@@ -36,54 +47,71 @@ const K = 392;
 const BATCH = 96;
 const INPUTS = 196;
 const CALLS_PER_SAMPLE = 30;
+// The packing's product: rows PACK_ROWS of a (PACK_BATCH×PACK_INPUTS)ᵀ·(PACK_BATCH×N) gradient.
+const PACK_ROWS = 48;
+const PACK_INPUTS = 784;
+const PACK_BATCH = 100;
+const PACK_CALLS_PER_SAMPLE = 120;
 const WARMUP_CALLS = 40;
 const SAMPLES = 10;
 
 const chosen = new Map<KernelBuild, GemmTiles>();
 
-/** The tiles a module is set to. */
-export function gemmTiles(exports: Pick<KernelExports, 'gemmTileRows'>): GemmTiles {
-  return { strided: exports.gemmTileRows(false), adjacent: exports.gemmTileRows(true) };
+/** The choices a module is set to. */
+export function gemmTiles(exports: Pick<KernelExports, 'gemmTileRows' | 'gemmPacksAdjacent'>): GemmTiles {
+  return { strided: exports.gemmTileRows(false), adjacent: exports.gemmTileRows(true), packAdjacent: exports.gemmPacksAdjacent() !== 0 };
 }
 
-/** Measures (once per build) and sets the faster register tiles on this runtime's module. */
+/** Sets a module to `tiles`. */
+export function setGemmTiles(exports: Pick<KernelExports, 'gemmSetTiles' | 'gemmSetPackAdjacent'>, tiles: GemmTiles): void {
+  exports.gemmSetTiles(tiles.strided, tiles.adjacent);
+  exports.gemmSetPackAdjacent(tiles.packAdjacent);
+}
+
+/** Measures (once per build) and sets the faster choices on this runtime's module. */
 export function chooseGemmTiles(runtime: Pick<Runtime, 'kernels' | 'arena'>): GemmTiles {
   const { kernels, arena } = runtime;
   const exports = kernels.exports;
   let tiles = chosen.get(kernels.build);
   if (tiles === undefined) {
-    const a = arena.alloc(M * K * 4);
+    const a = arena.alloc(PACK_BATCH * PACK_INPUTS * 4); // the largest A of the three
     const b = arena.alloc(K * N * 4);
     const c = arena.alloc(INPUTS * N * 4);
     // Any values: the products' time does not depend on them (no denormals: the arena zero-fills).
-    const strided = fastest([6], (rows) => {
+    exports.gemmSetPackAdjacent(false);
+    const strided = fastest([6], 4, CALLS_PER_SAMPLE, (rows) => {
       exports.gemmSetTiles(rows, 4);
       exports.gemmNN(c, a, b, M, N, K, false);
     });
-    const adjacent = fastest([6, 5], (rows) => {
+    const adjacent = fastest([6, 5], 4, CALLS_PER_SAMPLE, (rows) => {
       exports.gemmSetTiles(strided, rows);
       exports.gemmTN(c, a, b, INPUTS, N, BATCH, false);
     });
+    exports.gemmSetTiles(strided, adjacent);
+    const packAdjacent = fastest([true], false, PACK_CALLS_PER_SAMPLE, (pack) => {
+      exports.gemmSetPackAdjacent(pack);
+      exports.gemmTNStrided(c, a, b, PACK_ROWS, N, PACK_BATCH, PACK_INPUTS, false);
+    });
     for (const at of [a, b, c]) arena.release(at);
-    tiles = { strided, adjacent };
+    tiles = { strided, adjacent, packAdjacent };
     chosen.set(kernels.build, tiles);
   }
-  exports.gemmSetTiles(tiles.strided, tiles.adjacent);
+  setGemmTiles(exports, tiles);
   return tiles;
 }
 
-/** The fastest of `larger` tiles if it runs the product more than 1% faster than 4×8, else 4. */
-function fastest(larger: number[], product: (rows: number) => void): number {
-  const candidates = [...larger, 4];
+/** The fastest of `others` if it runs the product more than 1% faster than `baseline`, else `baseline`. */
+function fastest<T>(others: T[], baseline: T, callsPerSample: number, product: (choice: T) => void): T {
+  const candidates = [...others, baseline];
   for (let call = 0; call < WARMUP_CALLS; call++) product(candidates[call % candidates.length]);
-  const best = new Map(candidates.map((rows) => [rows, Infinity]));
+  const best = new Map(candidates.map((choice) => [choice, Infinity]));
   for (let sample = 0; sample < SAMPLES; sample++) {
-    for (const rows of candidates) {
+    for (const choice of candidates) {
       const t0 = performance.now();
-      for (let call = 0; call < CALLS_PER_SAMPLE; call++) product(rows);
-      best.set(rows, Math.min(best.get(rows)!, performance.now() - t0));
+      for (let call = 0; call < callsPerSample; call++) product(choice);
+      best.set(choice, Math.min(best.get(choice)!, performance.now() - t0));
     }
   }
-  const winner = larger.reduce((a, b) => (best.get(b)! < best.get(a)! ? b : a));
-  return best.get(winner)! < 0.99 * best.get(4)! ? winner : 4;
+  const winner = others.reduce((a, b) => (best.get(b)! < best.get(a)! ? b : a));
+  return best.get(winner)! < 0.99 * best.get(baseline)! ? winner : baseline;
 }

@@ -20,7 +20,7 @@ export interface WorkerStart {
   threads: number;
   controlBlock: number;
   scratch: number;
-  /** Rows of the GEMM's register tiles that thread 0's instance uses (src/gemm-tile.ts). */
+  /** The GEMM's register tiles and packing that thread 0's instance uses (src/gemm-tile.ts). */
   tiles: GemmTiles;
   /** More threads in the pool than the machine has cores: waiting threads spin briefly (assembly/threads.ts). */
   oversubscribed: boolean;

@@ -20,6 +20,8 @@ export interface KernelExports {
   gemmTN(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean): void;
   /** Columns [first, end) of gemmNN's C, first a multiple of 4 (a thread's share). */
   gemmNNColumns(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, first: number, end: number, accumulate: boolean): void;
+  /** gemmTN where A's rows are `lda` floats long (lda ≥ m): a thread's rows of a weight gradient. */
+  gemmTNStrided(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, lda: number, accumulate: boolean): void;
   gemmNT(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, accumulate: boolean, packed: Ptr): void;
   transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
   /**
@@ -29,6 +31,9 @@ export interface KernelExports {
    */
   gemmSetTiles(strided: number, adjacent: number): void;
   gemmTileRows(adjacent: boolean): number;
+  /** Whether gemmTN copies A's row blocks before its tiles sweep them where a sweep spans many pages (1 or 0): a speed choice only. */
+  gemmSetPackAdjacent(pack: boolean): void;
+  gemmPacksAdjacent(): number;
   /** Whether `threadCount` threads share a dense forward product of rows×outSize by columns (assembly/layers/dense.ts). */
   denseSharesByColumns(threadCount: number, rows: number, outSize: number): boolean;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */

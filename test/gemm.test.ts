@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseGemmTiles, type GemmTiles, gemmTiles } from '../src/gemm-tile.js';
+import { chooseGemmTiles, type GemmTiles, gemmTiles, setGemmTiles } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
 import {
   fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
@@ -77,19 +77,23 @@ describe.each(['NN', 'TN', 'NT'] as const)('gemm%s', (layout) => {
 // chain over k = 0 … K−1), so results are bit-identical however the kernels are tuned. These
 // shapes cross every boundary: several K pieces (K past gemm.ts's PACK_K, 1024: two pieces,
 // the last short, and three, the last of one row), several column blocks (N > 128) with every edge width 1–7, row blocks (24) with leftover rows of 1–5.
+// TN packs A's row blocks (when set to) where a sweep spans 256 KB and C has 64 columns or more:
+// 784×100×100, 700×67×101, and 300×70×1100's first K piece but not its second.
 const CHAIN_SHAPES: [number, number, number][] = [
   [1, 1, 1], [5, 7, 3], [7, 13, 17], [29, 9, 300], [31, 100, 784], [100, 133, 257], [26, 260, 40],
   [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600], [5, 9, 1100], [3, 17, 2049],
+  [700, 67, 101], [300, 70, 1100],
 ];
 
 // Every register tile each layout can run (the runtime picks the faster at start-up,
-// src/gemm-tile.ts): NN and NT (an NN product on Bᵀ) the strided tiles, TN the adjacent ones.
+// src/gemm-tile.ts): NN and NT (an NN product on Bᵀ) the strided tiles, TN the adjacent ones,
+// with and without packing.
 const CHAIN_CASES = [
-  ...(['NN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile] as const)),
-  ...[6, 5, 4].map((tile) => ['TN', tile] as const),
+  ...(['NN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile, false] as const)),
+  ...[6, 5, 4].flatMap((tile) => [false, true].map((pack) => ['TN', tile, pack] as const)),
 ];
 
-describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain, bit for bit', (layout, tile) => {
+describe.each(CHAIN_CASES)('gemm%s with %i-row tiles (packing A: %s) is the k-ordered madd chain, bit for bit', (layout, tile, pack) => {
   let runtime: Runtime;
   let madd: (a: number, b: number, acc: number) => number;
   let chosen: GemmTiles;
@@ -100,6 +104,7 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain
     // one of the two settings runs the wrong tile and the case sees it (6 against 4).
     if (layout === 'TN') runtime.kernels.exports.gemmSetTiles(tile === 6 ? 4 : 6, tile);
     else runtime.kernels.exports.gemmSetTiles(tile, tile === 6 ? 4 : 6);
+    runtime.kernels.exports.gemmSetPackAdjacent(pack);
     // Which madd this engine runs: the relaxed build fuses where the CPU has FMA. One product
     // tells them apart: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused, 0 when the product is rounded.
     const x = 1 + 2 ** -12;
@@ -111,7 +116,7 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain
     if (runtime.kernels.build === 'simd') expect(fused).toBe(false);
     madd = fused ? fusedMultiplyAddF32 : multiplyThenAddF32;
   });
-  afterAll(() => runtime.kernels.exports.gemmSetTiles(chosen.strided, chosen.adjacent));
+  afterAll(() => setGemmTiles(runtime.kernels.exports, chosen));
 
   it.each(CHAIN_SHAPES)('M=%i N=%i K=%i', (m, n, k) => {
     const { exports } = runtime.kernels;
@@ -131,6 +136,16 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles is the k-ordered madd chain
       const got = getF32(runtime, cAt, m * n);
       const first = got.findIndex((v, i) => !Object.is(v, want[i]));
       if (first >= 0) expect.fail(`${accumulate ? 'accumulate' : 'overwrite'}: element ${first} is ${got[first]}, the chain gives ${want[first]}`);
+      if (layout === 'TN' && m > 2) {
+        // Rows [1, m − 1) of C alone, as a thread computes its rows of a weight gradient: A's
+        // rows stay m floats long (lda), C and A start a row and a column in.
+        const rows = m - 2;
+        new Float32Array(runtime.arena.memory.buffer, cAt, m * n).set(c0);
+        exports.gemmTNStrided(cAt + n * 4, aAt + 4, bAt, rows, n, k, m, accumulate);
+        const inner = getF32(runtime, cAt, m * n);
+        const differs = inner.findIndex((v, i) => !Object.is(v, i < n || i >= (m - 1) * n ? c0[i] : want[i]));
+        if (differs >= 0) expect.fail(`rows [1, ${m - 1}) by gemmTNStrided: element ${differs} is ${inner[differs]}, the chain gives ${want[differs]}`);
+      }
       if (layout === 'NN') {
         // The same C in two column ranges, as threads share a product with few rows: the split
         // at a multiple of 4 leaves 4-wide edges and full panels on either side of it.
@@ -159,13 +174,14 @@ describe('transpose', () => {
   });
 });
 
-describe('the register tiles chosen at start-up', () => {
-  it('are 4 or 6 rows strided and 4, 5 or 6 adjacent, set on the module, the same for every runtime of a build', async () => {
+describe('the register tiles and packing chosen at start-up', () => {
+  it('are 4 or 6 rows strided and 4, 5 or 6 adjacent and packing or not, set on the module, the same for every runtime of a build', async () => {
     const first = await testRuntime();
     const second = await testRuntime();
     const tiles = gemmTiles(first.kernels.exports);
     expect([4, 6]).toContain(tiles.strided);
     expect([4, 5, 6]).toContain(tiles.adjacent);
+    expect(typeof tiles.packAdjacent).toBe('boolean');
     expect(gemmTiles(second.kernels.exports)).toEqual(tiles);
     expect(chooseGemmTiles(second)).toEqual(tiles);
   });
@@ -173,12 +189,13 @@ describe('the register tiles chosen at start-up', () => {
   it('take only the tiles there are', async () => {
     const { exports } = (await testRuntime()).kernels;
     const tiles = gemmTiles(exports);
-    exports.gemmSetTiles(4, 5);
-    expect(gemmTiles(exports)).toEqual({ strided: 4, adjacent: 5 });
+    setGemmTiles(exports, { strided: 4, adjacent: 5, packAdjacent: true });
+    expect(gemmTiles(exports)).toEqual({ strided: 4, adjacent: 5, packAdjacent: true });
     exports.gemmSetTiles(5, 4);
-    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 4 });
+    exports.gemmSetPackAdjacent(false);
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 4, packAdjacent: false });
     exports.gemmSetTiles(3, 7);
-    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 6 });
-    exports.gemmSetTiles(tiles.strided, tiles.adjacent);
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 6, packAdjacent: false });
+    setGemmTiles(exports, tiles);
   });
 });

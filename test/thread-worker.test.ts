@@ -20,6 +20,7 @@ function standIn(loop: () => void, fault?: 'throw') {
     threadInit: (...args: unknown[]) => void events.push(['threadInit', ...args]),
     gemmUseScratch: (...args: unknown[]) => void events.push(['gemmUseScratch', ...args]),
     gemmSetTiles: (...args: unknown[]) => void events.push(['gemmSetTiles', ...args]),
+    gemmSetPackAdjacent: (...args: unknown[]) => void events.push(['gemmSetPackAdjacent', ...args]),
     workerLoop: () => {
       events.push(['workerLoop']);
       loop();
@@ -31,7 +32,7 @@ function standIn(loop: () => void, fault?: 'throw') {
     return { exports } as never;
   });
   const start: WorkerStart = {
-    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tiles: { strided: 6, adjacent: 5 }, oversubscribed: true, words: WORDS, fault,
+    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tiles: { strided: 6, adjacent: 5, packAdjacent: true }, oversubscribed: true, words: WORDS, fault,
   };
   const post = (message: unknown) => void events.push(['post', message]);
   return { start, post, events, control, instantiate, module, memory };
@@ -50,6 +51,7 @@ describe('runWorker', () => {
       ['threadInit', 2, 3, CONTROL_BLOCK, true],
       ['gemmUseScratch', 4096],
       ['gemmSetTiles', 6, 5],
+      ['gemmSetPackAdjacent', true],
       ['post', 'ready'],
       ['workerLoop'],
     ]);
@@ -106,7 +108,7 @@ describe('runWorker', () => {
     await runWorker(start, post);
     await once(starter, 'exit');
     // The error is posted after the first pass (5) and stopPool (6) moved the generation on.
-    expect(events.slice(4)).toEqual([['post', 'ready', 4], ['post', { error: 'this worker was told to fail' }, 6]]);
+    expect(events.slice(5)).toEqual([['post', 'ready', 4], ['post', { error: 'this worker was told to fail' }, 6]]);
     expect(control[WORDS.error]).toBe(3);
   });
 });
