@@ -62,7 +62,8 @@ export function transposeRows(dst: usize, src: usize, rows: i32, cols: i32, firs
 // 10000 rows in an evaluation) may be large, K (a layer's inputs) is up to a few thousand.
 //
 //   for each block of NC columns: pack B's K×nc slice once into 8-column panels (PACKED)
-//     for each block of ROW_BLOCK rows of A
+//     for each block of ROW_BLOCK rows of A (copied first into APACK where the engine or CPU
+//     runs faster so, see gemmSetPacking)
 //       every panel, swept over all of K by 6×8, 5×8 or 4×8 register tiles (whichever the engine
 //       runs faster, see gemmSetTiles), 4×8 and 1×8 for the last rows
 //
@@ -72,8 +73,9 @@ export function transposeRows(dst: usize, src: usize, rows: i32, cols: i32, firs
 // 10000×784×100 / 100×784×100): the earlier GotoBLAS order, one panel in L1 and A's rows
 // re-read from L2 per panel, 58–68% / 80–85%; K cut into chunks of 256 inside the row blocks
 // 65–73% / 81%, outside them (C, 4 MB, re-read per chunk) 71%; row blocks of 6, 12, 18, 48 within
-// noise of 24 or below; packing A's row block into tile order first 63–71% (its scalar copy
-// costs more than the strided splats it saves). This order: 76–79% / 82–83%, and from L2-sized A
+// noise of 24 or below; packing A's row block into tile order first, whole K by a scalar
+// copy, 63–71% (it cost more than the strided splats it saved; the chunked, vectorized copy
+// below is an engine's choice). This order: 76–79% / 82–83%, and from L2-sized A
 // (300–2000 rows) 82–87% (Node 24). On Zen 3 a plain unblocked 4×8 tile had already beaten the
 // old order (72–76% vs 44–61%). The 6×8 tile holds 12 accumulators plus two B vectors and a
 // splat: 15 of the 16 xmm registers V8 allocates on x64, and 1.5× a 4×8 tile's multiply-adds per
@@ -107,25 +109,42 @@ function gemmStrided(
     const bPiece = b + <usize>piece * ldb;
     const aPiece = a + <usize>piece * aK;
     const packA = aRow == 4 && packAdjacent && <usize>kp * aK >= PACK_SWEEP_BYTES && end - first >= PACK_MIN_COLUMNS;
+    const packT = aRow != 4 && packStrided && end - first >= PACK_MIN_COLUMNS;
     for (let j0 = first; j0 < end; j0 += NC) {
       const nc = min(NC, end - j0);
       packPanels(bPiece + (<usize>j0 << 2), kp, nc, ldb);
-      const edge = nc & ~7;
       for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
         const rows = min(ROW_BLOCK, m - i0);
         const cBlock = c + <usize>i0 * ldc + (<usize>j0 << 2);
-        let aBlock = aPiece + <usize>i0 * aRow, aKBlock = aK;
+        const aBlock = aPiece + <usize>i0 * aRow;
         if (packA) {
           packRowBlock(aBlock, rows, kp, aK);
-          aBlock = APACK;
-          aKBlock = APACK_K;
+          rowBlockAgainstPanels(cBlock, APACK, rows, nc, kp, 0, kp, 4, APACK_K, ldc, into);
+        } else if (packT) {
+          for (let p0 = 0; p0 < kp; p0 += TRANSPOSE_K) {
+            const kc = min(TRANSPOSE_K, kp - p0);
+            transposeRowBlock(aBlock + (<usize>p0 << 2), rows, kc, aRow);
+            rowBlockAgainstPanels(cBlock, APACK, rows, nc, kp, p0, kc, 4, APACK_K, ldc, into || p0 > 0);
+          }
+        } else {
+          rowBlockAgainstPanels(cBlock, aBlock, rows, nc, kp, 0, kp, aRow, aK, ldc, into);
         }
-        for (let j = 0; j < edge; j += 8) {
-          rowsAgainstPanel8(cBlock + (<usize>j << 2), aBlock, panelAt(j, kp), rows, kp, aRow, aKBlock, ldc, into);
-        }
-        if (edge < nc) rowsAgainstEdgePanel(cBlock + (<usize>edge << 2), aBlock, panelAt(edge, kp), rows, kp, nc - edge, aRow, aKBlock, ldc, into);
       }
     }
+  }
+}
+
+/** `rows` rows of C against every panel of PACKED (kp rows each), over the panels' rows [p0, p0 + kc). */
+function rowBlockAgainstPanels(
+  c: usize, a: usize, rows: i32, nc: i32, kp: i32, p0: i32, kc: i32, aRow: usize, aK: usize, ldc: usize, accumulate: bool,
+): void {
+  const edge = nc & ~7;
+  for (let j = 0; j < edge; j += 8) {
+    rowsAgainstPanel8(c + (<usize>j << 2), a, panelAt(j, kp) + (<usize>p0 << 5), rows, kc, aRow, aK, ldc, accumulate);
+  }
+  if (edge < nc) {
+    const panel = panelAt(edge, kp) + <usize>p0 * edgePanelStride(nc - edge);
+    rowsAgainstEdgePanel(c + (<usize>edge << 2), a, panel, rows, kc, nc - edge, aRow, aK, ldc, accumulate);
   }
 }
 
@@ -141,11 +160,23 @@ function gemmStrided(
 // were the limit. With k = 64 (49 pages) it ran at 89–91% of peak unpacked and packing was
 // within noise. On an AMD Zen 5 the copy is pure cost (interleaved A/B, Node 22–26): −1 to −5%
 // on those shapes, −9 to −19% on 10-column ones, where it is spread over fewer panels. So the
-// host measures whether to pack (src/gemm-tile.ts, gemmSetPackAdjacent), and packing applies
-// only where a sweep spans at least PACK_SWEEP_BYTES (64 pages) and C at least PACK_MIN_COLUMNS
-// columns. The copy moves values only: every element's chain is unchanged.
+// host measures whether to pack (src/gemm-tile.ts, gemmSetPacking), and packing applies only
+// where a sweep spans at least PACK_SWEEP_BYTES (64 pages) and C at least PACK_MIN_COLUMNS
+// columns.
+//
+// Rows a row apart (gemmNN) can be packed too, transposed into the same adjacent order, so that
+// the forward and the evaluation run the adjacent tiles: on V8 11 and 12 (Node 20 and 22), where
+// 6×8 spills and 4×8's eight multiply-add chains only just cover the FMA latency, that is 5×8.
+// In K chunks of TRANSPOSE_K, so that the chunk (9 KB) stays in L1 while every panel sweeps it:
+// on an AMD Zen 5, Node 22, relaxed SIMD, interleaved, GFLOP/s strided 4×8 against packed 5×8 on
+// 100×100×784, the whole K at once 49.4 / 49.7, chunks of 384 51.6 / 53.5, of 192 51.7 / 54.3,
+// of 96 53.4 / 56.5; at 96, 10000×100×784 57.5 / 60.8, 64×128×784 56.6 / 57.9, 128×128×784
+// 59.9 / 60.8, the start-up product 48×64×392 52.6 / 54.8, and the same +4–5% on Node 20. On
+// Node 24 and 26 (6×8 strided) and in the plain build it loses 3–12%, so this too is the host's
+// measured choice. Either copy moves values only: every element's chain is unchanged.
 const PACK_SWEEP_BYTES: usize = 64 * 4096;
 const PACK_MIN_COLUMNS = 64;
+const TRANSPOSE_K = 96;
 const APACK_K: usize = ROW_BLOCK * 4;
 const APACK_BYTES: usize = <usize>PACK_K * APACK_K;
 let APACK: usize = memory.data(<i32>APACK_BYTES, 16);
@@ -173,6 +204,36 @@ function packRowBlock(a: usize, rows: i32, kp: i32, aK: usize): void {
     for (; r < rows; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
     src += aK;
     dst += APACK_K;
+  }
+}
+
+/**
+ * APACK = A's `rows` rows (aRow bytes apart) × kp floats, transposed: A(r, p) at APACK + p·APACK_K
+ * + r·4. Four rows × four floats at a time, by 4×4 transposes in lane shuffles; the leftover
+ * rows and the last kp % 4 columns one float at a time.
+ */
+function transposeRowBlock(a: usize, rows: i32, kp: i32, aRow: usize): void {
+  const fullRows = rows & ~3, fullK = kp & ~3;
+  for (let r = 0; r < fullRows; r += 4) {
+    const r0 = a + <usize>r * aRow, r1 = r0 + aRow, r2 = r1 + aRow, r3 = r2 + aRow;
+    let dst = APACK + (<usize>r << 2);
+    for (let p = 0; p < fullK; p += 4) {
+      const at = <usize>p << 2;
+      const x0 = v128.load(r0 + at), x1 = v128.load(r1 + at), x2 = v128.load(r2 + at), x3 = v128.load(r3 + at);
+      // t0 = x0[0] x1[0] x0[1] x1[1], t1 the same of x2, x3: their halves are columns 0 and 1.
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), APACK_K);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), APACK_K * 2);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), APACK_K * 3);
+      dst += APACK_K * 4;
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let p = r < fullRows ? fullK : 0; p < kp; p++) {
+      store<f32>(APACK + <usize>p * APACK_K + (<usize>r << 2), load<f32>(a + <usize>r * aRow + (<usize>p << 2)));
+    }
   }
 }
 
@@ -244,15 +305,20 @@ export function gemmTileRows(adjacent: bool): i32 {
   return adjacent ? adjacentRows : stridedRows;
 }
 
+let packStrided = false;
 let packAdjacent = false;
 
-/** Whether gemmTN copies A's row blocks into APACK where its sweeps span many pages (above). */
-export function gemmSetPackAdjacent(pack: bool): void {
-  packAdjacent = pack;
+/**
+ * Whether products copy A's row blocks into APACK first (above): `strided` for gemmNN's (then
+ * run with adjacentRows' tile), `adjacent` for gemmTN's where their sweeps span many pages.
+ */
+export function gemmSetPacking(strided: bool, adjacent: bool): void {
+  packStrided = strided;
+  packAdjacent = adjacent;
 }
 
-export function gemmPacksAdjacent(): bool {
-  return packAdjacent;
+export function gemmPacks(adjacent: bool): bool {
+  return adjacent ? packAdjacent : packStrided;
 }
 
 function rowsAgainstPanel8(

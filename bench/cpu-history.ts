@@ -59,12 +59,10 @@ function joinRuns(previous: CpuRecord, record: CpuRecord): CpuRecord {
   for (const row of kernels) {
     const before = previous.kernels.find((r) => r.shape === row.shape);
     for (const build of BUILDS) {
-      // Runs whose start-up measurement chose packing differently timed different code: not joined.
-      if (before?.packs?.[build] !== row.packs?.[build]) continue;
       for (const tile of Object.keys(row.gflopsByTile[build])) {
         row.gflopsByTile[build][Number(tile)] = Math.max(row.gflopsByTile[build][Number(tile)], before?.gflopsByTile[build][Number(tile)] ?? 0);
       }
-      if (row.gflopsOtherPacking) row.gflopsOtherPacking[build] = Math.max(row.gflopsOtherPacking[build], before?.gflopsOtherPacking?.[build] ?? 0);
+      if (row.gflopsPacked) row.gflopsPacked[build] = Math.max(row.gflopsPacked[build], before?.gflopsPacked?.[build] ?? 0);
     }
   }
   againstPeaks(kernels, peaks);
@@ -98,14 +96,14 @@ export function renderCpuTable(records: CpuRecord[]): string {
 export function renderKernelRows(rows: KernelRow[], context: string): string {
   const lines = [
     '## Dense products against the peak', '', context,
-    `The runtime chose these register tiles (src/gemm-tile.ts): ${chosenTiles(rows)}. The % columns after the chosen one show each tile the layout can run (5×8 needs the weight gradient's adjacent rows), and for the weight gradients the chosen tile with the packing of A the runtime did not choose (assembly/gemm.ts, APACK; it applies from 256 KB sweeps and 64 columns).`, '',
-    '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | other packing | SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | other packing |',
+    `The runtime chose (src/gemm-tile.ts): ${chosenTiles(rows)}. The % columns after the chosen one show each tile the layout can run unpacked (5×8 needs the weight gradient's adjacent rows), then packed: A's row blocks copied first (assembly/gemm.ts, APACK; transposed for NN, which then runs the adjacent tile; for 64 columns or more, and for TN only where a sweep spans 256 KB, else the same code as unpacked).`, '',
+    '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | packed | SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | packed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const all = (build: 'simd' | 'relaxed-simd') => [6, 5, 4].map((tile) => (tile in r.byTile[build] ? pct(r.byTile[build][tile]) : '–')).join(' / ');
-    const other = (build: 'simd' | 'relaxed-simd') => (r.otherPacking && r.packs ? `${r.packs[build] ? 'unpacked' : 'packed'} ${pct(r.otherPacking[build])}` : '–');
-    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${all('relaxed-simd')} | ${other('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${all('simd')} | ${other('simd')} |`);
+    const packed = (build: 'simd' | 'relaxed-simd') => (r.packed ? pct(r.packed[build]) : '–');
+    lines.push(`| ${r.shape} | ${r.layout} | ${r.gflops['relaxed-simd'].toFixed(1)} | ${pct(r.percentOfPeak['relaxed-simd'])} | ${all('relaxed-simd')} | ${packed('relaxed-simd')} | ${r.gflops.simd.toFixed(1)} | ${pct(r.percentOfPeak.simd)} | ${all('simd')} | ${packed('simd')} |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -119,9 +117,7 @@ function activationsOf(record: CpuRecord, build: 'simd' | 'relaxed-simd'): strin
 
 /** "forward (NN) / weight gradient (TN)" tiles of one build, from the first row of each layout. */
 function tilesOf(rows: KernelRow[], build: 'simd' | 'relaxed-simd'): string {
-  const tn = rows.find((r) => r.layout === 'TN');
-  const packed = tn?.packs?.[build] ? ' packed' : '';
-  return ['NN', 'TN'].map((layout) => rows.find((r) => r.layout === layout)?.tileRows[build]).map((tile) => `${tile}×8`).join(' / ') + packed;
+  return ['NN', 'TN'].map((layout) => rows.find((r) => r.layout === layout)).map((row) => `${row?.tileRows[build]}×8${row?.packs?.[build] ? ' packed' : ''}`).join(' / ');
 }
 
 function chosenTiles(rows: KernelRow[]): string {

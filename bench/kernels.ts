@@ -102,19 +102,20 @@ export const TILES = { NN: [6, 4], TN: [6, 5, 4] } as const;
 
 export interface KernelRow {
   shape: string; layout: string; m: number; n: number; k: number; headline: boolean;
-  /** With the register tile the runtime chose for the layout (gemmTileRows). */
+  /** As the runtime chose to run the layout: its register tile (gemmTileRows), packed or not (packs). */
   gflops: Record<KernelBuild, number>; percentOfPeak: Record<KernelBuild, number>;
-  /** GFLOP/s and % of peak with each of the layout's TILES, e.g. byTile['relaxed-simd'][6]. */
+  /** GFLOP/s and % of peak with each of the layout's TILES, unpacked, e.g. byTile['relaxed-simd'][6]. */
   gflopsByTile: Record<KernelBuild, Record<number, number>>;
   byTile: Record<KernelBuild, Record<number, number>>;
+  /** The tile the runtime runs the layout with: for a packed NN, the adjacent tile. */
   tileRows: Record<KernelBuild, number>;
   /**
-   * Weight-gradient (TN) rows: whether the runtime packs A's row blocks (gemmPacksAdjacent), and
-   * GFLOP/s and % of peak of the chosen tile with the other choice. Absent from older records.
+   * Whether the runtime packs A's row blocks for this layout (gemmPacks), and GFLOP/s and % of
+   * peak packed, with the tile packing runs. Absent from older records.
    */
   packs?: Record<KernelBuild, boolean>;
-  gflopsOtherPacking?: Record<KernelBuild, number>;
-  otherPacking?: Record<KernelBuild, number>;
+  gflopsPacked?: Record<KernelBuild, number>;
+  packed?: Record<KernelBuild, number>;
 }
 
 /**
@@ -126,13 +127,21 @@ export interface KernelRow {
 export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Record<KernelBuild, Peak>, rounds: number): KernelRow[] {
   const rows: KernelRow[] = [];
   const startTiles = Object.fromEntries(BUILDS.map((build) => {
-    const { gemmTileRows, gemmPacksAdjacent } = runtimes[build].kernels.exports;
-    return [build, { strided: gemmTileRows(false), adjacent: gemmTileRows(true), packAdjacent: gemmPacksAdjacent() !== 0 }];
-  })) as Record<KernelBuild, { strided: number; adjacent: number; packAdjacent: boolean }>;
+    const { gemmTileRows, gemmPacks } = runtimes[build].kernels.exports;
+    return [build, { strided: gemmTileRows(false), adjacent: gemmTileRows(true), packStrided: gemmPacks(false) !== 0, packAdjacent: gemmPacks(true) !== 0 }];
+  })) as Record<KernelBuild, { strided: number; adjacent: number; packStrided: boolean; packAdjacent: boolean }>;
+  const restore = (build: KernelBuild) => {
+    const { gemmSetTiles, gemmSetPacking } = runtimes[build].kernels.exports;
+    const { strided, adjacent, packStrided, packAdjacent } = startTiles[build];
+    gemmSetTiles(strided, adjacent);
+    gemmSetPacking(packStrided, packAdjacent);
+  };
   for (const shape of KERNEL_SHAPES) {
     const { layout, m, n, k } = shape;
     const tiles = TILES[layout];
-    const chosen = Object.fromEntries(BUILDS.map((build) => [build, layout === 'TN' ? startTiles[build].adjacent : startTiles[build].strided])) as Record<KernelBuild, number>;
+    const packs = Object.fromEntries(BUILDS.map((build) => [build, layout === 'TN' ? startTiles[build].packAdjacent : startTiles[build].packStrided])) as Record<KernelBuild, boolean>;
+    // Packed, either layout runs the adjacent tile.
+    const chosen = Object.fromEntries(BUILDS.map((build) => [build, layout === 'TN' || packs[build] ? startTiles[build].adjacent : startTiles[build].strided])) as Record<KernelBuild, number>;
     const flops = 2 * m * n * k;
     const a = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
     const b = Float32Array.from({ length: k * n }, () => Math.random() - 0.5);
@@ -143,21 +152,13 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
       const [aAt, bAt, cAt] = [a.length, b.length, m * n].map((length) => arena.alloc(length * 4));
       new Float32Array(arena.memory.buffer, aAt, a.length).set(a);
       new Float32Array(arena.memory.buffer, bAt, b.length).set(b);
-      const { gemmSetTiles } = kernels.exports;
+      const { gemmSetTiles, gemmSetPacking } = kernels.exports;
       const { strided, adjacent } = startTiles[build];
       const gemm = layout === 'NN' ? kernels.exports.gemmNN : kernels.exports.gemmTN;
       const setTile = layout === 'NN' ? (tile: number) => gemmSetTiles(tile, adjacent) : (tile: number) => gemmSetTiles(strided, tile);
-      for (const tile of tiles) tasks[`${build} ${tile}`] = () => { setTile(tile); gemm(cAt, aAt, bAt, m, n, k, false); };
-      if (layout === 'TN') {
-        const { gemmSetPackAdjacent } = kernels.exports;
-        const { packAdjacent } = startTiles[build];
-        tasks[`${build} other packing`] = () => {
-          setTile(adjacent);
-          gemmSetPackAdjacent(!packAdjacent);
-          gemm(cAt, aAt, bAt, m, n, k, false);
-          gemmSetPackAdjacent(packAdjacent);
-        };
-      }
+      const setPacking = layout === 'NN' ? (pack: boolean) => gemmSetPacking(pack, false) : (pack: boolean) => gemmSetPacking(false, pack);
+      for (const tile of tiles) tasks[`${build} ${tile}`] = () => { setTile(tile); setPacking(false); gemm(cAt, aAt, bAt, m, n, k, false); };
+      tasks[`${build} packed`] = () => { gemmSetTiles(strided, adjacent); setPacking(true); gemm(cAt, aAt, bAt, m, n, k, false); };
       release.push(() => [aAt, bAt, cAt].forEach((at) => arena.release(at)));
       // The madd loops sampled in the same rounds: on a shared virtual core speed swings by up to
       // 1.7× within seconds (AMD EPYC under KVM: 60 samples of one product, 28–47 GFLOP/s), so the
@@ -174,28 +175,22 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
         peaks[build][loop.shape] = Math.max(peaks[build][loop.shape], gflops);
       }
     }
-    for (const build of BUILDS) runtimes[build].kernels.exports.gemmSetTiles(startTiles[build].strided, startTiles[build].adjacent);
+    for (const build of BUILDS) restore(build);
     release.forEach((fn) => fn());
     const best = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(tiles.map((tile) => [tile, us[`${build} ${tile}`] / 1000]))])) as Record<KernelBuild, Record<number, number>>;
     const gflopsOf = (ms: number) => flops / ms / 1e6;
-    const gflops = Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(best[build][chosen[build]])])) as Record<KernelBuild, number>;
     const gflopsByTile = Object.fromEntries(BUILDS.map((build) => [build, Object.fromEntries(tiles.map((tile) => [tile, gflopsOf(best[build][tile])]))])) as KernelRow['gflopsByTile'];
-    const packing = layout === 'TN'
-      ? {
-        packs: Object.fromEntries(BUILDS.map((build) => [build, startTiles[build].packAdjacent])) as Record<KernelBuild, boolean>,
-        gflopsOtherPacking: Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(us[`${build} other packing`] / 1000)])) as Record<KernelBuild, number>,
-      }
-      : {};
+    const gflopsPacked = Object.fromEntries(BUILDS.map((build) => [build, gflopsOf(us[`${build} packed`] / 1000)])) as Record<KernelBuild, number>;
     rows.push({
-      shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops, gflopsByTile, tileRows: chosen,
-      percentOfPeak: { simd: 0, 'relaxed-simd': 0 }, byTile: { simd: {}, 'relaxed-simd': {} }, ...packing,
+      shape: shape.label, layout, m, n, k, headline: Boolean(shape.headline), gflops: { simd: 0, 'relaxed-simd': 0 }, gflopsByTile, tileRows: chosen,
+      percentOfPeak: { simd: 0, 'relaxed-simd': 0 }, byTile: { simd: {}, 'relaxed-simd': {} }, packs, gflopsPacked,
     });
   }
   againstPeaks(rows, peaks);
   for (const row of rows) {
     const byTile = (build: KernelBuild) => Object.entries(row.byTile[build]).sort(([a], [b]) => Number(b) - Number(a)).map(([tile, percent]) => `${tile}×8 ${percent.toFixed(0)}%`)
-      .concat(row.otherPacking ? [`${row.packs![build] ? 'unpacked' : 'packed'} ${row.otherPacking[build].toFixed(0)}%`] : []).join(', ');
-    console.log(`kernels ${row.shape}: ${BUILDS.map((build) => `${build} ${row.gflops[build].toFixed(1)} GFLOP/s (${row.percentOfPeak[build].toFixed(0)}% with ${row.tileRows[build]}×8; ${byTile(build)})`).join(', ')}`);
+      .concat([`packed ${row.packed![build].toFixed(0)}%`]).join(', ');
+    console.log(`kernels ${row.shape}: ${BUILDS.map((build) => `${build} ${row.gflops[build].toFixed(1)} GFLOP/s (${row.percentOfPeak[build].toFixed(0)}% with ${row.tileRows[build]}×8${row.packs![build] ? ' packed' : ''}; ${byTile(build)})`).join(', ')}`);
   }
   return rows;
 }
@@ -206,16 +201,16 @@ export function benchKernels(runtimes: Record<KernelBuild, Runtime>, peaks: Reco
  */
 export function againstPeaks(rows: KernelRow[], peaks: Record<KernelBuild, Peak>): void {
   for (const build of BUILDS) {
-    const products = Math.max(...rows.flatMap((row) => Object.values(row.gflopsByTile[build])));
+    const products = Math.max(...rows.flatMap((row) => [...Object.values(row.gflopsByTile[build]), row.gflopsPacked?.[build] ?? 0]));
     peaks[build].products = products;
     peaks[build].peak = Math.max(peaks[build].chained, peaks[build].accumulate, products);
   }
   for (const row of rows) {
     for (const build of BUILDS) {
-      row.gflops[build] = row.gflopsByTile[build][row.tileRows[build]];
+      row.gflops[build] = row.packs?.[build] ? row.gflopsPacked![build] : row.gflopsByTile[build][row.tileRows[build]];
       row.percentOfPeak[build] = (100 * row.gflops[build]) / peaks[build].peak;
       row.byTile[build] = Object.fromEntries(TILES[row.layout as 'NN' | 'TN'].map((tile) => [tile, (100 * row.gflopsByTile[build][tile]) / peaks[build].peak]));
-      if (row.gflopsOtherPacking) (row.otherPacking ??= { simd: 0, 'relaxed-simd': 0 })[build] = (100 * row.gflopsOtherPacking[build]) / peaks[build].peak;
+      if (row.gflopsPacked) (row.packed ??= { simd: 0, 'relaxed-simd': 0 })[build] = (100 * row.gflopsPacked[build]) / peaks[build].peak;
     }
   }
 }

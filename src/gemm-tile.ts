@@ -1,15 +1,17 @@
 // The GEMM's register tiles are chosen per engine at start-up: which one runs faster depends on
 // how the engine allocates registers (assembly/gemm.ts, gemmSetTiles, has the figures), not on
-// anything the host can see. Two choices: for products whose A rows are a row apart (gemmNN:
-// the forward, the evaluation) 6×8 or 4×8; for those whose are adjacent floats (gemmTN: the
-// weight gradient) 6×8, 5×8 or 4×8, 5×8 being a tile only adjacent rows allow. A third choice is
-// the CPU's: whether the weight gradient copies A's row blocks before sweeping them where a sweep
-// spans many pages (gemm.ts, gemmSetPackAdjacent: it pays on an AMD Zen 3, whose data TLB those
-// sweeps overflow, and costs on a Zen 5). Every choice adds every element's products in the same
-// order, so it changes speed only: results are the same bits either way (test/gemm.test.ts).
+// anything the host can see. For products whose A rows are adjacent floats (gemmTN: the weight
+// gradient) 6×8, 5×8 or 4×8, 5×8 being a tile only adjacent rows allow; for those whose rows are
+// a row apart (gemmNN: the forward, the evaluation) 6×8, 4×8, or A's row blocks transposed into
+// adjacent order first and run with the adjacent tile (gemm.ts, gemmSetPacking: it pays where
+// 6×8 spills and 5×8 does not, V8 11 and 12). Last, the CPU's choice: whether the weight gradient
+// copies A's row blocks before sweeping them where a sweep spans many pages (it pays on an AMD
+// Zen 3, whose data TLB those sweeps overflow, and costs on a Zen 5). Every choice adds every
+// element's products in the same order, so it changes speed only: results are the same bits
+// either way (test/gemm.test.ts).
 //
-// The measurement: one product shaped like a layer (48×392 times 392×64; 2.4 MFLOP, ~50 µs) and
-// one like a weight gradient at a training batch (196×96 times 96×64, as many flops), each timed
+// The measurement: one product like a weight gradient at a training batch (196×96 times 96×64;
+// 2.4 MFLOP, ~50 µs) and one shaped like a layer (48×392 times 392×64, as many flops), each timed
 // in interleaved samples of its candidates after a warm-up that lets the engine's optimizing tier
 // compile it. Each sample is long enough (~1.5 ms) for a coarse browser clock, and ten of each
 // keep a disturbed one from deciding (on a loaded 2-core machine six did not). The fastest
@@ -17,35 +19,38 @@
 // 4×8 is the one that cannot spill. A spilling tile is 25% slower or more, which no noise hides;
 // the margin was 3%, which kept 4×8 in 2 of 5 runs on a loaded machine where 5×8 runs training's
 // weight gradients 10% faster (its samples' minima lay 0–7% apart).
-// The two choices are measured apart because they differ: V8 12's plain-SIMD build runs the
+// The two layouts are measured apart because they differ: V8 12's plain-SIMD build runs the
 // forward as fast with 6×8 as with 4×8, and the weight gradient at 73–78% of peak with 6×8, 85–88%
 // with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
 // 100–140 ms on Node 20–24 there, of which loading the kernels 24–38 ms.
-// Packing is then measured with the chosen tiles on the first 48 rows of a 784-input layer's
-// weight gradient at batch 100 (gemmTNStrided: A's rows 784 floats apart, so the sweeps span
-// the 77 pages the real one does, at 0.6 MFLOP a call), and taken, likewise, only when more than
-// 1% faster than not. It adds 21–28 ms: createRuntime on an AMD Zen 5, Node 22 / 24 / 26,
-// relaxed SIMD, 102 → 125, 74 → 98 and 79 → 100 ms (one run each, createRuntime timed alone).
+// The weight gradient's packing is then measured with the chosen tiles on the first 48 rows of a
+// 784-input layer's weight gradient at batch 100 (gemmTNStrided: A's rows 784 floats apart, so
+// the sweeps span the 77 pages the real one does, at 0.6 MFLOP a call), and taken, likewise,
+// only when more than 1% faster than not. The two packings' measurements add about 50 ms:
+// createRuntime on an AMD Zen 5, relaxed SIMD, before → after, Node 22 102 → 151 ms, Node 24
+// 74 → 123, Node 26 79 → 128 (one run each, createRuntime timed alone).
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
-/** The GEMM's speed choices (assembly/gemm.ts gemmSetTiles, gemmSetPackAdjacent). */
+/** The GEMM's speed choices (assembly/gemm.ts gemmSetTiles, gemmSetPacking). */
 export interface GemmTiles {
-  /** Rows of the register tile for gemmNN: 4 or 6. */
+  /** Rows of the register tile for gemmNN, when it does not pack: 4 or 6. */
   strided: number;
-  /** Rows of the register tile for gemmTN: 4, 5 or 6. */
+  /** Rows of the register tile for gemmTN, and for gemmNN when it packs: 4, 5 or 6. */
   adjacent: number;
+  /** Whether gemmNN transposes A's row blocks and runs the adjacent tile. */
+  packStrided: boolean;
   /** Whether gemmTN copies A's row blocks where its sweeps span many pages. */
   packAdjacent: boolean;
 }
 
-// The forward's product, M×K times K×N…
-const M = 48;
-const N = 64;
-const K = 392;
-// …and the weight gradient's, (BATCH×INPUTS)ᵀ times BATCH×N: A takes as many floats as M×K.
+// The weight gradient's product, (BATCH×INPUTS)ᵀ times BATCH×N…
 const BATCH = 96;
 const INPUTS = 196;
+const N = 64;
+// …and the forward's, M×K times K×N: A takes as many floats as BATCH×INPUTS.
+const M = 48;
+const K = 392;
 const CALLS_PER_SAMPLE = 30;
 // The packing's product: rows PACK_ROWS of a (PACK_BATCH×PACK_INPUTS)ᵀ·(PACK_BATCH×N) gradient.
 const PACK_ROWS = 48;
@@ -58,14 +63,17 @@ const SAMPLES = 10;
 const chosen = new Map<KernelBuild, GemmTiles>();
 
 /** The choices a module is set to. */
-export function gemmTiles(exports: Pick<KernelExports, 'gemmTileRows' | 'gemmPacksAdjacent'>): GemmTiles {
-  return { strided: exports.gemmTileRows(false), adjacent: exports.gemmTileRows(true), packAdjacent: exports.gemmPacksAdjacent() !== 0 };
+export function gemmTiles(exports: Pick<KernelExports, 'gemmTileRows' | 'gemmPacks'>): GemmTiles {
+  return {
+    strided: exports.gemmTileRows(false), adjacent: exports.gemmTileRows(true),
+    packStrided: exports.gemmPacks(false) !== 0, packAdjacent: exports.gemmPacks(true) !== 0,
+  };
 }
 
 /** Sets a module to `tiles`. */
-export function setGemmTiles(exports: Pick<KernelExports, 'gemmSetTiles' | 'gemmSetPackAdjacent'>, tiles: GemmTiles): void {
+export function setGemmTiles(exports: Pick<KernelExports, 'gemmSetTiles' | 'gemmSetPacking'>, tiles: GemmTiles): void {
   exports.gemmSetTiles(tiles.strided, tiles.adjacent);
-  exports.gemmSetPackAdjacent(tiles.packAdjacent);
+  exports.gemmSetPacking(tiles.packStrided, tiles.packAdjacent);
 }
 
 /** Measures (once per build) and sets the faster choices on this runtime's module. */
@@ -78,22 +86,25 @@ export function chooseGemmTiles(runtime: Pick<Runtime, 'kernels' | 'arena'>): Ge
     const b = arena.alloc(K * N * 4);
     const c = arena.alloc(INPUTS * N * 4);
     // Any values: the products' time does not depend on them (no denormals: the arena zero-fills).
-    exports.gemmSetPackAdjacent(false);
-    const strided = fastest([6], 4, CALLS_PER_SAMPLE, (rows) => {
-      exports.gemmSetTiles(rows, 4);
-      exports.gemmNN(c, a, b, M, N, K, false);
-    });
+    exports.gemmSetPacking(false, false);
     const adjacent = fastest([6, 5], 4, CALLS_PER_SAMPLE, (rows) => {
-      exports.gemmSetTiles(strided, rows);
+      exports.gemmSetTiles(4, rows);
       exports.gemmTN(c, a, b, INPUTS, N, BATCH, false);
     });
+    const forward = fastest<number | 'packed'>([6, 'packed'], 4, CALLS_PER_SAMPLE, (choice) => {
+      exports.gemmSetTiles(choice === 'packed' ? 4 : choice, adjacent);
+      exports.gemmSetPacking(choice === 'packed', false);
+      exports.gemmNN(c, a, b, M, N, K, false);
+    });
+    const strided = forward === 'packed' ? 4 : forward;
+    const packStrided = forward === 'packed';
     exports.gemmSetTiles(strided, adjacent);
     const packAdjacent = fastest([true], false, PACK_CALLS_PER_SAMPLE, (pack) => {
-      exports.gemmSetPackAdjacent(pack);
+      exports.gemmSetPacking(packStrided, pack);
       exports.gemmTNStrided(c, a, b, PACK_ROWS, N, PACK_BATCH, PACK_INPUTS, false);
     });
     for (const at of [a, b, c]) arena.release(at);
-    tiles = { strided, adjacent, packAdjacent };
+    tiles = { strided, adjacent, packStrided, packAdjacent };
     chosen.set(kernels.build, tiles);
   }
   setGemmTiles(exports, tiles);

@@ -30,7 +30,7 @@ export async function runWorker(start: WorkerStart, post: (message: unknown) => 
     exports.threadInit(index, threads, controlBlock, oversubscribed);
     exports.gemmUseScratch(scratch);
     exports.gemmSetTiles(tiles.strided, tiles.adjacent);
-    exports.gemmSetPackAdjacent(tiles.packAdjacent);
+    exports.gemmSetPacking(tiles.packStrided, tiles.packAdjacent);
     // Before 'ready': the first pass may start as soon as it is posted.
     const generation = Atomics.load(control(), words.generation);
     post('ready');

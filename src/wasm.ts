@@ -31,9 +31,14 @@ export interface KernelExports {
    */
   gemmSetTiles(strided: number, adjacent: number): void;
   gemmTileRows(adjacent: boolean): number;
-  /** Whether gemmTN copies A's row blocks before its tiles sweep them where a sweep spans many pages (1 or 0): a speed choice only. */
-  gemmSetPackAdjacent(pack: boolean): void;
-  gemmPacksAdjacent(): number;
+  /**
+   * Whether products copy A's row blocks before their tiles sweep them: `strided` gemmNN's
+   * (transposed, then run with the adjacent tile), `adjacent` gemmTN's where a sweep spans many
+   * pages. A speed choice only (src/gemm-tile.ts).
+   */
+  gemmSetPacking(strided: boolean, adjacent: boolean): void;
+  /** 1 or 0. */
+  gemmPacks(adjacent: boolean): number;
   /** Whether `threadCount` threads share a dense forward product of rows×outSize by columns (assembly/layers/dense.ts). */
   denseSharesByColumns(threadCount: number, rows: number, outSize: number): boolean;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */

@@ -18,51 +18,51 @@ afterEach(() => {
 });
 
 /**
- * ms of the virtual clock per call: gemmNN by its (strided) tile, gemmTN by its (adjacent) tile,
- * gemmTNStrided by whether it packs (default: packing 10% slower).
+ * ms of the virtual clock per call: gemmTN by its (adjacent) tile; gemmNN by its strided tile,
+ * or 'packed' when it packs; gemmTNStrided by whether it packs (default: packing 10% slower).
  */
 interface Costs {
-  NN: Partial<Record<number, number>>;
+  NN: Partial<Record<number | 'packed', number>>;
   TN: Partial<Record<number, number>>;
-  packed?: { yes: number; no: number };
+  packedTN?: { yes: number; no: number };
 }
+
+type Product = { name: 'NN' | 'TN' | 'TNStrided'; choice: number | 'packed' | boolean; tiles: [number, number]; packing: [boolean, boolean]; args: number[] };
 
 /** A module and arena whose products take `costs` of the virtual clock per call, recording every call. */
 function standIn(build: KernelBuild, costs: Costs) {
-  let tiles = { strided: 6, adjacent: 6 };
-  let pack = false;
+  let tiles: [number, number] = [6, 6];
+  let packing: [boolean, boolean] = [false, false];
   const settings: [number, number][] = [];
-  const packings: boolean[] = [];
-  const products: { layout: 'NN' | 'TN'; tile: number; args: number[] }[] = [];
-  const strided: { tile: number; pack: boolean; args: number[] }[] = [];
+  const packings: [boolean, boolean][] = [];
+  const products: Product[] = [];
   const blocks = new Map<number, number>();
   const sizes: number[] = [];
   let next = 1024;
-  const product = (layout: 'NN' | 'TN', tile: number, args: unknown[]) => {
-    products.push({ layout, tile, args: args.map(Number) });
-    const cost = costs[layout][tile];
-    if (cost === undefined) throw new Error(`no cost set for ${layout} with ${tile}-row tiles`);
+  const product = (name: Product['name'], choice: Product['choice'], cost: number | undefined, args: unknown[]) => {
+    products.push({ name, choice, tiles, packing, args: args.map(Number) });
+    if (cost === undefined) throw new Error(`no cost set for ${name} with ${String(choice)}`);
     clock += cost;
   };
   const exports = {
     gemmSetTiles(strided: number, adjacent: number) {
-      tiles = { strided, adjacent };
-      settings.push([strided, adjacent]);
+      tiles = [strided, adjacent];
+      settings.push(tiles);
+    },
+    gemmSetPacking(strided: boolean, adjacent: boolean) {
+      packing = [strided, adjacent];
+      packings.push(packing);
     },
     gemmNN(...args: unknown[]) {
-      product('NN', tiles.strided, args);
+      const choice = packing[0] ? 'packed' : tiles[0];
+      product('NN', choice, costs.NN[choice], args);
     },
     gemmTN(...args: unknown[]) {
-      product('TN', tiles.adjacent, args);
-    },
-    gemmSetPackAdjacent(to: boolean) {
-      pack = to;
-      packings.push(to);
+      product('TN', tiles[1], costs.TN[tiles[1]], args);
     },
     gemmTNStrided(...args: unknown[]) {
-      strided.push({ tile: tiles.adjacent, pack, args: args.map(Number) });
-      const cost = costs.packed ?? { yes: 0.011, no: 0.01 };
-      clock += pack ? cost.yes : cost.no;
+      const cost = costs.packedTN ?? { yes: 0.011, no: 0.01 };
+      product('TNStrided', packing[1], packing[1] ? cost.yes : cost.no, args);
     },
   };
   const arena = {
@@ -78,7 +78,8 @@ function standIn(build: KernelBuild, costs: Costs) {
     },
   };
   const runtime = { kernels: { build, exports }, arena } as unknown as Pick<Runtime, 'kernels' | 'arena'>;
-  return { runtime, settings, packings, products, strided, blocks, sizes };
+  const of = (name: Product['name']) => products.filter((p) => p.name === name);
+  return { runtime, settings, packings, products, of, blocks, sizes };
 }
 
 /** 40 warm-up calls taking the candidates in turn, then 10 samples of `calls` calls of each. */
@@ -87,61 +88,78 @@ const measured = <T>(candidates: T[], calls = 30) => [
   ...Array.from({ length: 10 }, () => candidates.flatMap((choice) => Array(calls).fill(choice))).flat(),
 ];
 
+const choices = (strided: number, adjacent: number, packStrided = false, packAdjacent = false) => ({ strided, adjacent, packStrided, packAdjacent });
+
 describe('chooseGemmTiles', () => {
-  it('measures 6×8 and 4×8 on a 48×392 by 392×64 product, then 6×8, 5×8 and 4×8 on a (96×196)ᵀ by 96×64 weight gradient, and frees its blocks', () => {
-    const { runtime, settings, packings, products, strided, blocks, sizes } = standIn('six' as KernelBuild, { NN: { 4: 0.05, 6: 0.01 }, TN: { 4: 0.02, 5: 0.01, 6: 0.02 } });
-    expect(chooseGemmTiles(runtime)).toEqual({ strided: 6, adjacent: 5, packAdjacent: false });
-    const nn = products.filter((p) => p.layout === 'NN');
-    const tn = products.filter((p) => p.layout === 'TN');
-    expect(products.slice(0, nn.length)).toEqual(nn); // all of NN's before TN's
-    expect(nn.map((p) => p.tile)).toEqual(measured([6, 4]));
-    expect(tn.map((p) => p.tile)).toEqual(measured([6, 5, 4]));
+  it('measures the weight gradient\'s tiles, then the forward\'s and its packing, then the weight gradient\'s packing, and frees its blocks', () => {
+    const { runtime, settings, packings, products, of, blocks, sizes } = standIn('six' as KernelBuild, { NN: { 4: 0.05, 6: 0.01, packed: 0.02 }, TN: { 4: 0.02, 5: 0.01, 6: 0.02 } });
+    expect(chooseGemmTiles(runtime)).toEqual(choices(6, 5));
+    const [tn, nn, strided] = [of('TN'), of('NN'), of('TNStrided')];
+    expect(products).toEqual([...tn, ...nn, ...strided]);
+    // The weight gradient's tiles unpacked, on a (96×196)ᵀ by 96×64 product.
+    expect(tn.map((p) => p.choice)).toEqual(measured([6, 5, 4]));
+    for (const p of tn) expect(p.packing).toEqual([false, false]);
+    // The forward's 6×8, packed and 4×8 on a 48×392 by 392×64 product, packed with the weight gradient's tile.
+    expect(nn.map((p) => p.choice)).toEqual(measured([6, 'packed', 4]));
+    for (const p of nn) expect(p.packing).toEqual([p.choice === 'packed', false]);
+    expect(new Set(nn.filter((p) => p.choice === 'packed').map((p) => p.tiles[1]))).toEqual(new Set([5]));
+    // The weight gradient's packing with the chosen tiles: 48 rows of a 784-input gradient at batch 100.
+    expect(strided.map((p) => p.choice)).toEqual(measured([true, false], 120));
+    for (const p of strided) expect([p.tiles, p.packing[0]]).toEqual([[6, 5], false]);
     expect(sizes).toEqual([100 * 784 * 4, 392 * 64 * 4, 196 * 64 * 4]); // A (the packing's, the largest), B, C in bytes
     const [c, a, b] = nn[0].args;
     expect(new Set([c, a, b]).size).toBe(3);
-    for (const p of nn) expect(p.args).toEqual([c, a, b, 48, 64, 392, 0]);
     for (const p of tn) expect(p.args).toEqual([c, a, b, 196, 64, 96, 0]);
-    // The tiles unpacked, then packing with the chosen tiles: 48 rows of a 784-input gradient at batch 100.
-    expect(packings[0]).toBe(false); // the tiles are measured unpacked
-    expect(strided.map((p) => p.pack)).toEqual(measured([true, false], 120));
-    for (const p of strided) expect(p).toEqual({ tile: 5, pack: p.pack, args: [c, a, b, 48, 64, 100, 784, 0] });
+    for (const p of nn) expect(p.args).toEqual([c, a, b, 48, 64, 392, 0]);
+    for (const p of strided) expect(p.args).toEqual([c, a, b, 48, 64, 100, 784, 0]);
     expect(settings.at(-1)).toEqual([6, 5]);
-    expect(packings.at(-1)).toBe(false);
+    expect(packings.at(-1)).toEqual([false, false]);
     expect(blocks.size).toBe(0);
   });
 
-  it('packs the weight gradient only when that is more than 1% faster', () => {
-    const tiles = { NN: { 4: 0.05, 6: 0.06 }, TN: { 4: 0.05, 5: 0.06, 6: 0.06 } };
-    expect(chooseGemmTiles(standIn('packs' as KernelBuild, { ...tiles, packed: { yes: 0.0098, no: 0.01 } }).runtime).packAdjacent).toBe(true);
-    expect(chooseGemmTiles(standIn('packs-by-little' as KernelBuild, { ...tiles, packed: { yes: 0.00995, no: 0.01 } }).runtime).packAdjacent).toBe(false);
-    const packs = standIn('packs-set' as KernelBuild, { ...tiles, packed: { yes: 0.005, no: 0.01 } });
-    chooseGemmTiles(packs.runtime);
-    expect(packs.packings.at(-1)).toBe(true);
+  it('packs the forward when that beats 4×8 by over 1% and 6×8, with the weight gradient\'s tile', () => {
+    const TN = { 4: 0.05, 5: 0.04, 6: 0.06 };
+    const packs = standIn('packs-nn' as KernelBuild, { NN: { 4: 0.05, 6: 0.06, packed: 0.0494 }, TN });
+    expect(chooseGemmTiles(packs.runtime)).toEqual(choices(4, 5, true));
+    expect(packs.settings.at(-1)).toEqual([4, 5]);
+    expect(packs.packings.at(-1)).toEqual([true, false]);
+    expect(packs.of('TNStrided').every((p) => p.packing[0])).toBe(true); // measured as it will run
+    expect(chooseGemmTiles(standIn('packs-nn-by-little' as KernelBuild, { NN: { 4: 0.05, 6: 0.06, packed: 0.04955 }, TN }).runtime)).toEqual(choices(4, 5));
+    expect(chooseGemmTiles(standIn('six-beats-packed' as KernelBuild, { NN: { 4: 0.05, 6: 0.03, packed: 0.04 }, TN }).runtime)).toEqual(choices(6, 5));
   });
 
-  it('takes 4×8 when it is faster, or when a larger tile is faster by under 1%', () => {
-    const slow = { 4: 0.01, 5: 0.05, 6: 0.05 };
-    expect(chooseGemmTiles(standIn('four' as KernelBuild, { NN: slow, TN: slow }).runtime)).toEqual({ strided: 4, adjacent: 4, packAdjacent: false });
-    const tie = { 4: 0.03, 5: 0.03, 6: 0.03 };
-    expect(chooseGemmTiles(standIn('tie' as KernelBuild, { NN: tie, TN: tie }).runtime)).toEqual({ strided: 4, adjacent: 4, packAdjacent: false });
-    const close = { 4: 0.05, 5: 0.0496, 6: 0.0496 };
-    expect(chooseGemmTiles(standIn('close' as KernelBuild, { NN: close, TN: close }).runtime)).toEqual({ strided: 4, adjacent: 4, packAdjacent: false });
+  it('packs the weight gradient only when that is more than 1% faster', () => {
+    const tiles = { NN: { 4: 0.05, 6: 0.06, packed: 0.06 }, TN: { 4: 0.05, 5: 0.06, 6: 0.06 } };
+    expect(chooseGemmTiles(standIn('packs' as KernelBuild, { ...tiles, packedTN: { yes: 0.0098, no: 0.01 } }).runtime)).toEqual(choices(4, 4, false, true));
+    expect(chooseGemmTiles(standIn('packs-by-little' as KernelBuild, { ...tiles, packedTN: { yes: 0.00995, no: 0.01 } }).runtime)).toEqual(choices(4, 4));
+    const packs = standIn('packs-set' as KernelBuild, { ...tiles, packedTN: { yes: 0.005, no: 0.01 } });
+    chooseGemmTiles(packs.runtime);
+    expect(packs.packings.at(-1)).toEqual([false, true]);
+  });
+
+  it('takes 4×8 when it is faster, or when a larger tile or packing is faster by under 1%', () => {
+    const slow = { 4: 0.01, 5: 0.05, 6: 0.05, packed: 0.05 };
+    expect(chooseGemmTiles(standIn('four' as KernelBuild, { NN: slow, TN: slow }).runtime)).toEqual(choices(4, 4));
+    const tie = { 4: 0.03, 5: 0.03, 6: 0.03, packed: 0.03 };
+    expect(chooseGemmTiles(standIn('tie' as KernelBuild, { NN: tie, TN: tie }).runtime)).toEqual(choices(4, 4));
+    const close = { 4: 0.05, 5: 0.0496, 6: 0.0496, packed: 0.0496 };
+    expect(chooseGemmTiles(standIn('close' as KernelBuild, { NN: close, TN: close }).runtime)).toEqual(choices(4, 4));
   });
 
   it('takes the faster of 6×8 and 5×8 for the weight gradient when it beats 4×8 by over 1%, whatever the forward took', () => {
-    expect(chooseGemmTiles(standIn('five' as KernelBuild, { NN: { 4: 0.05, 6: 0.06 }, TN: { 4: 0.05, 5: 0.0493, 6: 0.0495 } }).runtime)).toEqual({ strided: 4, adjacent: 5, packAdjacent: false });
-    expect(chooseGemmTiles(standIn('six-tn' as KernelBuild, { NN: { 4: 0.05, 6: 0.06 }, TN: { 4: 0.05, 5: 0.049, 6: 0.048 } }).runtime)).toEqual({ strided: 4, adjacent: 6, packAdjacent: false });
+    const NN = { 4: 0.05, 6: 0.06, packed: 0.06 };
+    expect(chooseGemmTiles(standIn('five' as KernelBuild, { NN, TN: { 4: 0.05, 5: 0.0493, 6: 0.0495 } }).runtime)).toEqual(choices(4, 5));
+    expect(chooseGemmTiles(standIn('six-tn' as KernelBuild, { NN, TN: { 4: 0.05, 5: 0.049, 6: 0.048 } }).runtime)).toEqual(choices(4, 6));
     // V8 12's plain-SIMD build: 6×8 as fast as 4×8 on the forward, far slower on the weight gradient.
-    expect(chooseGemmTiles(standIn('simd-v8-12' as KernelBuild, { NN: { 4: 0.05, 6: 0.048 }, TN: { 4: 0.03, 5: 0.04, 6: 0.05 } }).runtime)).toEqual({ strided: 6, adjacent: 4, packAdjacent: false });
+    expect(chooseGemmTiles(standIn('simd-v8-12' as KernelBuild, { NN: { 4: 0.05, 6: 0.048, packed: 0.06 }, TN: { 4: 0.03, 5: 0.04, 6: 0.05 } }).runtime)).toEqual(choices(6, 4));
   });
 
-  it('measures once per build: the next module of the build gets the same tiles, set without a product', () => {
-    expect(chooseGemmTiles(standIn('once' as KernelBuild, { NN: { 4: 0.05, 6: 0.01 }, TN: { 4: 0.05, 5: 0.05, 6: 0.01 } }).runtime)).toEqual({ strided: 6, adjacent: 6, packAdjacent: false });
-    const again = standIn('once' as KernelBuild, { NN: { 4: 0.01, 6: 0.05 }, TN: { 4: 0.01, 5: 0.01, 6: 0.05 } });
-    expect(chooseGemmTiles(again.runtime)).toEqual({ strided: 6, adjacent: 6, packAdjacent: false });
+  it('measures once per build: the next module of the build gets the same choices, set without a product', () => {
+    expect(chooseGemmTiles(standIn('once' as KernelBuild, { NN: { 4: 0.05, 6: 0.01, packed: 0.05 }, TN: { 4: 0.05, 5: 0.05, 6: 0.01 }, packedTN: { yes: 0.001, no: 0.01 } }).runtime)).toEqual(choices(6, 6, false, true));
+    const again = standIn('once' as KernelBuild, { NN: { 4: 0.01, 6: 0.05, packed: 0.05 }, TN: { 4: 0.01, 5: 0.01, 6: 0.05 } });
+    expect(chooseGemmTiles(again.runtime)).toEqual(choices(6, 6, false, true));
     expect(again.settings).toEqual([[6, 6]]);
-    expect(again.packings).toEqual([false]);
+    expect(again.packings).toEqual([[false, true]]);
     expect(again.products).toHaveLength(0);
-    expect(again.strided).toHaveLength(0);
   });
 });

@@ -77,8 +77,9 @@ describe.each(['NN', 'TN', 'NT'] as const)('gemm%s', (layout) => {
 // chain over k = 0 … K−1), so results are bit-identical however the kernels are tuned. These
 // shapes cross every boundary: several K pieces (K past gemm.ts's PACK_K, 1024: two pieces,
 // the last short, and three, the last of one row), several column blocks (N > 128) with every edge width 1–7, row blocks (24) with leftover rows of 1–5.
-// TN packs A's row blocks (when set to) where a sweep spans 256 KB and C has 64 columns or more:
-// 784×100×100, 700×67×101, and 300×70×1100's first K piece but not its second.
+// Packing (when set to) applies where C has 64 columns or more, and for TN where a sweep spans
+// 256 KB: 784×100×100, 700×67×101, and 300×70×1100's first K piece but not its second. NN packs
+// in chunks of 96 of K: 784, 257, 101 and 1100 leave short last chunks.
 const CHAIN_SHAPES: [number, number, number][] = [
   [1, 1, 1], [5, 7, 3], [7, 13, 17], [29, 9, 300], [31, 100, 784], [100, 133, 257], [26, 260, 40],
   [784, 100, 100], [6, 8, 513], [25, 12, 50], [13, 6, 9], [3, 5, 600], [5, 9, 1100], [3, 17, 2049],
@@ -86,10 +87,13 @@ const CHAIN_SHAPES: [number, number, number][] = [
 ];
 
 // Every register tile each layout can run (the runtime picks the faster at start-up,
-// src/gemm-tile.ts): NN and NT (an NN product on Bᵀ) the strided tiles, TN the adjacent ones,
-// with and without packing.
+// src/gemm-tile.ts): NN and NT (an NN product on Bᵀ) the strided tiles, or packed the adjacent
+// ones; TN the adjacent ones, packed or not.
 const CHAIN_CASES = [
-  ...(['NN', 'NT'] as const).flatMap((layout) => [6, 4].map((tile) => [layout, tile, false] as const)),
+  ...(['NN', 'NT'] as const).flatMap((layout) => [
+    ...[6, 4].map((tile) => [layout, tile, false] as const),
+    ...[6, 5, 4].map((tile) => [layout, tile, true] as const),
+  ]),
   ...[6, 5, 4].flatMap((tile) => [false, true].map((pack) => ['TN', tile, pack] as const)),
 ];
 
@@ -100,11 +104,13 @@ describe.each(CHAIN_CASES)('gemm%s with %i-row tiles (packing A: %s) is the k-or
   beforeAll(async () => {
     runtime = await testRuntime();
     chosen = gemmTiles(runtime.kernels.exports);
-    // The other layout keeps a tile other than this case's, so that a product taking the wrong
-    // one of the two settings runs the wrong tile and the case sees it (6 against 4).
-    if (layout === 'TN') runtime.kernels.exports.gemmSetTiles(tile === 6 ? 4 : 6, tile);
-    else runtime.kernels.exports.gemmSetTiles(tile, tile === 6 ? 4 : 6);
-    runtime.kernels.exports.gemmSetPackAdjacent(pack);
+    // The other layout keeps a tile and a packing other than this case's, so that a product
+    // taking the wrong one of the settings runs the wrong code and the case sees it.
+    const { gemmSetTiles, gemmSetPacking } = runtime.kernels.exports;
+    if (layout === 'TN' || pack) gemmSetTiles(tile === 6 ? 4 : 6, tile); // packed NN runs the adjacent tile
+    else gemmSetTiles(tile, tile === 6 ? 4 : 6);
+    if (layout === 'TN') gemmSetPacking(!pack, pack);
+    else gemmSetPacking(pack, !pack);
     // Which madd this engine runs: the relaxed build fuses where the CPU has FMA. One product
     // tells them apart: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused, 0 when the product is rounded.
     const x = 1 + 2 ** -12;
@@ -175,12 +181,13 @@ describe('transpose', () => {
 });
 
 describe('the register tiles and packing chosen at start-up', () => {
-  it('are 4 or 6 rows strided and 4, 5 or 6 adjacent and packing or not, set on the module, the same for every runtime of a build', async () => {
+  it('are 4 or 6 rows strided and 4, 5 or 6 adjacent, packing or not, set on the module, the same for every runtime of a build', async () => {
     const first = await testRuntime();
     const second = await testRuntime();
     const tiles = gemmTiles(first.kernels.exports);
     expect([4, 6]).toContain(tiles.strided);
     expect([4, 5, 6]).toContain(tiles.adjacent);
+    expect(typeof tiles.packStrided).toBe('boolean');
     expect(typeof tiles.packAdjacent).toBe('boolean');
     expect(gemmTiles(second.kernels.exports)).toEqual(tiles);
     expect(chooseGemmTiles(second)).toEqual(tiles);
@@ -189,13 +196,13 @@ describe('the register tiles and packing chosen at start-up', () => {
   it('take only the tiles there are', async () => {
     const { exports } = (await testRuntime()).kernels;
     const tiles = gemmTiles(exports);
-    setGemmTiles(exports, { strided: 4, adjacent: 5, packAdjacent: true });
-    expect(gemmTiles(exports)).toEqual({ strided: 4, adjacent: 5, packAdjacent: true });
+    setGemmTiles(exports, { strided: 4, adjacent: 5, packStrided: false, packAdjacent: true });
+    expect(gemmTiles(exports)).toEqual({ strided: 4, adjacent: 5, packStrided: false, packAdjacent: true });
     exports.gemmSetTiles(5, 4);
-    exports.gemmSetPackAdjacent(false);
-    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 4, packAdjacent: false });
+    exports.gemmSetPacking(true, false);
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 4, packStrided: true, packAdjacent: false });
     exports.gemmSetTiles(3, 7);
-    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 6, packAdjacent: false });
+    expect(gemmTiles(exports)).toEqual({ strided: 6, adjacent: 6, packStrided: true, packAdjacent: false });
     setGemmTiles(exports, tiles);
   });
 });

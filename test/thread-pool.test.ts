@@ -20,7 +20,7 @@ function standIn() {
     memory,
     threadInit: (...args: unknown[]) => void calls.push(['threadInit', ...args]),
     gemmTileRows: (adjacent: boolean) => (adjacent ? 5 : 6),
-    gemmPacksAdjacent: () => 1,
+    gemmPacks: (adjacent: boolean) => (adjacent ? 0 : 1),
     heapBase: () => 1024,
   };
   PASSES.forEach((name, i) => {
@@ -110,7 +110,7 @@ describe('with a spawner', () => {
     // Thread 0 is the caller, initialized before any worker starts; 3 threads on 2 cores are oversubscribed.
     expect(calls).toEqual([['threadInit', 0, 3, controlBlock, true]]);
     const words = { generation: LAYOUT.POOL_GENERATION, release: LAYOUT.POOL_RELEASE, error: LAYOUT.POOL_ERROR };
-    const told = { module: kernels.module, memory, threads: 3, controlBlock, tiles: { strided: 6, adjacent: 5, packAdjacent: true }, oversubscribed: true, words };
+    const told = { module: kernels.module, memory, threads: 3, controlBlock, tiles: { strided: 6, adjacent: 5, packStrided: true, packAdjacent: false }, oversubscribed: true, words };
     expect(starts).toEqual([
       { ...told, index: 1, scratch: scratches[0], fault: 'throw' },
       { ...told, index: 2, scratch: scratches[1], fault: undefined },

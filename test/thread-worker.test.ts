@@ -20,7 +20,7 @@ function standIn(loop: () => void, fault?: 'throw') {
     threadInit: (...args: unknown[]) => void events.push(['threadInit', ...args]),
     gemmUseScratch: (...args: unknown[]) => void events.push(['gemmUseScratch', ...args]),
     gemmSetTiles: (...args: unknown[]) => void events.push(['gemmSetTiles', ...args]),
-    gemmSetPackAdjacent: (...args: unknown[]) => void events.push(['gemmSetPackAdjacent', ...args]),
+    gemmSetPacking: (...args: unknown[]) => void events.push(['gemmSetPacking', ...args]),
     workerLoop: () => {
       events.push(['workerLoop']);
       loop();
@@ -32,7 +32,7 @@ function standIn(loop: () => void, fault?: 'throw') {
     return { exports } as never;
   });
   const start: WorkerStart = {
-    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tiles: { strided: 6, adjacent: 5, packAdjacent: true }, oversubscribed: true, words: WORDS, fault,
+    module, memory, index: 2, threads: 3, controlBlock: CONTROL_BLOCK, scratch: 4096, tiles: { strided: 6, adjacent: 5, packStrided: true, packAdjacent: false }, oversubscribed: true, words: WORDS, fault,
   };
   const post = (message: unknown) => void events.push(['post', message]);
   return { start, post, events, control, instantiate, module, memory };
@@ -51,7 +51,7 @@ describe('runWorker', () => {
       ['threadInit', 2, 3, CONTROL_BLOCK, true],
       ['gemmUseScratch', 4096],
       ['gemmSetTiles', 6, 5],
-      ['gemmSetPackAdjacent', true],
+      ['gemmSetPacking', true, false],
       ['post', 'ready'],
       ['workerLoop'],
     ]);
