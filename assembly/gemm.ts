@@ -118,9 +118,11 @@ function gemmStrided(
         const cBlock = c + <usize>i0 * ldc + (<usize>j0 << 2);
         const aBlock = aPiece + <usize>i0 * aRow;
         if (packA) {
+          packedRowBlocks++;
           packRowBlock(aBlock, rows, kp, aK);
           rowBlockAgainstPanels(cBlock, APACK, rows, nc, kp, 0, kp, 4, APACK_K, ldc, into);
         } else if (packT) {
+          packedRowBlocks++;
           for (let p0 = 0; p0 < kp; p0 += TRANSPOSE_K) {
             const kc = min(TRANSPOSE_K, kp - p0);
             transposeRowBlock(aBlock + (<usize>p0 << 2), rows, kc, aRow);
@@ -319,6 +321,17 @@ export function gemmSetPacking(strided: bool, adjacent: bool): void {
 
 export function gemmPacks(adjacent: bool): bool {
   return adjacent ? packAdjacent : packStrided;
+}
+
+// Row blocks copied into APACK (counted once per block of NC columns and K piece) since the last
+// gemmTakePackedRowBlocks: the copies change no value, so this is how a test or the bench sees
+// where packing applied.
+let packedRowBlocks = 0;
+
+export function gemmTakePackedRowBlocks(): i32 {
+  const count = packedRowBlocks;
+  packedRowBlocks = 0;
+  return count;
 }
 
 function rowsAgainstPanel8(

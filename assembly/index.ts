@@ -1,7 +1,7 @@
 // The module's exports: every kernel (tested one by one against TypeScript references), the
 // plan layout (layout.ts, read by the host) and the network-level fused passes built from them.
 export {
-  gemmNN, gemmNNColumns, gemmTN, gemmTNStrided, gemmNT, gemmSetTiles, gemmTileRows, gemmSetPacking, gemmPacks, transpose,
+  gemmNN, gemmNNColumns, gemmTN, gemmTNStrided, gemmNT, gemmSetTiles, gemmTileRows, gemmSetPacking, gemmPacks, gemmTakePackedRowBlocks, transpose,
   GEMM_SCRATCH_BYTES, gemmUseScratch,
 } from './gemm';
 export {

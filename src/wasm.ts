@@ -39,6 +39,8 @@ export interface KernelExports {
   gemmSetPacking(strided: boolean, adjacent: boolean): void;
   /** 1 or 0. */
   gemmPacks(adjacent: boolean): number;
+  /** Row blocks the products copied first (per column block and K piece) since the last call. */
+  gemmTakePackedRowBlocks(): number;
   /** Whether `threadCount` threads share a dense forward product of rows×outSize by columns (assembly/layers/dense.ts). */
   denseSharesByColumns(threadCount: number, rows: number, outSize: number): boolean;
   /** Bytes of the compressed (nonzero entries only) form of x[rows×cols]. */

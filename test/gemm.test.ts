@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseGemmTiles, type GemmTiles, gemmTiles, setGemmTiles } from '../src/gemm-tile.js';
 import type { Runtime } from '../src/runtime.js';
+import { loadKernels } from '../src/wasm.js';
 import {
   fusedMultiplyAddF32, matmul, matmulChain, multiplyThenAddF32, randomArray,
 } from './support/reference.js';
-import { getF32, put, testRuntime } from './support/runtime.js';
+import { buildUnderTest, getF32, put, testRuntime } from './support/runtime.js';
 
 // Shapes that are not multiples of the vector width (4) or of the tile (4 rows × 8 columns),
 // the network's own shapes, and degenerate ones.
@@ -177,6 +178,63 @@ describe('transpose', () => {
     runtime.kernels.exports.transpose(dstAt, srcAt, rows, cols);
     const dst = getF32(runtime, dstAt, rows * cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dst[c * rows + r]).toBe(src[r * cols + c]);
+  });
+});
+
+// Packing changes no value (above), so these cases count the row blocks it copied: it applies
+// where C has 64 columns or more, and for TN where a sweep (K piece × A's row, bytes) spans 256 KB.
+// Row blocks are 24 rows, counted once per block of 128 columns and K piece of 1024.
+const PACKING_CASES: [string, 'NN' | 'TN', number, number, number, number][] = [
+  ['TN, a 313 KB sweep', 'TN', 784, 100, 100, 33],
+  ['TN, a sweep of exactly 256 KB', 'TN', 512, 64, 128, 22],
+  ['TN, a sweep just under 256 KB', 'TN', 511, 64, 128, 0],
+  ['TN, 63 columns', 'TN', 784, 63, 100, 0],
+  ['TN, two K pieces, the second sweeping 91 KB', 'TN', 300, 70, 1100, 13],
+  ['NN, 64 columns', 'NN', 100, 64, 784, 5],
+  ['NN, 63 columns', 'NN', 100, 63, 784, 0],
+  ['NN, two column blocks', 'NN', 100, 133, 257, 10],
+];
+
+describe('packing applies where it should', () => {
+  it.each(PACKING_CASES)('%s', async (_, layout, m, n, k, blocks) => {
+    const runtime = await testRuntime();
+    const { exports } = runtime.kernels;
+    const chosen = gemmTiles(exports);
+    const [aAt, bAt, cAt] = [m * k, k * n, m * n].map((length) => runtime.arena.alloc(length * 4));
+    const run = () => (layout === 'NN' ? exports.gemmNN(cAt, aAt, bAt, m, n, k, false) : exports.gemmTN(cAt, aAt, bAt, m, n, k, false));
+    exports.gemmTakePackedRowBlocks();
+    for (const [strided, adjacent] of [[false, false], [layout === 'TN', layout === 'NN']]) {
+      exports.gemmSetPacking(strided, adjacent); // off, then only the other layout's on
+      run();
+      expect(exports.gemmTakePackedRowBlocks()).toBe(0);
+    }
+    exports.gemmSetPacking(layout === 'NN', layout === 'TN');
+    run();
+    expect(exports.gemmTakePackedRowBlocks()).toBe(blocks);
+    expect(exports.gemmTakePackedRowBlocks()).toBe(0); // taken
+    setGemmTiles(exports, chosen);
+    for (const at of [aAt, bAt, cAt]) runtime.arena.release(at);
+  });
+
+  it('a column range packs by its own width: 56 columns from column 64 do not, columns 0–63 do', async () => {
+    const runtime = await testRuntime();
+    const { exports } = runtime.kernels;
+    const chosen = gemmTiles(exports);
+    const [m, n, k] = [100, 120, 300];
+    const [aAt, bAt, cAt] = [m * k, k * n, m * n].map((length) => runtime.arena.alloc(length * 4));
+    exports.gemmSetPacking(true, false);
+    exports.gemmTakePackedRowBlocks();
+    exports.gemmNNColumns(cAt, aAt, bAt, m, n, k, 64, n, false);
+    expect(exports.gemmTakePackedRowBlocks()).toBe(0);
+    exports.gemmNNColumns(cAt, aAt, bAt, m, n, k, 0, 64, false);
+    expect(exports.gemmTakePackedRowBlocks()).toBe(5);
+    setGemmTiles(exports, chosen);
+    for (const at of [aAt, bAt, cAt]) runtime.arena.release(at);
+  });
+
+  it('a module starts unpacked, before a runtime chooses', async () => {
+    const { exports } = await loadKernels(buildUnderTest);
+    expect([exports.gemmPacks(false), exports.gemmPacks(true)]).toEqual([0, 0]);
   });
 });
 
