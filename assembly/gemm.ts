@@ -170,12 +170,14 @@ function rowBlockAgainstPanels(
 // the forward and the evaluation run the adjacent tiles: on V8 11 and 12 (Node 20 and 22), where
 // 6×8 spills and 4×8's eight multiply-add chains only just cover the FMA latency, that is 5×8.
 // In K chunks of TRANSPOSE_K, so that the chunk (9 KB) stays in L1 while every panel sweeps it:
-// on an AMD Zen 5, Node 22, relaxed SIMD, interleaved, GFLOP/s strided 4×8 against packed 5×8 on
-// 100×100×784, the whole K at once 49.4 / 49.7, chunks of 384 51.6 / 53.5, of 192 51.7 / 54.3,
-// of 96 53.4 / 56.5; at 96, 10000×100×784 57.5 / 60.8, 64×128×784 56.6 / 57.9, 128×128×784
-// 59.9 / 60.8, the start-up product 48×64×392 52.6 / 54.8, and the same +4–5% on Node 20. On
-// Node 24 and 26 (6×8 strided) and in the plain build it loses 3–12%, so this too is the host's
-// measured choice. Either copy moves values only: every element's chain is unchanged.
+// on an AMD Zen 5, Node 22, relaxed SIMD, interleaved in one process (a scratch script, not
+// kept), GFLOP/s strided 4×8 against packed 5×8 on 100×100×784, the whole K at once 49.4 / 49.7,
+// chunks of 384 51.6 / 53.5, of 192 51.7 / 54.3, of 96 53.4 / 56.5; at 96, 10000×100×784
+// 57.5 / 60.8, 64×128×784 56.6 / 57.9, 128×128×784 59.9 / 60.8, the start-up product 48×64×392
+// 52.6 / 54.8, and +3.7–5.1% on Node 20. On Node 24 and 26 (6×8 strided) and in the plain build
+// it lost 0.4–9.4%, so this too is the host's measured choice. `npm run bench:kernels` there
+// (best of 2 runs), Node 20 and 22, forward / evaluation: 4×8 79% / 78–79% of peak, packed 85% /
+// 83%. Either copy moves values only: every element's chain is unchanged.
 const PACK_SWEEP_BYTES: usize = 64 * 4096;
 const PACK_MIN_COLUMNS = 64;
 const TRANSPOSE_K = 96;

@@ -96,7 +96,7 @@ export function renderCpuTable(records: CpuRecord[]): string {
 export function renderKernelRows(rows: KernelRow[], context: string): string {
   const lines = [
     '## Dense products against the peak', '', context,
-    `The runtime chose (src/gemm-tile.ts): ${chosenTiles(rows)}. The % columns after the chosen one show each tile the layout can run unpacked (5×8 needs the weight gradient's adjacent rows), then packed: A's row blocks copied first (assembly/gemm.ts, APACK; transposed for NN, which then runs the adjacent tile; for 64 columns or more, and for TN only where a sweep spans 256 KB, else the same code as unpacked).`, '',
+    `The runtime chose (src/gemm-tile.ts): ${chosenTiles(rows)}. The % columns after the chosen one show each tile the layout can run unpacked (5×8 needs the weight gradient's adjacent rows), then packed: A's row blocks copied first (assembly/gemm.ts, APACK; transposed for NN, which then runs the adjacent tile; for 64 columns or more, and for TN only where a sweep spans 256 KB: – where it does not apply).`, '',
     '| product | layout | relaxed SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | packed | SIMD GFLOP/s | % of peak | 6×8 / 5×8 / 4×8 | packed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];

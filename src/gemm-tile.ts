@@ -23,12 +23,17 @@
 // forward as fast with 6×8 as with 4×8, and the weight gradient at 73–78% of peak with 6×8, 85–88%
 // with 5×8 and 93–95% with 4×8 (npm run bench:kernels, Xeon). createRuntime, this included, took
 // 100–140 ms on Node 20–24 there, of which loading the kernels 24–38 ms.
+// The forward's packing is measured against 4×8 only where 6×8 lost: it is for the engines where
+// 6×8 spills, and where 6×8 won (V8 13 and later) the start-up product once took packed over it in
+// one of three `npm run bench:kernels` runs on a Zen 5 under revectorize, 89% of peak on the
+// forward against 6×8's 96%.
 // The weight gradient's packing is then measured with the chosen tiles on the first 48 rows of a
 // 784-input layer's weight gradient at batch 100 (gemmTNStrided: A's rows 784 floats apart, so
 // the sweeps span the 77 pages the real one does, at 0.6 MFLOP a call), and taken, likewise,
-// only when more than 1% faster than not. The two packings' measurements add about 50 ms:
-// createRuntime on an AMD Zen 5, relaxed SIMD, before → after, Node 22 102 → 151 ms, Node 24
-// 74 → 123, Node 26 79 → 128 (one run each, createRuntime timed alone).
+// only when more than 1% faster than not. The packings' measurements cost start-up time:
+// createRuntime on an AMD Zen 5, relaxed SIMD, timed alone, Node 22 / 24 / 26: 102 / 74 / 79 ms
+// before them, 199–216 / 129–161 / 132 ms with them (Node 22 measures the forward's packing
+// against 4×8 as a second round; one to three runs each, the later ones on a noisier machine).
 import type { Runtime } from './runtime.js';
 import type { KernelBuild, KernelExports } from './wasm.js';
 
@@ -91,13 +96,14 @@ export function chooseGemmTiles(runtime: Pick<Runtime, 'kernels' | 'arena'>): Ge
       exports.gemmSetTiles(4, rows);
       exports.gemmTN(c, a, b, INPUTS, N, BATCH, false);
     });
-    const forward = fastest<number | 'packed'>([6, 'packed'], 4, CALLS_PER_SAMPLE, (choice) => {
+    const forward = (choice: number | 'packed') => {
       exports.gemmSetTiles(choice === 'packed' ? 4 : choice, adjacent);
       exports.gemmSetPacking(choice === 'packed', false);
       exports.gemmNN(c, a, b, M, N, K, false);
-    });
-    const strided = forward === 'packed' ? 4 : forward;
-    const packStrided = forward === 'packed';
+    };
+    const strided = fastest([6], 4, CALLS_PER_SAMPLE, forward);
+    // Packing is for the engines where 6×8 spills: offered against 4×8 only.
+    const packStrided = strided === 4 && fastest<number | 'packed'>(['packed'], 4, CALLS_PER_SAMPLE, forward) === 'packed';
     exports.gemmSetTiles(strided, adjacent);
     const packAdjacent = fastest([true], false, PACK_CALLS_PER_SAMPLE, (pack) => {
       exports.gemmSetPacking(packStrided, pack);

@@ -91,7 +91,7 @@ const measured = <T>(candidates: T[], calls = 30) => [
 const choices = (strided: number, adjacent: number, packStrided = false, packAdjacent = false) => ({ strided, adjacent, packStrided, packAdjacent });
 
 describe('chooseGemmTiles', () => {
-  it('measures the weight gradient\'s tiles, then the forward\'s and its packing, then the weight gradient\'s packing, and frees its blocks', () => {
+  it('measures the weight gradient\'s tiles, then the forward\'s, then the weight gradient\'s packing, and frees its blocks', () => {
     const { runtime, settings, packings, products, of, blocks, sizes } = standIn('six' as KernelBuild, { NN: { 4: 0.05, 6: 0.01, packed: 0.02 }, TN: { 4: 0.02, 5: 0.01, 6: 0.02 } });
     expect(chooseGemmTiles(runtime)).toEqual(choices(6, 5));
     const [tn, nn, strided] = [of('TN'), of('NN'), of('TNStrided')];
@@ -99,10 +99,9 @@ describe('chooseGemmTiles', () => {
     // The weight gradient's tiles unpacked, on a (96×196)ᵀ by 96×64 product.
     expect(tn.map((p) => p.choice)).toEqual(measured([6, 5, 4]));
     for (const p of tn) expect(p.packing).toEqual([false, false]);
-    // The forward's 6×8, packed and 4×8 on a 48×392 by 392×64 product, packed with the weight gradient's tile.
-    expect(nn.map((p) => p.choice)).toEqual(measured([6, 'packed', 4]));
-    for (const p of nn) expect(p.packing).toEqual([p.choice === 'packed', false]);
-    expect(new Set(nn.filter((p) => p.choice === 'packed').map((p) => p.tiles[1]))).toEqual(new Set([5]));
+    // The forward's 6×8 and 4×8 on a 48×392 by 392×64 product, unpacked; 6×8 won, so packing is not tried.
+    expect(nn.map((p) => p.choice)).toEqual(measured([6, 4]));
+    for (const p of nn) expect(p.packing).toEqual([false, false]);
     // The weight gradient's packing with the chosen tiles: 48 rows of a 784-input gradient at batch 100.
     expect(strided.map((p) => p.choice)).toEqual(measured([true, false], 120));
     for (const p of strided) expect([p.tiles, p.packing[0]]).toEqual([[6, 5], false]);
@@ -117,15 +116,22 @@ describe('chooseGemmTiles', () => {
     expect(blocks.size).toBe(0);
   });
 
-  it('packs the forward when that beats 4×8 by over 1% and 6×8, with the weight gradient\'s tile', () => {
+  it('where 4×8 beat 6×8, packs the forward when that beats 4×8 by over 1%, with the weight gradient\'s tile', () => {
     const TN = { 4: 0.05, 5: 0.04, 6: 0.06 };
     const packs = standIn('packs-nn' as KernelBuild, { NN: { 4: 0.05, 6: 0.06, packed: 0.0494 }, TN });
     expect(chooseGemmTiles(packs.runtime)).toEqual(choices(4, 5, true));
+    const nn = packs.of('NN');
+    expect(nn.map((p) => p.choice)).toEqual([...measured([6, 4]), ...measured(['packed', 4])]);
+    for (const p of nn) expect(p.packing).toEqual([p.choice === 'packed', false]);
+    expect(new Set(nn.filter((p) => p.choice === 'packed').map((p) => p.tiles[1]))).toEqual(new Set([5]));
     expect(packs.settings.at(-1)).toEqual([4, 5]);
     expect(packs.packings.at(-1)).toEqual([true, false]);
     expect(packs.of('TNStrided').every((p) => p.packing[0])).toBe(true); // measured as it will run
     expect(chooseGemmTiles(standIn('packs-nn-by-little' as KernelBuild, { NN: { 4: 0.05, 6: 0.06, packed: 0.04955 }, TN }).runtime)).toEqual(choices(4, 5));
-    expect(chooseGemmTiles(standIn('six-beats-packed' as KernelBuild, { NN: { 4: 0.05, 6: 0.03, packed: 0.04 }, TN }).runtime)).toEqual(choices(6, 5));
+    // Where 6×8 won, packing is not tried, even if the start-up product would run it faster.
+    const six = standIn('six-not-packed' as KernelBuild, { NN: { 4: 0.05, 6: 0.03, packed: 0.02 }, TN });
+    expect(chooseGemmTiles(six.runtime)).toEqual(choices(6, 5));
+    expect(six.of('NN').some((p) => p.choice === 'packed')).toBe(false);
   });
 
   it('packs the weight gradient only when that is more than 1% faster', () => {
