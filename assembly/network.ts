@@ -125,6 +125,8 @@ function gradients(plan: usize, x: usize, targets: usize, rows: i32): f64 {
   }
   barrier();
 
+  // Layers without parameters (activation, dropout, pooling, flatten) come after `first`, so
+  // theirs always has an input gradient to write; a learning layer's may be 0 (none).
   const first = firstWithParameters(plan);
   for (let l = last; l >= first; l--) {
     const dOutput = layerPointer(plan, l, LAYER_GRAD);

@@ -21,6 +21,14 @@
 // compile error and does not count, as in Stryker; one that makes the suite run past its time
 // limit counts as killed (timeout).
 //
+// As Stryker does by default (coverage analysis "perTest"), a mutant runs only the test files
+// that run the function it is in: before the mutants, a coverage build (every function of
+// assembly/ instrumented to set a byte of its own when it runs) runs each test file alone,
+// and scripts/kernel-coverage-hook.mjs, loaded into every process of those runs (the test
+// files' CLI children and thread workers too), notes which bytes were set. A mutant outside
+// every function (a constant, a declaration's initializer) runs every file; one in a function
+// no test file runs is NoCoverage without running any, and counts as not killed, as in Stryker.
+//
 // Where the compiler's output is byte for byte the unmutated one's, no test can tell the
 // mutant apart ("trivial compiler equivalence"): when both plain-SIMD files are unchanged, the
 // two relaxed-SIMD files are built too. If they are unchanged as well, the mutant is Equivalent
@@ -101,6 +109,7 @@ async function mutantsOf(file) {
     { plugins: null, ignorers: [], excludedMutations: [], noHeader: true },
   );
   const declarations = declarationsOf(content, blanked);
+  const functions = (await coverageUnits()).get(file);
   const described = {
     content,
     mutants: mutants.map((mutant) => {
@@ -113,6 +122,8 @@ async function mutantsOf(file) {
         start, end,
         at: `${from.line + 1}:${from.column + 1}-${to.line + 1}:${to.column + 1}`,
         scope: `${declaration.sha256}+${start - declaration.start}+${end - start}`,
+        // The innermost function around it (functions are in order of their start).
+        unit: functions.findLast((f) => f.start <= start && end <= f.end)?.unit,
         mutator: mutant.mutatorName,
         original: oneLine(content.slice(start, end)),
         replacement: mutant.replacement,
@@ -148,6 +159,53 @@ function offsetOf(text, { line, column }) {
 
 const oneLine = (code) => code.replace(/\s+/g, ' ');
 
+// ---- Coverage units: every function of assembly/ with a body, numbered across the files ------
+const KERNEL_FILES = readdirSync(join(root, 'assembly'), { recursive: true })
+  .filter((name) => name.endsWith('.ts'))
+  .sort()
+  .map((name) => `assembly/${name}`);
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ClassMethod', 'ClassPrivateMethod', 'ObjectMethod']);
+
+/** The functions of a file's text (decorators blanked) with a block body: [{ start, end, bodyStart }], in order of start. */
+function functionsOf(blanked) {
+  const found = [];
+  const walk = (node) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node.type !== 'string') return;
+    if (FUNCTION_TYPES.has(node.type) && node.body?.type === 'BlockStatement') found.push({ start: node.start, end: node.end, bodyStart: node.body.start });
+    for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value && typeof value === 'object') walk(value);
+  };
+  walk(babelParser.parse(blanked, BABEL_OPTIONS).program);
+  return found.sort((a, b) => a.start - b.start);
+}
+
+let units;
+/** file → its functions, each with its unit number. */
+async function coverageUnits() {
+  if (!units) {
+    units = new Map();
+    let next = 0;
+    for (const file of KERNEL_FILES) {
+      const content = await readFile(join(root, file), 'utf8');
+      units.set(file, functionsOf(content.replace(DECORATOR, (match) => ' '.repeat(match.length))).map((f) => ({ ...f, unit: next++ })));
+    }
+    units.count = next;
+  }
+  return units;
+}
+
+/** The file's text with a store of 1 to its own coverage byte as each function's first statement. */
+async function instrumented(file, functions) {
+  const content = await readFile(join(root, file), 'utf8');
+  const depth = file.split('/').length - 2;
+  const from = depth ? '../'.repeat(depth) : './';
+  let text = content;
+  for (const { bodyStart, unit } of [...functions].reverse()) {
+    text = `${text.slice(0, bodyStart + 1)} store<u8>(__KERNEL_COVERAGE + ${unit}, 1);${text.slice(bodyStart + 1)}`;
+  }
+  return `import { __KERNEL_COVERAGE } from '${from}kernel-coverage';\n${text}`;
+}
+
 // ---- The record -------------------------------------------------------------------------------
 // { "assembly/x.ts": { mutants: [{ at, scope, mutator, replacement, status, test?, build? }] } }:
 // `scope` is the sha256 of the mutant's top-level declaration, the mutant's offset in it and its length,
@@ -177,15 +235,15 @@ let saving = Promise.resolve();
 const save = () => (saving = saving.then(saveRecord));
 
 // ---- The scores -------------------------------------------------------------------------------
-const STATUSES = ['Killed', 'Timeout', 'Survived', 'CompileError', 'Equivalent'];
-const counted = ({ Killed, Timeout, Survived }) => Killed + Timeout + Survived;
+const STATUSES = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'CompileError', 'Equivalent'];
+const counted = ({ Killed, Timeout, Survived, NoCoverage }) => Killed + Timeout + Survived + NoCoverage;
 const score = (counts) => (counted(counts) ? `${((100 * (counts.Killed + counts.Timeout)) / counted(counts)).toFixed(2)}%` : '–');
 
 /** Per file and for all of them: the mutants there are, how many the record has, and their outcomes. */
 async function printScores(scoredFiles) {
   const total = { mutants: 0, measured: 0, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) };
   const survivors = [];
-  console.log('file | mutants | measured | killed | timeout | survived | compile errors | same binaries | score');
+  console.log('file | mutants | measured | killed | timeout | survived | no coverage | compile errors | same binaries | score');
   for (const file of scoredFiles) {
     const { mutants } = await mutantsOf(file);
     const outcomes = recordedOutcomes(file);
@@ -195,7 +253,7 @@ async function printScores(scoredFiles) {
       if (!outcome) continue;
       counts.measured++;
       counts[outcome.status]++;
-      if (outcome.status === 'Survived') survivors.push(`${file}:${mutant.at} ${mutant.mutator}: ${mutant.original}  →  ${oneLine(mutant.replacement)}`);
+      if (outcome.status === 'Survived' || outcome.status === 'NoCoverage') survivors.push(`${file}:${mutant.at} ${mutant.mutator}: ${mutant.original}  →  ${oneLine(mutant.replacement)}${outcome.status === 'NoCoverage' ? '  (no coverage)' : ''}`);
     }
     for (const key of Object.keys(total)) total[key] += counts[key];
     console.log(`${file} | ${[counts.mutants, counts.measured, ...STATUSES.map((s) => counts[s])].join(' | ')} | ${score(counts)}`);
@@ -300,8 +358,9 @@ async function build(sandbox, kernelBuild, unmutated) {
 }
 
 const node = process.execPath;
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 const suite = (sandbox, order, extraArgs, timeoutMs, kernelBuild = 'simd') => run(
-  node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.mutation-kernels.config.ts', '--bail', '1', '--maxWorkers', '1', '--reporter', 'dot', ...extraArgs],
+  node, [vitest, 'run', '--config', 'vitest.mutation-kernels.config.ts', '--bail', '1', '--maxWorkers', '1', '--reporter', 'dot', ...extraArgs],
   sandbox.dir, { timeoutMs, env: { KERNEL_MUTATION_ORDER: order.join(','), KERNEL_MUTATION_BUILD: kernelBuild } },
 );
 /** The test file of the first failure vitest reports (its output without the colours). */
@@ -344,6 +403,53 @@ const durations = new Map(JSON.parse(await readFile(join(first.dir, 'baseline.js
 const timeoutMs = 3 * baselineSeconds * 1000 + 60_000;
 console.log(`baseline: suite passes in ${baselineSeconds.toFixed(1)} s; time limit per mutant ${(timeoutMs / 1000).toFixed(0)} s`);
 
+// The coverage: the coverage build in the first sandbox, each test file run alone on it (as
+// many at once as there are jobs), then the sources and the unmutated kernels put back.
+const coverageStart = Date.now();
+const testFiles = [...durations.keys()];
+/** test file → the units it runs */
+const coverage = new Map(testFiles.map((test) => [test, new Set()]));
+{
+  const { count } = await coverageUnits();
+  for (const [file, functions] of await coverageUnits()) await writeFile(join(first.dir, file), await instrumented(file, functions));
+  await writeFile(join(first.dir, 'assembly/kernel-coverage.ts'), `export const __KERNEL_COVERAGE: usize = memory.data(${count});\n`);
+  await writeFile(join(first.dir, 'assembly/index.ts'), `${await readFile(join(root, 'assembly/index.ts'), 'utf8')}export { __KERNEL_COVERAGE } from './kernel-coverage';\n`);
+  const built = await build(first, 'simd');
+  if (!built.ok) throw new Error(`the coverage build does not compile:\n${built.output}`);
+  const dir = join(first.dir, '.kernel-coverage');
+  await mkdir(dir);
+  const waiting = [...testFiles];
+  const runOne = async () => {
+    for (let test = waiting.shift(); test; test = waiting.shift()) {
+      await run(node, [vitest, 'run', '--config', 'vitest.mutation.config.ts', '--reporter', 'dot', test], first.dir, {
+        timeoutMs,
+        env: {
+          KERNEL_COVERAGE_DIR: dir, KERNEL_COVERAGE_TEST: test, KERNEL_COVERAGE_UNITS: String(count),
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(root, 'scripts/kernel-coverage-hook.mjs')}`,
+        },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, runOne));
+  for (const name of readdirSync(dir)) {
+    const { test, units: ran } = JSON.parse(await readFile(join(dir, name), 'utf8'));
+    for (const unit of ran) coverage.get(test)?.add(unit);
+  }
+  await rm(dir, { recursive: true });
+  await rm(join(first.dir, 'assembly/kernel-coverage.ts'));
+  for (const file of KERNEL_FILES) await writeFile(join(first.dir, file), await readFile(join(root, file), 'utf8'));
+  for (const [builtFile, bytes] of unmutated) await writeFile(join(first.dir, builtFile), bytes);
+  const covered = new Set([...coverage.values()].flatMap((ran) => [...ran]));
+  const lineOf = async (file, offset) => (await readFile(join(root, file), 'utf8')).slice(0, offset).split('\n').length;
+  const notRun = [];
+  for (const [file, functions] of await coverageUnits()) {
+    for (const { start, unit } of functions) if (!covered.has(unit)) notRun.push(`${file}:${await lineOf(file, start)}`);
+  }
+  console.log(`coverage: ${covered.size} of ${count} kernel functions run by some test file (${((Date.now() - coverageStart) / 1000).toFixed(0)} s)${notRun.length ? `; not run: ${notRun.join(', ')}` : ''}`);
+}
+/** The test files that run a mutant's function (every file when it is in none, or for the relaxed-SIMD build, which the coverage did not run). */
+const testsRunning = (unit, kernelBuild) => (unit === undefined || kernelBuild !== 'simd' ? testFiles : testFiles.filter((test) => coverage.get(test).has(unit)));
+
 /** The suite's files, those that killed most of this file's mutants first, then any file's, then the fastest. */
 function testOrder(file) {
   const kills = (entries) => {
@@ -372,7 +478,7 @@ for (const { file, from, to } of targets) {
     const line = Number(mutant.at.split(':')[0]);
     if (line < from || line > to) return false;
     const outcome = outcomes.get(keyOf(mutant));
-    return !outcome || (options['retest-survivors'] && outcome.status === 'Survived');
+    return !outcome || (options['retest-survivors'] && (outcome.status === 'Survived' || outcome.status === 'NoCoverage'));
   });
   console.log(`${file}: ${mutants.length} mutants, ${current.length} recorded, ${todo.length} to measure`);
   for (const mutant of todo) queue.push({ file, content, mutant });
@@ -383,7 +489,7 @@ const seconds = Object.fromEntries(STATUSES.map((s) => [s, []]));
 let done = 0;
 const toMeasure = queue.length;
 /** The mutant's status, the test file that killed it, and the build the suite ran on. */
-async function test(sandbox, file) {
+async function test(sandbox, file, unit) {
   let built = await build(sandbox, 'simd', unmutated);
   let kernelBuild = 'simd';
   if (built.ok && built.same) {
@@ -396,7 +502,9 @@ async function test(sandbox, file) {
     if (process.env.DEBUG_MUTANTS) console.log(built.output);
     return { status: 'CompileError' };
   }
-  const tested = await suite(sandbox, testOrder(file), [], timeoutMs, kernelBuild);
+  const tests = testsRunning(unit, kernelBuild);
+  if (tests.length === 0) return { status: 'NoCoverage' };
+  const tested = await suite(sandbox, testOrder(file).filter((test) => tests.includes(test)), tests, timeoutMs, kernelBuild);
   const status = tested.timedOut ? 'Timeout' : tested.code === 0 ? 'Survived' : 'Killed';
   return { status, test: status === 'Killed' ? failedTest(tested.output) : undefined, kernelBuild };
 }
@@ -406,7 +514,7 @@ async function measure(sandbox) {
     const { file, content, mutant } = next;
     const mutantStart = Date.now();
     await writeFile(join(sandbox.dir, file), content.slice(0, mutant.start) + mutant.replacement + content.slice(mutant.end));
-    const { status, test: killer, kernelBuild } = await test(sandbox, file);
+    const { status, test: killer, kernelBuild } = await test(sandbox, file, mutant.unit);
     await writeFile(join(sandbox.dir, file), content);
     for (const [builtFile, bytes] of unmutated) await writeFile(join(sandbox.dir, builtFile), bytes);
     const { at, scope, mutator, replacement } = mutant;

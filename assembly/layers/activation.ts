@@ -15,7 +15,6 @@ export function activationLayerForward(plan: usize, layer: i32, input: usize, ro
 }
 
 export function activationLayerBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
-  if (!dInput) return;
   const width = layerField(plan, layer, LAYER_OUT);
   const first = shareStart(rows, 4), end = shareEnd(rows, 4);
   const offset = <usize>first * <usize>width << 2;

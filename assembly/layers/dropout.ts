@@ -60,7 +60,6 @@ export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32)
 }
 
 export function dropoutBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
-  if (!dInput) return;
   const width = layerField(plan, layer, LAYER_OUT);
   const first = shareStart(rows, 4) * width, end = shareEnd(rows, 4) * width;
   if (<i32>header(plan, PLAN_MODE) == MODE_EVALUATE) {

@@ -20,7 +20,6 @@ export function avgPoolForward(plan: usize, layer: i32, input: usize, rows: i32)
 }
 
 export function maxPoolBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
-  if (!dInput) return;
   const inRow = inputFloats(plan, layer);
   const outRow = layerField(plan, layer, LAYER_OUT);
   memory.fill(dInput, 0, <usize>(rows * inRow) << 2);
@@ -39,7 +38,6 @@ export function maxPoolBackward(plan: usize, layer: i32, dOutput: usize, dInput:
 
 /** Every input of a window receives dY / (kh·kw), windows that overlap adding up. */
 export function avgPoolBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
-  if (!dInput) return;
   walkWindows(plan, layer, dInput, dOutput, rows, AVG_BACKWARD);
 }
 
@@ -118,5 +116,5 @@ export function flattenForward(plan: usize, layer: i32, input: usize, rows: i32)
 }
 
 export function flattenBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
-  if (dInput) memory.copy(dInput, dOutput, <usize>(rows * layerField(plan, layer, LAYER_OUT)) << 2);
+  memory.copy(dInput, dOutput, <usize>(rows * layerField(plan, layer, LAYER_OUT)) << 2);
 }
