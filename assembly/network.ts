@@ -111,7 +111,11 @@ export function lossAndGradients(plan: usize, x: usize, targets: usize, rows: i3
   return loss;
 }
 
-/** lossAndGradients' work; the loss it returns is thread 0's (the others return 0). */
+/**
+ * lossAndGradients' work; the loss it returns is thread 0's (the others return 0). Backward stops
+ * at the first learning layer, so a layer without parameters (activation, dropout, pooling,
+ * flatten) always has an input gradient to write; a learning layer's may be 0 (none).
+ */
 function gradients(plan: usize, x: usize, targets: usize, rows: i32): f64 {
   const layers = layerCount(plan);
   const last = layers - 1;
@@ -125,8 +129,6 @@ function gradients(plan: usize, x: usize, targets: usize, rows: i32): f64 {
   }
   barrier();
 
-  // Layers without parameters (activation, dropout, pooling, flatten) come after `first`, so
-  // theirs always has an input gradient to write; a learning layer's may be 0 (none).
   const first = firstWithParameters(plan);
   for (let l = last; l >= first; l--) {
     const dOutput = layerPointer(plan, l, LAYER_GRAD);
