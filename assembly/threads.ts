@@ -40,19 +40,12 @@ export const PASS_EXIT: i32 = -1;
 const SPIN_WITH_A_CORE_EACH = 2000000;
 const SPIN_OVERSUBSCRIBED = 20000;
 
-let threadIndex: i32 = 0;
+let threadIndex: i32 = 0; // this thread's index: 0 is the caller
 let passThreads: i32 = 1; // threads in the running pass; 1 outside a pass (plain kernel calls)
 let poolThreads: i32 = 1;
 let pool: usize = 0;
 let seenGeneration: i32 = 0; // a worker's last pass
 let spin: i32 = SPIN_OVERSUBSCRIBED;
-
-/** This thread's index: 0 is the caller. */
-// @ts-ignore: decorator
-@inline
-export function thread(): i32 {
-  return threadIndex;
-}
 
 /** Threads sharing the running pass (1 outside a pass and in the single-threaded builds). */
 // @ts-ignore: decorator
