@@ -76,6 +76,8 @@ const CONVOLUTIONS: { shape: ImageShape; out: number; kernel: [number, number]; 
   { shape: [1, 28, 28], out: 6, kernel: [5, 5], stride: 1, padding: 2, rows: 3 },
   { shape: [6, 14, 14], out: 16, kernel: [5, 5], stride: 1, padding: 0, rows: 3 },
   { shape: [5, 1, 1], out: 3, kernel: [1, 1], stride: 1, padding: 0, rows: 3 },
+  // Kernel columns that lie wholly in the padding, past both sides of a 1-wide image.
+  { shape: [2, 3, 1], out: 2, kernel: [5, 5], stride: 2, padding: 2, rows: 2 },
 ];
 
 describe('conv2d forward against float64', () => {
@@ -153,6 +155,7 @@ const NETWORKS: { name: string; inputShape: ImageShape; layers: LayerSpec[]; los
   { name: '[1,7,7] conv 3×3 → relu → maxpool 2 → flatten → dense 3', inputShape: [1, 7, 7], layers: [conv2d(2, 3), relu(), maxPool2d(2), flatten(), dense(3)], loss: 'softmax-cross-entropy', rows: 3 },
   { name: '[3,9,8] conv 3×3 stride 2 pad 1 → tanh → conv 2×2 → avgpool 2 → flatten → dense 4 → tanh → dense 3', inputShape: [3, 9, 8], layers: [conv2d(5, 3, { stride: 2, padding: 1 }), tanh(), conv2d(3, 2), avgPool2d(2, 1), flatten(), dense(4), tanh(), dense(3)], loss: 'softmax-cross-entropy', rows: 2 },
   { name: 'maxpool first, conv pad 2, mse', inputShape: [2, 8, 8], layers: [maxPool2d(2), conv2d(3, 3, { padding: 2 }), tanh(), flatten(), dense(2)], loss: 'mse', rows: 3 },
+  { name: 'a 1×1 conv, then a 5×5 kernel past a 3×1 image (stride 2, pad 2)', inputShape: [1, 3, 1], layers: [conv2d(2, 1), tanh(), conv2d(2, 5, { stride: 2, padding: 2 }), flatten(), dense(2)], loss: 'mse', rows: 3 },
   { name: 'a conv after a dense-free tail: conv → flatten (binary)', inputShape: [1, 5, 5], layers: [conv2d(1, 5), flatten()], loss: 'binary-cross-entropy', rows: 4 },
 ];
 
