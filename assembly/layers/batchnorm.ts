@@ -12,8 +12,10 @@
 // x − μ from the input instead of keeping x̂ [rows×out]. With dot = Σ dy·(x − μ):
 //
 //   dγ = dot/√(σ² + ε),  dβ = Σ dy
-//   dx = γ/√(σ² + ε) · (dy − Σdy/count − (x − μ)·dot/((σ² + ε)·count))   (training: μ, σ² depend on x)
-//   dx = γ/√(σ² + ε) · dy                                               (evaluation)
+//   dx = γ/√(σ² + ε) · (dy − Σdy/count − (x − μ)·dot/((σ² + ε)·count))   (μ, σ² depend on x)
+//
+// Backward follows only a training forward (Network.gradient and the training steps set
+// MODE_TRAIN; nothing differentiates in evaluation mode), so μ and σ² are always the batch's.
 //
 // The sums are f64, as PyTorch's CPU kernel accumulates them (its acc_type of float is double),
 // so a channel of 50 000 values loses no digit to the order of the additions. The host refuses a
@@ -246,7 +248,6 @@ export function batchNormBackward(plan: usize, layer: i32, input: usize, dOutput
   const gammaGrad = layerPointer(plan, layer, LAYER_WEIGHT_GRAD);
   const betaGrad = layerPointer(plan, layer, LAYER_BIAS_GRAD);
   const saved = layerPointer(plan, layer, LAYER_SCRATCH);
-  const batchStatistics = <i32>header(plan, PLAN_MODE) != MODE_EVALUATE;
   const count = <f64>rows * <f64>spatial;
   for (let c = 0; c < channels; c++) {
     const at = <usize>c << 2;
@@ -264,9 +265,8 @@ export function batchNormBackward(plan: usize, layer: i32, input: usize, dOutput
     store<f32>(betaGrad + at, <f32>sumDy);
     if (!dInput) continue;
     const scale = <f32>(<f64>load<f32>(gamma + at) * invStd);
-    // Evaluation: μ and σ² are constants, so only the scale remains.
-    const meanGrad = batchStatistics ? <f32>(sumDy / count) : 0;
-    const k = batchStatistics ? <f32>(dot * invStd * invStd / count) : 0;
+    const meanGrad = <f32>(sumDy / count);
+    const k = <f32>(dot * invStd * invStd / count);
     for (let r = 0; r < rows; r++) {
       const offset = first + <usize>r * rowBytes;
       runInputGradient(dInput + offset, dOutput + offset, input + offset, spatial, mean, meanGrad, k, scale);

@@ -1,8 +1,10 @@
 // Inverted dropout, as nn.Dropout(p): while training each element is kept with probability 1 − p
 // and scaled by 1/(1 − p), so evaluation is the identity. The mask (0 or 1/(1 − p) per element)
-// is the layer's declared buffer: forward writes Y = X·mask, backward dX = dY·mask. The random
-// numbers come from the plan's xoshiro128** state (layout.ts PLAN_RANDOM), the same generator
-// as src/random.ts, so a seed gives the same masks on every engine.
+// is the layer's declared buffer: forward writes Y = X·mask, backward dX = dY·mask. Backward
+// follows only a training forward (Network.gradient and the training steps set MODE_TRAIN), so
+// the mask is always this batch's. The random numbers come from the plan's xoshiro128** state
+// (layout.ts PLAN_RANDOM), the same generator as src/random.ts, so a seed gives the same masks
+// on every engine.
 import {
   header, LAYER_MASK, LAYER_OUT, LAYER_OUTPUT, LAYER_RATE, layerField, layerPointer, MODE_EVALUATE, MODE_TRAIN,
   PLAN_MODE, PLAN_RANDOM,
@@ -62,10 +64,6 @@ export function dropoutForward(plan: usize, layer: i32, input: usize, rows: i32)
 export function dropoutBackward(plan: usize, layer: i32, dOutput: usize, dInput: usize, rows: i32): void {
   const width = layerField(plan, layer, LAYER_OUT);
   const first = shareStart(rows, 4) * width, end = shareEnd(rows, 4) * width;
-  if (<i32>header(plan, PLAN_MODE) == MODE_EVALUATE) {
-    memory.copy(dInput + (<usize>first << 2), dOutput + (<usize>first << 2), <usize>(end - first) << 2);
-    return;
-  }
   const mask = layerPointer(plan, layer, LAYER_MASK);
   for (let i = first; i < end; i++) {
     const at = <usize>i << 2;
