@@ -242,6 +242,30 @@ describe.each(NETWORKS)('$name', ({ input, inputShape, layers, loss, rows }) => 
   });
 });
 
+// A batch smaller than the one before leaves the earlier batch's rows in the workspace's
+// buffers past its own: batch normalization's sums must stop at the batch's last row, and its
+// input gradient must not write past it (buffers of exactly the small batch's rows at first,
+// maxRows, and a red zone after each).
+describe('a batch after a larger one', () => {
+  it.each([
+    ['batchNorm1d after a dense layer', { input: 6, layers: [dense(5), batchNorm1d(), tanh(), dense(3)] }],
+    ['batchNorm2d after a convolution', { inputShape: [2, 5, 5] as ImageShape, layers: [conv2d(3, 3), batchNorm2d(), relu(), flatten(), dense(3)] }],
+  ])('%s: the gradient is a fresh network\'s', (_, spec) => {
+    const make = () => new Network(runtime, { ...spec, loss: 'softmax-cross-entropy', init: 'pytorch', seed: 5, maxRows: 2 });
+    const fresh = make();
+    const used = make();
+    const x = randomArray(4 * fresh.inputSize, 8);
+    const t = randomLabels(4, 3, 9);
+    const small = [x.subarray(0, 2 * fresh.inputSize), t.subarray(0, 2)] as const;
+    const want = fresh.gradient(...small);
+    used.gradient(x, t);
+    const got = used.gradient(...small);
+    for (const name of Object.keys(want)) expect(Array.from(got[name]), name).toEqual(Array.from(want[name]));
+    fresh.dispose();
+    used.dispose();
+  });
+});
+
 describe('what moves the running statistics', () => {
   it('every training forward, once: trainStep, gradient, numericalGradient; never predict or evaluate', () => {
     const net = new Network(runtime, { input: 3, layers: [dense(4), tanh(), batchNorm1d(), dense(2)], seed: 2 });
