@@ -156,6 +156,9 @@ const NETWORKS: { name: string; inputShape: ImageShape; layers: LayerSpec[]; los
   { name: '[3,9,8] conv 3×3 stride 2 pad 1 → tanh → conv 2×2 → avgpool 2 → flatten → dense 4 → tanh → dense 3', inputShape: [3, 9, 8], layers: [conv2d(5, 3, { stride: 2, padding: 1 }), tanh(), conv2d(3, 2), avgPool2d(2, 1), flatten(), dense(4), tanh(), dense(3)], loss: 'softmax-cross-entropy', rows: 2 },
   { name: 'maxpool first, conv pad 2, mse', inputShape: [2, 8, 8], layers: [maxPool2d(2), conv2d(3, 3, { padding: 2 }), tanh(), flatten(), dense(2)], loss: 'mse', rows: 3 },
   { name: 'a 1×1 conv, then a 5×5 kernel past a 3×1 image (stride 2, pad 2)', inputShape: [1, 3, 1], layers: [conv2d(2, 1), tanh(), conv2d(2, 5, { stride: 2, padding: 2 }), flatten(), dense(2)], loss: 'mse', rows: 3 },
+  // Softmax cross-entropy whose last layer is not dense: the numerical gradient's fast path for
+  // the last dense layers (numerical-gradient.ts) must not take it.
+  { name: 'softmax cross-entropy straight from a flatten: conv 5×5 → flatten', inputShape: [1, 5, 5], layers: [conv2d(3, 5), flatten()], loss: 'softmax-cross-entropy', rows: 4 },
   { name: 'a conv after a dense-free tail: conv → flatten (binary)', inputShape: [1, 5, 5], layers: [conv2d(1, 5), flatten()], loss: 'binary-cross-entropy', rows: 4 },
 ];
 
